@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Each file starts its own servers on ephemeral ports; two workers match the CI machine's cores.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
