@@ -1,0 +1,87 @@
+/**
+ * The only module that reads `process.env`. Each process calls `readEnvironment()` once at start-up;
+ * a bad value stops start-up with a message that names the variable and what to change.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const optionalUrl = z.string().url().optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PLATFORM_CONFIG: z.string().default(fileURLToPath(new URL('./config/demo-platform.json', import.meta.url))),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+  WECHAT_API_BASE: optionalUrl,
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port(0).optional(),
+  GATEWAY_PORT: port(4000),
+  IDENTITY_PORT: port(4001),
+  COUPONS_PORT: port(4002),
+  PRODUCTS_PORT: port(4003),
+  WECHAT_SIM_PORT: port(4010),
+  MONGO_DEV_PORT: port(27017),
+  DATA_DIR: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where the gateway finds the identity service's JWKS. */
+  IDENTITY_URL: z.string().url().default('http://127.0.0.1:4001'),
+  /** The gateway's public URL, used as the access token audience and for web-view redirects. */
+  PUBLIC_URL: z.string().url().default('http://127.0.0.1:4000'),
+  /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
+  SUBGRAPH_URLS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const urls: Record<string, string> = {};
+      for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const [name, url] = pair.split('=');
+        if (!name || !url || !URL.canParse(url)) ctx.addIssue({ code: 'custom', message: `"${pair}" is not name=url` });
+        else urls[name] = url;
+      }
+      return urls;
+    }),
+  /** A supergraph SDL file; without PLATFORM_CONFIG set explicitly alongside it, the gateway runs as a plain federation gateway. */
+  SUPERGRAPH: z.string().optional(),
+  /** ES256 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
+  IDENTITY_JWT_PRIVATE_KEY: z.string().optional(),
+  /** 32 bytes, base64: encrypts WeChat session keys at rest. Required in production. */
+  IDENTITY_DATA_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+});
+
+export type Environment = z.infer<typeof EnvSchema> & {
+  /** Whether PLATFORM_CONFIG was set explicitly (not the demo default). */
+  platformConfigExplicit: boolean;
+  /** Reads a secret by the variable name the platform config gives. */
+  secret(name: string): string | undefined;
+};
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class EnvironmentError extends Error {}
+
+export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
+    throw new EnvironmentError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const snapshot = { ...source };
+  return {
+    ...result.data,
+    platformConfigExplicit: source.PLATFORM_CONFIG !== undefined,
+    secret: (name) => {
+      const value = snapshot[name];
+      return value === undefined || value === '' ? undefined : value;
+    },
+  };
+}
+
+/** A secret the process cannot run without; the error names the variable to set. */
+export function requireSecret(env: Environment, name: string, purpose: string): string {
+  const value = env.secret(name);
+  if (!value) throw new EnvironmentError(`${name} is not set: it holds ${purpose}`);
+  if (value.length < 16) throw new EnvironmentError(`${name} is too short: use at least 16 characters (${purpose})`);
+  return value;
+}

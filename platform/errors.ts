@@ -1,0 +1,41 @@
+/**
+ * Every error code a client can see, with what it means, and the GraphQLError subclass that carries it.
+ * Codes are the contract with the mini-program: clients branch on `extensions.code`, never on messages.
+ */
+import { GraphQLError } from 'graphql';
+
+export const ErrorCodes = {
+  UNAUTHENTICATED: { status: 401, description: 'No valid access token: log in or refresh the session.' },
+  FORBIDDEN: { status: 403, description: 'The viewer may not do this.' },
+  BAD_USER_INPUT: { status: 400, description: 'An argument is malformed or names something that does not exist.' },
+  APP_NOT_REGISTERED: { status: 400, description: 'The appId is not a mini-program registered with the platform.' },
+  WECHAT_CODE_INVALID: { status: 400, description: 'The wx.login / authorisation code is invalid, expired or from another app.' },
+  WECHAT_CODE_USED: { status: 400, description: 'The code was already used; call wx.login again.' },
+  WECHAT_LOGIN_BLOCKED: { status: 403, description: 'WeChat blocked the login of a high-risk user.' },
+  WECHAT_RATE_LIMITED: { status: 429, description: 'WeChat rate-limited the platform; retry later.' },
+  WECHAT_UNAVAILABLE: { status: 503, description: 'WeChat did not answer in time or was busy; retry.' },
+  THIRD_PARTY_NOT_AUTHORIZED: { status: 403, description: 'The merchant has not authorised the platform\u2019s third-party platform for this app.' },
+  REFRESH_TOKEN_INVALID: { status: 401, description: 'The refresh token is unknown, expired or revoked.' },
+  REFRESH_TOKEN_REUSED: { status: 401, description: 'A rotated refresh token was used again: the whole session family is revoked.' },
+  MERCHANT_IDENTITY_NOT_LINKED: { status: 200, description: 'The viewer has no identity with this merchant yet; link it first.' },
+  IDENTITY_SIGNATURE_INVALID: { status: 401, description: 'A subgraph received an injected identity that is missing, forged or stale.' },
+  NOT_FOUND: { status: 404, description: 'The thing asked for does not exist.' },
+  OUT_OF_STOCK: { status: 409, description: 'Nothing is left to claim.' },
+  INTERNAL_SERVER_ERROR: { status: 500, description: 'Something failed on the server; the request id identifies it in the logs.' },
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** A client-facing error with a registered code. Extra extensions must never hold secrets or OpenIDs. */
+export class PlatformError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, string | number | boolean> = {},
+  ) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+export const unauthenticated = (message = 'You must be logged in.') => new PlatformError('UNAUTHENTICATED', message);
+export const badInput = (message: string) => new PlatformError('BAD_USER_INPUT', message);
