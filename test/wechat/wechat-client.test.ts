@@ -39,7 +39,9 @@ describe('code2Session', () => {
   });
 
   it('gives one person different OpenIDs per app and a UnionID shared only within an Open Platform account', async () => {
-    const [platform, acme, bobs] = await Promise.all([APPS.platform, APPS.acme, APPS.bobs].map((app) => identityOf(simulator, app, 'alice')));
+    const platform = await identityOf(simulator, APPS.platform, 'alice');
+    const acme = await identityOf(simulator, APPS.acme, 'alice');
+    const bobs = await identityOf(simulator, APPS.bobs, 'alice');
     expect(new Set([platform.openId, acme.openId, bobs.openId]).size).toBe(3);
     expect(acme.unionId).toBe(platform.unionId);
     expect(bobs.unionId).not.toBe(platform.unionId);
