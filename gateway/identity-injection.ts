@@ -1,0 +1,38 @@
+/**
+ * Decides what a subgraph learns about the viewer. Pure: no I/O, no clock, no HTTP. The identity
+ * subgraph gets the platform user id; a merchant's subgraph gets that merchant's OpenID of the viewer
+ * (and nothing else: no UnionID, no other app's OpenID, no platform user id).
+ */
+import type { PlatformIndex } from '../platform/config/platform-index.js';
+import { IDENTITY_TTL_SECONDS, type IdentityClaims } from '../platform/identity/identity-assertion.js';
+import type { MerchantIdentities } from './identity-directory.js';
+import type { Viewer } from './viewer.js';
+
+export interface InjectionInput {
+  subgraph: string;
+  requestId: string;
+  nowSeconds: number;
+  viewer: Viewer | undefined;
+  /** The viewer's merchant identities; needed only for merchant subgraphs. */
+  merchantIdentities: MerchantIdentities | undefined;
+  /** The viewer's pseudonym for this subgraph. */
+  pseudonym: string | undefined;
+}
+
+/** Whether building claims for `subgraph` needs the viewer's merchant identities loaded. */
+export function needsMerchantIdentities(platform: PlatformIndex, subgraph: string, viewer: Viewer | undefined): boolean {
+  return viewer !== undefined && platform.merchantBySubgraph(subgraph) !== undefined;
+}
+
+export function identityClaimsFor(platform: PlatformIndex, input: InjectionInput): IdentityClaims {
+  const base: IdentityClaims = { v: 1, sg: input.subgraph, rid: input.requestId, iat: input.nowSeconds, exp: input.nowSeconds + IDENTITY_TTL_SECONDS };
+  if (input.subgraph === platform.config.identitySubgraph) {
+    return input.viewer ? { ...base, uid: input.viewer.userId, sapp: input.viewer.appId } : base;
+  }
+  const merchant = platform.merchantBySubgraph(input.subgraph);
+  if (!merchant) return base;
+  const claims: IdentityClaims = { ...base, mid: merchant.id, app: merchant.appId };
+  if (!input.viewer) return claims;
+  const identity = input.merchantIdentities?.get(merchant.id);
+  return { ...claims, ...(input.pseudonym ? { psu: input.pseudonym } : {}), ...(identity ? { oid: identity.openId } : {}) };
+}

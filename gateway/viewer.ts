@@ -1,0 +1,52 @@
+/**
+ * Who is asking: the bearer access token, verified against the identity service's JWKS. No token is an
+ * anonymous viewer (public fields still work); a bad or expired token is a 401 so the client refreshes.
+ */
+import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../platform/identity/access-token.js';
+import { HttpError } from '../platform/http/http-error.js';
+
+export interface Viewer {
+  userId: string;
+  /** The app the session logged in from. */
+  appId: string;
+  sessionId: string;
+}
+
+export type ViewerVerifier = (authorization: string | undefined) => Promise<Viewer | undefined>;
+
+/** Verified tokens are remembered until they expire: verifying ES256 on every request is the gateway's costliest step. */
+const VERIFIED_CACHE_LIMIT = 10_000;
+
+export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => number = Date.now): ViewerVerifier {
+  const keys = jwks instanceof URL ? createRemoteJWKSet(jwks, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 }) : jwks;
+  const verified = new Map<string, { viewer: Viewer; expiresAtMs: number }>();
+
+  return async (authorization) => {
+    if (authorization === undefined || authorization === '') return undefined;
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
+    if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'The Authorization header must be "Bearer <access token>".');
+    const token = match[1]!;
+    const cached = verified.get(token);
+    if (cached && cached.expiresAtMs > now()) return cached.viewer;
+    if (cached) verified.delete(token);
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: ACCESS_TOKEN_ISSUER,
+        audience: ACCESS_TOKEN_AUDIENCE,
+        algorithms: [ACCESS_TOKEN_ALGORITHM],
+        typ: 'at+jwt',
+        currentDate: new Date(now()),
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.app !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
+        throw new Error('token lacks sub, app, sid or exp');
+      }
+      const viewer: Viewer = { userId: payload.sub, appId: payload.app, sessionId: payload.sid };
+      if (verified.size >= VERIFIED_CACHE_LIMIT) verified.delete(verified.keys().next().value!);
+      verified.set(token, { viewer, expiresAtMs: payload.exp * 1000 });
+      return viewer;
+    } catch {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'The access token is invalid or expired; refresh the session.');
+    }
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The HTTP edge every service shares: a Node request becomes Apollo's typed HTTPGraphQLRequest once,
+ * the context is built from it, and Apollo's answer is written back. Extra routes (JWKS, health,
+ * metrics, web pages) sit beside /graphql. Nothing past this file touches Node's HTTP objects.
+ */
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpError } from './http-error.js';
+
+/** What the context builder sees of a request. */
+export interface GraphQLHttpRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body of a POST, undefined for GET. */
+  body: unknown;
+  search: string;
+}
+
+export interface RawRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+}
+
+export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the typed context; throw HttpError to answer without executing. */
+  context(req: GraphQLHttpRequest): Promise<TContext>;
+  host?: string;
+  port?: number;
+  /** @default "/graphql" */
+  path?: string;
+  routes?: RawRoute[];
+  /** Largest accepted body. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** Called for failures outside GraphQL execution (never shown to clients). */
+  onError?(error: unknown): void;
+}
+
+export interface RunningHttpServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<RunningHttpServer> {
+  const graphqlPath = options.path ?? '/graphql';
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const routes = new Map((options.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const body = req.method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+    const contextValue = await options.context({ method: request.method, headers: req.headers, body, search: url.search });
+    const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
+    const outHeaders: Record<string, string> = {};
+    for (const [name, value] of response.headers) outHeaders[name] = value;
+    res.writeHead(response.status ?? 200, outHeaders);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routes.get(`${req.method} ${url.pathname}`);
+    const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url) : notFound(res);
+    Promise.resolve(work).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) res.writeHead(error.status, { 'content-type': 'application/json' });
+        res.end(error.body());
+        return;
+      }
+      options.onError?.(error);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error').body());
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}${graphqlPath}`,
+    port,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+      });
+      await options.apollo.stop();
+    },
+  };
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: 'not found' }));
+}
+
+/** Reads and parses a JSON body; malformed JSON or an oversized body is the client's error (400 / 413). */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return undefined;
+  const contentType = String(req.headers['content-type'] ?? '');
+  if (!contentType.includes('json')) return Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+  }
+}

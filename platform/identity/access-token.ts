@@ -1,0 +1,15 @@
+/** The access token contract between the identity service (issuer) and the gateway (verifier). */
+export const ACCESS_TOKEN_ISSUER = 'urn:identity-federation-gateway:identity';
+export const ACCESS_TOKEN_AUDIENCE = 'urn:identity-federation-gateway:gateway';
+export const ACCESS_TOKEN_ALGORITHM = 'ES256';
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+/** The verified facts a token carries: whose session, from which app. */
+export interface AccessTokenClaims {
+  /** Platform user id. */
+  sub: string;
+  /** The mini-program the session logged in from. */
+  app: string;
+  /** Session family (the refresh-token chain). */
+  sid: string;
+}

@@ -1,0 +1,115 @@
+/**
+ * The identity subgraph's data access: every mongoose call it makes is here. Writes that two logins can
+ * race on rely on unique indexes and re-read on a duplicate key, so no multi-document transaction is
+ * needed (standalone MongoDB and the embedded dev server have none).
+ */
+import type { Connection } from 'mongoose';
+import { identityModels, isDuplicateKeyError, type EncryptedValue, type IdentityDoc, type IdentityModels, type LinkRoute, type RefreshTokenDoc } from '../../platform/identity-store/models.js';
+
+export type NewIdentity = Pick<IdentityDoc, 'appId' | 'openId' | 'merchantId' | 'userId' | 'via'> & {
+  unionId?: string;
+  openPlatform?: string;
+  sessionKey?: EncryptedValue;
+};
+
+export class IdentityStore {
+  readonly models: IdentityModels;
+
+  constructor(connection: Connection) {
+    this.models = identityModels(connection);
+  }
+
+  /** Builds the indexes the store's guarantees depend on. */
+  async init(): Promise<void> {
+    await Promise.all(Object.values(this.models).map((model) => model.createIndexes()));
+  }
+
+  findIdentity(appId: string, openId: string): Promise<IdentityDoc | null> {
+    return this.models.Identity.findOne({ appId, openId }).lean<IdentityDoc>().exec();
+  }
+
+  /**
+   * The user a UnionID belongs to, claiming it for `candidateUserId` if nobody has it yet. Concurrent
+   * claims agree on one user: the upsert is atomic, and a duplicate-key answer (real MongoDB may give one
+   * to a racing upsert) means someone else won, so read theirs.
+   */
+  async claimUnionId(openPlatform: string, unionId: string, candidateUserId: string): Promise<{ userId: string; claimed: boolean }> {
+    const _id = `${openPlatform}:${unionId}`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const link = await this.models.UnionLink.findOneAndUpdate({ _id }, { $setOnInsert: { userId: candidateUserId } }, { upsert: true, returnDocument: 'after' }).lean().exec();
+        return { userId: link!.userId, claimed: link!.userId === candidateUserId };
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    const link = await this.models.UnionLink.findById(_id).lean().exec();
+    if (!link) throw new Error('UnionID claim lost three races and found no winner');
+    return { userId: link.userId, claimed: false };
+  }
+
+  /** Inserts the identity, or returns the one a concurrent login inserted first (same app, same OpenID). */
+  async insertIdentity(identity: NewIdentity, now: Date): Promise<{ identity: IdentityDoc; inserted: boolean }> {
+    try {
+      const created = await this.models.Identity.create({ ...identity, linkedAt: now, lastLoginAt: now });
+      return { identity: created.toObject(), inserted: true };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const existing = await this.findIdentity(identity.appId, identity.openId);
+      if (!existing) throw error;
+      return { identity: existing, inserted: false };
+    }
+  }
+
+  /** Creates the user document if missing (idempotent: safe to repeat after a crash). */
+  async ensureUser(userId: string): Promise<void> {
+    await this.models.User.updateOne({ _id: userId }, { $setOnInsert: { _id: userId } }, { upsert: true }).exec();
+  }
+
+  /** Records a login on an existing identity: new session key, and the UnionID if WeChat now sends one. */
+  async recordLogin(identityId: IdentityDoc['_id'], update: { sessionKey?: EncryptedValue; unionId?: string; openPlatform?: string }, now: Date): Promise<void> {
+    const set: Record<string, unknown> = { lastLoginAt: now };
+    if (update.sessionKey) set.sessionKey = update.sessionKey;
+    if (update.unionId) Object.assign(set, { unionId: update.unionId, openPlatform: update.openPlatform });
+    await this.models.Identity.updateOne({ _id: identityId }, { $set: set }).exec();
+  }
+
+  /** Users that exist among `ids`, in one query. */
+  async existingUserIds(ids: readonly string[]): Promise<Set<string>> {
+    const users = await this.models.User.find({ _id: { $in: ids } }, { _id: 1 }).lean().exec();
+    return new Set(users.map((u) => u._id));
+  }
+
+  /** Every identity of each of `userIds`, in one query. */
+  async identitiesOfUsers(userIds: readonly string[]): Promise<Map<string, IdentityDoc[]>> {
+    const docs = await this.models.Identity.find({ userId: { $in: userIds } }).lean<IdentityDoc[]>().exec();
+    const byUser = new Map<string, IdentityDoc[]>(userIds.map((id) => [id, []]));
+    for (const doc of docs) byUser.get(doc.userId)?.push(doc);
+    return byUser;
+  }
+
+  insertRefreshToken(doc: Omit<RefreshTokenDoc, 'createdAt'>): Promise<unknown> {
+    return this.models.RefreshToken.create(doc);
+  }
+
+  findRefreshToken(hash: string): Promise<RefreshTokenDoc | null> {
+    return this.models.RefreshToken.findById(hash).lean<RefreshTokenDoc>().exec();
+  }
+
+  /** Marks an unused, unrevoked token used; null if it was already used or revoked (exactly one caller wins). */
+  consumeRefreshToken(hash: string, now: Date): Promise<RefreshTokenDoc | null> {
+    return this.models.RefreshToken.findOneAndUpdate(
+      { _id: hash, usedAt: { $exists: false }, revokedAt: { $exists: false }, expiresAt: { $gt: now } },
+      { $set: { usedAt: now } },
+      { returnDocument: 'after' },
+    )
+      .lean<RefreshTokenDoc>()
+      .exec();
+  }
+
+  async revokeFamily(familyId: string, now: Date): Promise<void> {
+    await this.models.RefreshToken.updateMany({ familyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).exec();
+  }
+}
+
+export type { LinkRoute };

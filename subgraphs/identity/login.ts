@@ -1,0 +1,101 @@
+/**
+ * Unified login for every registered mini-program, the platform's and merchants': code2Session, then
+ * find the user by (app, OpenID), else by UnionID within the app's Open Platform account, else create
+ * one; record the identity; start a session. Racing first logins of one person end with one user.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../../platform/config/platform-config.js';
+import type { PlatformIndex } from '../../platform/config/platform-index.js';
+import { PlatformError } from '../../platform/errors.js';
+import type { LinkRoute } from '../../platform/identity-store/models.js';
+import type { Logger } from '../../platform/logger.js';
+import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
+import type { IdentityStore } from './identity-store.js';
+import type { SessionKeyVault } from './session-key-vault.js';
+import type { SessionService, SessionTokens } from './sessions.js';
+import { rethrowWechatFailure } from './wechat-failures.js';
+
+export interface LoginDeps {
+  platform: PlatformIndex;
+  wechat: WechatClient;
+  /** Reads a secret by the env variable name the platform config gives. */
+  secretOf(envName: string): string | undefined;
+  store: IdentityStore;
+  vault: SessionKeyVault;
+  sessions: SessionService;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const APP_ID_PATTERN = /^wx[0-9a-f]{16}$/;
+const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export class LoginService {
+  constructor(private readonly deps: LoginDeps) {}
+
+  async login(appId: string, code: string): Promise<SessionTokens> {
+    const app = this.miniProgram(appId);
+    if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
+    const session = await this.exchange(app, code);
+    const userId = await this.resolveUser(app, session);
+    return this.deps.sessions.start(userId, app.appId);
+  }
+
+  private miniProgram(appId: string): AppConfig {
+    const app = APP_ID_PATTERN.test(appId) ? this.deps.platform.app(appId) : undefined;
+    if (!app || app.kind !== 'miniprogram') throw new PlatformError('APP_NOT_REGISTERED', 'This appId is not a mini-program registered with the platform.');
+    return app;
+  }
+
+  private async exchange(app: AppConfig, code: string): Promise<WechatSession> {
+    const secret = app.secretEnv ? this.deps.secretOf(app.secretEnv) : undefined;
+    if (!secret) {
+      this.deps.logger.error({ appId: app.appId, secretEnv: app.secretEnv }, 'no app secret configured');
+      throw new Error(`no secret for ${app.appId}`);
+    }
+    try {
+      return await this.deps.wechat.code2Session(app.appId, secret, code);
+    } catch (error) {
+      rethrowWechatFailure(error, this.deps.logger, app.appId);
+    }
+  }
+
+  /** The user this WeChat identity belongs to, creating the user and the identity on first login. */
+  private async resolveUser(app: AppConfig, session: WechatSession): Promise<string> {
+    const { store, vault, platform } = this.deps;
+    const now = this.deps.now?.() ?? new Date();
+    const sessionKey = vault.seal(session.sessionKey);
+    const merchant = platform.merchantByApp(app.appId);
+    const unionId = app.openPlatform ? session.unionId : undefined;
+
+    const existing = await store.findIdentity(app.appId, session.openId);
+    if (existing) {
+      await store.recordLogin(existing._id, { sessionKey, ...(unionId && !existing.unionId ? { unionId, openPlatform: app.openPlatform } : {}) }, now);
+      if (unionId && app.openPlatform) await this.claimUnionFor(existing.userId, app.openPlatform, unionId);
+      return existing.userId;
+    }
+
+    let userId: string = randomUUID();
+    let via: LinkRoute = 'LOGIN';
+    const unionLinkingAllowed = !merchant || merchant.linking.unionId;
+    if (unionId && app.openPlatform && unionLinkingAllowed) {
+      const claim = await store.claimUnionId(app.openPlatform, unionId, userId);
+      userId = claim.userId;
+      if (!claim.claimed) via = 'UNIONID';
+    }
+    const { identity } = await store.insertIdentity(
+      { appId: app.appId, openId: session.openId, unionId, openPlatform: app.openPlatform, merchantId: merchant?.id ?? null, userId, via, sessionKey },
+      now,
+    );
+    // Identity first, user document second: a crash in between leaves an identity whose user is created on the next login.
+    await store.ensureUser(identity.userId);
+    this.deps.logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
+    return identity.userId;
+  }
+
+  /** Claims a UnionID newly sent for a known identity; one held by another user is left for a merge. */
+  private async claimUnionFor(userId: string, openPlatform: string, unionId: string): Promise<void> {
+    const claim = await this.deps.store.claimUnionId(openPlatform, unionId, userId);
+    if (claim.userId !== userId) this.deps.logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
+  }
+}

@@ -1,0 +1,66 @@
+/** The identity subgraph's schema. No field exposes an OpenID, UnionID or session key. */
+import { parse } from 'graphql';
+
+export const typeDefs = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
+
+  "An ISO-8601 date-time."
+  scalar DateTime
+
+  "How a WeChat identity came to belong to its platform user."
+  enum LinkRoute {
+    "The identity's first login created the user."
+    LOGIN
+    "WeChat gave the same UnionID (apps bound to one Open Platform account)."
+    UNIONID
+    "Logged in through the platform's third-party platform on the merchant's behalf."
+    THIRD_PARTY_PLATFORM
+    "The platform's official account recognised the same person."
+    OA_BRIDGE
+    "The person opened the merchant's app from the platform with a one-time link nonce."
+    HANDOFF
+    "The merchant signed an assertion of its OpenID."
+    MERCHANT_ASSERTION
+    "Moved from a user merged into this one."
+    MERGE
+  }
+
+  "A person on the platform, the same across every mini-program they use."
+  type User @key(fields: "id") {
+    "Opaque platform user id."
+    id: ID!
+    "Merchants whose mini-program identity is linked to this user (viewer only)."
+    linkedMerchants: [MerchantLink!]!
+  }
+
+  type MerchantLink {
+    merchantId: ID!
+    linkedAt: DateTime!
+    via: LinkRoute!
+  }
+
+  "A logged-in session: a short-lived access token and a one-time refresh token."
+  type Session {
+    accessToken: String!
+    tokenType: String!
+    "Seconds until the access token expires."
+    expiresIn: Int!
+    "Use once with refreshSession; using it twice revokes the session."
+    refreshToken: String!
+    user: User!
+  }
+
+  type Query {
+    "The logged-in user; an UNAUTHENTICATED error when nobody is."
+    me: User
+  }
+
+  type Mutation {
+    "Logs in from any registered mini-program with a wx.login() code made in that app."
+    login(appId: ID!, code: String!): Session!
+    "Exchanges a refresh token for a new session (the old refresh token stops working)."
+    refreshSession(refreshToken: String!): Session!
+    "Ends the session the refresh token belongs to."
+    logout(refreshToken: String!): Boolean!
+  }
+`);

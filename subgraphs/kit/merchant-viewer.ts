@@ -1,0 +1,43 @@
+/**
+ * What a merchant's resolvers know about the person using them: the OpenID of that person in the
+ * merchant's own mini-program, exactly as the merchant's own login would give it. Signatures, headers
+ * and platform ids never reach merchant code.
+ */
+import { PlatformError } from '../../platform/errors.js';
+import type { IdentityClaims } from '../../platform/identity/identity-assertion.js';
+
+export class MerchantViewer {
+  private constructor(
+    readonly merchantId: string,
+    /** The viewer's OpenID in the merchant's app, when the platform has linked it. */
+    readonly openId: string | undefined,
+    /** The pairwise pseudonym the platform uses for this person towards this merchant (User.id here). */
+    private readonly pseudonym: string | undefined,
+  ) {}
+
+  /** Builds the viewer from verified claims; undefined claims mean an anonymous request. */
+  static fromClaims(merchantId: string, claims: IdentityClaims | undefined): MerchantViewer {
+    return new MerchantViewer(merchantId, claims?.mid === merchantId ? claims.oid : undefined, claims?.mid === merchantId ? claims.psu : undefined);
+  }
+
+  /** The OpenID, or the error a field needing it reports (the rest of the response still resolves). */
+  requireOpenId(): string {
+    if (!this.openId) {
+      throw new PlatformError('MERCHANT_IDENTITY_NOT_LINKED', `You have no ${this.merchantId} identity linked to your account yet.`, {
+        merchantId: this.merchantId,
+      });
+    }
+    return this.openId;
+  }
+
+  /** True when a User entity reference is the viewer (merchant data is only ever the viewer's own). */
+  isViewer(userId: string): boolean {
+    return this.pseudonym !== undefined && userId === this.pseudonym;
+  }
+}
+
+/** The context every merchant subgraph resolver receives. */
+export interface MerchantContext {
+  viewer: MerchantViewer;
+  requestId: string;
+}

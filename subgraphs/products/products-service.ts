@@ -1,0 +1,29 @@
+/** Wires Bob's products subgraph. */
+import type { Connection } from 'mongoose';
+import type { Logger } from '../../platform/logger.js';
+import { startMerchantService } from '../kit/merchant-service.js';
+import { ProductStore, type ProductDoc } from './product-store.js';
+import { productLoader, resolvers, type ProductsContext } from './resolvers.js';
+import { typeDefs } from './schema.js';
+
+export interface ProductsServiceOptions {
+  merchantId: string;
+  subgraphName: string;
+  connection: Connection;
+  identitySecret: string;
+  seed?: ProductDoc[];
+  logger: Logger;
+  host?: string;
+  port?: number;
+}
+
+export async function startProductsService(options: ProductsServiceOptions) {
+  const store = new ProductStore(options.connection);
+  await store.init(options.seed);
+  return startMerchantService<ProductsContext>({
+    ...options,
+    typeDefs,
+    resolvers,
+    extendContext: (base) => ({ ...base, store, products: productLoader(store) }),
+  });
+}

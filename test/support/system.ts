@@ -1,0 +1,175 @@
+/**
+ * The whole platform for a test file: embedded MongoDB (or MONGODB_URI), the WeChat simulator, the
+ * identity subgraph, both merchant subgraphs and the gateway, each on an ephemeral port, wired exactly
+ * as `npm start` wires them. Recording proxies sit in front of the subgraphs.
+ */
+import mongoose, { type Connection } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { WechatSimulator } from '../../dev/wechat/server.js';
+import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
+import { startGateway } from '../../gateway/gateway-server.js';
+import { createViewerVerifier } from '../../gateway/viewer.js';
+import { indexPlatform } from '../../platform/config/platform-index.js';
+import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import { identityModels } from '../../platform/identity-store/models.js';
+import { createLogger } from '../../platform/logger.js';
+import { startCouponsService } from '../../subgraphs/coupons/coupons-service.js';
+import { DEMO_COUPONS, type CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
+import { startIdentityService, type IdentityService } from '../../subgraphs/identity/identity-service.js';
+import { DEMO_PRODUCTS } from '../../subgraphs/products/product-store.js';
+import { startProductsService } from '../../subgraphs/products/products-service.js';
+import { APPS, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
+import { startTestMongo, type TestMongo } from './mongo.js';
+import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+
+export const SUPERGRAPH_SDL = readFileSync(fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)), 'utf8');
+
+export interface GraphQLResult<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+}
+
+export interface System {
+  gatewayUrl: string;
+  simulator: WechatSimulator;
+  identity: IdentityService;
+  identityConnection: Connection;
+  secrets: Record<string, string>;
+  /** What each subgraph received, by subgraph name. */
+  received: Record<'identity' | 'coupons' | 'products', RecordingProxy>;
+  /** Identity-store commands the gateway has sent (its viewer lookups). */
+  gatewayStoreQueries(): number;
+  /** Everything every component logged, as text. */
+  logs(): string;
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
+  /** wx.login in `appId` for `user`, then the login mutation through the gateway. */
+  login(appId: string, user: string): Promise<{ accessToken: string; refreshToken: string; userId: string }>;
+  close(): Promise<void>;
+}
+
+export interface SystemOptions {
+  coupons?: CouponDoc[];
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<System> {
+  const closers: (() => Promise<unknown>)[] = [];
+  const logText: string[] = [];
+  const logStream = new PassThrough();
+  logStream.on('data', (chunk: Buffer) => logText.push(chunk.toString('utf8')));
+  const logger = createLogger('test', 'info', logStream);
+
+  const mongo: TestMongo = await startTestMongo();
+  closers.push(() => mongo.close());
+  const connect = async (prefix: string, monitor = false) => {
+    const connection = await mongoose.createConnection(mongo.uri(prefix), { monitorCommands: monitor }).asPromise();
+    closers.push(async () => {
+      await connection.dropDatabase().catch(() => undefined);
+      await connection.close();
+    });
+    return connection;
+  };
+  const secrets = demoSecrets();
+  const simulator = await startSimulator(secrets);
+  closers.push(() => simulator.close());
+  const platform = indexPlatform(demoConfig);
+  const secretOf = (name: string) => secrets[name];
+  const subgraphSecret = (name: string) => secrets[platform.subgraph(name)!.identitySecretEnv]!;
+
+  const identityConnection = await connect('identity');
+  const identity = await startIdentityService({
+    platform,
+    connection: identityConnection,
+    wechat: { baseUrl: simulator.url, backoffMs: 5, timeoutMs: 2000 },
+    secretOf,
+    identitySecret: subgraphSecret('identity'),
+    dataKey: randomBytes(32),
+    logger: logger.child({ service: 'identity' }),
+  });
+  closers.push(() => identity.close());
+  const coupons = await startCouponsService({
+    merchantId: 'acme',
+    subgraphName: 'coupons',
+    connection: await connect('acme_coupons'),
+    identitySecret: subgraphSecret('coupons'),
+    seed: options.coupons ?? DEMO_COUPONS,
+    logger: logger.child({ service: 'coupons' }),
+  });
+  closers.push(() => coupons.close());
+  const products = await startProductsService({
+    merchantId: 'bobs',
+    subgraphName: 'products',
+    connection: await connect('bobs_products'),
+    identitySecret: subgraphSecret('products'),
+    seed: DEMO_PRODUCTS,
+    logger: logger.child({ service: 'products' }),
+  });
+  closers.push(() => products.close());
+
+  const received = {
+    identity: await startRecordingProxy(identity.url),
+    coupons: await startRecordingProxy(coupons.url),
+    products: await startRecordingProxy(products.url),
+  };
+  for (const proxy of Object.values(received)) closers.push(() => proxy.close());
+
+  // The gateway reads the identity database through its own connection, as a separate process would.
+  const gatewayConnection = await mongoose.createConnection(mongo.uri('gateway'), { monitorCommands: true }).asPromise();
+  const directoryDb = gatewayConnection.useDb(identityConnection.name, { useCache: true });
+  let storeQueries = 0;
+  gatewayConnection.getClient().on('commandStarted', (event) => {
+    if (event.databaseName === identityConnection.name && event.commandName === 'find') storeQueries++;
+  });
+  closers.push(() => gatewayConnection.close());
+  const gateway: RunningHttpServer = await startGateway({
+    supergraphSdl: SUPERGRAPH_SDL,
+    subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
+    identity: {
+      platform,
+      subgraphSecrets: Object.fromEntries(demoConfig.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
+      verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
+      directory: mongoIdentityDirectory(identityModels(directoryDb)),
+    },
+    logger: logger.child({ service: 'gateway' }),
+  });
+  closers.push(() => gateway.close());
+
+  const graphql = async <T>(query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> => {
+    const response = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, ...((await response.json()) as Omit<GraphQLResult<T>, 'status'>) };
+  };
+
+  return {
+    gatewayUrl: gateway.url,
+    simulator,
+    identity,
+    identityConnection,
+    secrets,
+    received,
+    gatewayStoreQueries: () => storeQueries,
+    logs: () => logText.join(''),
+    graphql,
+    async login(appId, user) {
+      const code = await loginCode(simulator, appId, user);
+      const result = await graphql<{ login: { accessToken: string; refreshToken: string; user: { id: string } } }>(LOGIN, { appId, code });
+      if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
+      return { accessToken: result.data.login.accessToken, refreshToken: result.data.login.refreshToken, userId: result.data.login.user.id };
+    },
+    async close() {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+export const LOGIN = `mutation Login($appId: ID!, $code: String!) {
+  login(appId: $appId, code: $code) { accessToken tokenType expiresIn refreshToken user { id } }
+}`;
+
+export { APPS };
