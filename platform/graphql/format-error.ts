@@ -12,8 +12,9 @@ const GRAPHQL_REQUEST_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'DOWNSTREAM_SERVICE_ERROR',
 ]);
 
+/** Codes whose messages are written for clients. INTERNAL_SERVER_ERROR never is: Apollo uses it for failures that name URLs. */
 export function isPublicCode(code: unknown): boolean {
-  return typeof code === 'string' && (code in ErrorCodes || GRAPHQL_REQUEST_CODES.has(code));
+  return typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && (code in ErrorCodes || GRAPHQL_REQUEST_CODES.has(code));
 }
 
 export function createErrorFormatter(logger: Logger) {

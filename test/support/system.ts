@@ -43,6 +43,10 @@ export interface System {
   received: Record<'identity' | 'coupons' | 'products', RecordingProxy>;
   /** Identity-store commands the gateway has sent (its viewer lookups). */
   gatewayStoreQueries(): number;
+  /** find commands the identity subgraph has sent, by collection. */
+  identityFinds(collection: string): number;
+  /** The key the identity subgraph encrypts session keys with. */
+  dataKey: Buffer;
   /** Everything every component logged, as text. */
   logs(): string;
   graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
@@ -79,14 +83,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const secretOf = (name: string) => secrets[name];
   const subgraphSecret = (name: string) => secrets[platform.subgraph(name)!.identitySecretEnv]!;
 
-  const identityConnection = await connect('identity');
+  const identityConnection = await connect('identity', true);
+  const identityFindCounts = new Map<string, number>();
+  identityConnection.getClient().on('commandStarted', (event) => {
+    if (event.commandName === 'find') identityFindCounts.set(String(event.command.find), (identityFindCounts.get(String(event.command.find)) ?? 0) + 1);
+  });
+  const dataKey = randomBytes(32);
   const identity = await startIdentityService({
     platform,
     connection: identityConnection,
     wechat: { baseUrl: simulator.url, backoffMs: 5, timeoutMs: 2000 },
     secretOf,
     identitySecret: subgraphSecret('identity'),
-    dataKey: randomBytes(32),
+    dataKey,
     logger: logger.child({ service: 'identity' }),
   });
   closers.push(() => identity.close());
@@ -154,6 +163,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secrets,
     received,
     gatewayStoreQueries: () => storeQueries,
+    identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
+    dataKey,
     logs: () => logText.join(''),
     graphql,
     async login(appId, user) {

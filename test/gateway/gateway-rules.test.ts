@@ -1,0 +1,174 @@
+/** The gateway's rules, proved through real servers: isolation, header stripping, signatures, cost, bad input. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdentityStore } from '../../subgraphs/identity/identity-store.js';
+import { identityOf } from '../support/fixtures.js';
+import { APPS, startSystem, type System } from '../support/system.js';
+
+let system: System;
+let alice: { accessToken: string; userId: string };
+let aliceIds: Record<'platform' | 'acme' | 'bobs', { openId: string; unionId: string | null }>;
+
+beforeAll(async () => {
+  system = await startSystem();
+  alice = await system.login(APPS.platform, 'alice');
+  await system.login(APPS.acme, 'alice'); // linked through the shared UnionID
+  aliceIds = {
+    platform: await identityOf(system.simulator, APPS.platform, 'alice'),
+    acme: await identityOf(system.simulator, APPS.acme, 'alice'),
+    bobs: await identityOf(system.simulator, APPS.bobs, 'alice'),
+  };
+  // A later issue links Bob's app by other routes; here the link is recorded directly in the store.
+  const now = new Date();
+  await new IdentityStore(system.identityConnection).insertIdentity(
+    { appId: APPS.bobs, openId: aliceIds.bobs.openId, merchantId: 'bobs', userId: alice.userId, via: 'HANDOFF' },
+    now,
+  );
+});
+afterAll(() => system.close());
+
+const EVERYTHING = `{ me { id linkedMerchants { merchantId } coupons { coupon { id } } favoriteProducts { id } } availableCoupons { id } }`;
+
+function clear() {
+  for (const proxy of Object.values(system.received)) proxy.requests.length = 0;
+}
+const seen = (name: keyof System['received']) => system.received[name].requests.map((r) => JSON.stringify(r.headers) + r.body + Buffer.from(String(r.headers['x-identity-claims'] ?? ''), 'base64url').toString('utf8'));
+
+describe('isolation', () => {
+  it('sends each merchant only its own OpenID: never the UnionID, the platform user id or another app\u2019s OpenID', async () => {
+    clear();
+    const result = await system.graphql(EVERYTHING, undefined, alice.accessToken);
+    expect(result.errors).toBeUndefined();
+    const coupons = seen('coupons').join('\n');
+    const products = seen('products').join('\n');
+    expect(coupons).toContain(aliceIds.acme.openId);
+    expect(products).toContain(aliceIds.bobs.openId);
+    for (const forbidden of [alice.userId, aliceIds.platform.unionId!, aliceIds.bobs.unionId!, aliceIds.platform.openId, aliceIds.bobs.openId]) {
+      expect(coupons).not.toContain(forbidden);
+    }
+    for (const forbidden of [alice.userId, aliceIds.platform.unionId!, aliceIds.bobs.unionId!, aliceIds.platform.openId, aliceIds.acme.openId]) {
+      expect(products).not.toContain(forbidden);
+    }
+    const identity = seen('identity').join('\n');
+    for (const openId of [aliceIds.platform.openId, aliceIds.acme.openId, aliceIds.bobs.openId]) expect(identity).not.toContain(openId);
+  });
+
+  it('never shows OpenIDs or UnionIDs to the client', async () => {
+    const result = await system.graphql(EVERYTHING, undefined, alice.accessToken);
+    const text = JSON.stringify(result);
+    for (const id of [aliceIds.platform, aliceIds.acme, aliceIds.bobs]) {
+      expect(text).not.toContain(id.openId);
+      if (id.unionId) expect(text).not.toContain(id.unionId);
+    }
+  });
+
+  it('drops identity headers a client sends and injects only its own signed claims', async () => {
+    clear();
+    const forged = Buffer.from(JSON.stringify({ v: 1, sg: 'coupons', oid: 'oFORGED', iat: 0, exp: 9e9 })).toString('base64url');
+    const result = await system.graphql(`{ me { coupons { coupon { id } } } }`, undefined, alice.accessToken, {
+      'x-identity-claims': forged,
+      'x-identity-signature': 'AAAA',
+    });
+    expect(result.errors).toBeUndefined();
+    const request = system.received.coupons.requests.at(-1)!;
+    expect(request.headers['x-identity-claims']).not.toBe(forged);
+    expect(seen('coupons').join('')).not.toContain('oFORGED');
+  });
+});
+
+describe('subgraphs verify the injected identity', () => {
+  const post = (url: string, headers: Record<string, string>, body = { query: '{ availableCoupons { id } }' }) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+  it('answers 401 to a forged, a replayed-for-another-query, and a missing-but-claimed identity', async () => {
+    clear();
+    await system.graphql(`{ me { coupons { coupon { id } } } }`, undefined, alice.accessToken);
+    const captured = system.received.coupons.requests.at(-1)!;
+    const target = system.received.coupons.url;
+    const claims = String(captured.headers['x-identity-claims']);
+    const signature = String(captured.headers['x-identity-signature']);
+
+    const replayed = await post(target, { 'x-identity-claims': claims, 'x-identity-signature': signature });
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('IDENTITY_SIGNATURE_INVALID');
+
+    const forgedClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), oid: 'oSOMEONE_ELSE' })).toString('base64url');
+    expect((await post(target, { 'x-identity-claims': forgedClaims, 'x-identity-signature': signature }, JSON.parse(captured.body))).status).toBe(401);
+    expect((await post(target, { 'x-identity-claims': claims })).status).toBe(401);
+
+    // The untouched capture still verifies: the refusals above are about the changes, not the transport.
+    expect((await post(target, { 'x-identity-claims': claims, 'x-identity-signature': signature }, JSON.parse(captured.body))).status).toBe(200);
+  });
+
+  it('serves anonymous direct requests that claim nothing', async () => {
+    const response = await post(system.received.coupons.url, {});
+    expect(response.status).toBe(200);
+  });
+});
+
+describe('cost', () => {
+  it('makes at most one identity-store query per client request, however many subgraphs it reaches', async () => {
+    const before = system.gatewayStoreQueries();
+    const result = await system.graphql(EVERYTHING, undefined, alice.accessToken);
+    expect(result.errors).toBeUndefined();
+    expect(system.gatewayStoreQueries() - before).toBe(1);
+    const anonymousBefore = system.gatewayStoreQueries();
+    await system.graphql(`{ availableCoupons { id } }`);
+    expect(system.gatewayStoreQueries()).toBe(anonymousBefore);
+  });
+
+  it('resolves User entities in the identity subgraph with one store query per batch', async () => {
+    const ids = [alice.userId, (await system.login(APPS.platform, 'bob')).userId, 'missing-user'];
+    const before = system.identityFinds('users');
+    const response = await fetch(system.identity.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id } } }',
+        variables: { r: ids.map((id) => ({ __typename: 'User', id })) },
+      }),
+    });
+    const body = (await response.json()) as { data: { _entities: ({ id: string } | null)[] } };
+    expect(body.data._entities).toEqual([{ id: ids[0] }, { id: ids[1] }, null]);
+    expect(system.identityFinds('users') - before).toBe(1);
+  });
+});
+
+describe('the GraphQL endpoint', () => {
+  const raw = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+    fetch(system.gatewayUrl, { method: 'POST', headers, body });
+
+  it('answers malformed JSON, invalid queries and bad variables with 400 and a GraphQL error', async () => {
+    const malformed = await raw('{"query": ');
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+    const invalid = await raw(JSON.stringify({ query: '{ nope }' }));
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const badVariables = await raw(JSON.stringify({ query: 'mutation($c: ID!) { claimCoupon(couponId: $c) { claimedAt } }', variables: { c: { no: 1 } } }));
+    expect(badVariables.status).toBe(400);
+    const unparsable = await raw(JSON.stringify({ query: '{ me { ' }));
+    expect(unparsable.status).toBe(400);
+  });
+
+  it('serves public fields anonymously, refuses me without a login, and answers a bad token with 401', async () => {
+    const anonymous = await system.graphql<{ availableCoupons: unknown[] }>(`{ availableCoupons { id title } }`);
+    expect(anonymous.data?.availableCoupons.length).toBeGreaterThan(0);
+    const me = await system.graphql(`{ me { id } }`);
+    expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const bad = await system.graphql(`{ availableCoupons { id } }`, undefined, `${alice.accessToken.slice(0, -4)}AAAA`);
+    expect(bad.status).toBe(401);
+    expect(bad.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  // Last: it takes the products subgraph down.
+  it('masks internal failures: a subgraph that is down costs its fields, and no URL or stack reaches the client', async () => {
+    await system.received.products.close();
+    const result = await system.graphql<{ me: { id: string; favoriteProducts: unknown } }>(`{ me { id favoriteProducts { id } } }`, undefined, alice.accessToken);
+    expect(result.data?.me).toEqual({ id: alice.userId, favoriteProducts: null });
+    expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+    const text = JSON.stringify(result);
+    expect(text).not.toContain('127.0.0.1');
+    expect(text).not.toMatch(/stack|ECONNREFUSED|http:/i);
+    expect(system.logs()).toContain('unexpected error masked');
+  });
+});
