@@ -12,9 +12,12 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PLATFORM_CONFIG: z.string().default(fileURLToPath(new URL('./config/demo-platform.json', import.meta.url))),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+  /** The database a service uses; each service has its own default. */
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name').optional(),
   WECHAT_API_BASE: optionalUrl,
   HOST: z.string().default('127.0.0.1'),
-  PORT: port(0).optional(),
+  /** Overrides the component's own port variable (for running one component on its own). */
+  PORT: z.coerce.number().int().min(0).max(65535).optional(),
   GATEWAY_PORT: port(4000),
   IDENTITY_PORT: port(4001),
   COUPONS_PORT: port(4002),

@@ -74,7 +74,6 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
           res.end(jwks);
         },
       },
-      { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') },
     ],
   });
   const origin = new URL(server.url).origin;

@@ -43,7 +43,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     apollo,
     host: options.host,
     port: options.port,
-    routes: options.routes,
+    routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     context: async (req) => {
       const { query, variables } = operationOf(req);

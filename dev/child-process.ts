@@ -1,0 +1,50 @@
+/** Starts a component as a child process of the launcher, with prefixed output, and waits until it is healthy. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../${entry}`, import.meta.url))], {
+    env,
+    // The IPC channel lets a child notice the launcher is gone and exit (no orphans).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const label = `[${name}]`.padEnd(11);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', (line) => console.log(`${label} ${line}`));
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, process: child, exited };
+}
+
+/** Polls `url` until it answers 200, the child exits, or `timeoutMs` passes. */
+export async function waitHealthy(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
+  let exitCode: number | null | undefined;
+  void child.exited.then((code) => (exitCode = code));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`${child.name} exited with code ${exitCode} during start-up (see its output above)`);
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(1000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name} was not healthy at ${url} within ${timeoutMs / 1000}s`);
+}
+
+/** SIGTERM to every child, SIGKILL to any still running after `graceMs`. */
+export async function stopChildren(children: Child[], graceMs = 8000): Promise<void> {
+  for (const c of children) if (c.process.exitCode === null) c.process.kill('SIGTERM');
+  const timer = setTimeout(() => children.forEach((c) => c.process.exitCode === null && c.process.kill('SIGKILL')), graceMs);
+  await Promise.all(children.map((c) => c.exited));
+  clearTimeout(timer);
+}

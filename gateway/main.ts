@@ -1,0 +1,41 @@
+/**
+ * `npm run start:gateway`. With the platform config it verifies viewers and injects identities; given
+ * only SUPERGRAPH (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain gateway.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { JWKS_PATH } from '../platform/identity/access-token.js';
+import { identityModels } from '../platform/identity-store/models.js';
+import { runService } from '../platform/process/run-service.js';
+import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
+import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
+import { mongoIdentityDirectory } from './identity-directory.js';
+import { createViewerVerifier } from './viewer.js';
+
+const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
+
+await runService('gateway', async (env, logger) => {
+  const supergraphSdl = readFileSync(env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH, 'utf8');
+  const plain = env.SUPERGRAPH !== undefined && !env.platformConfigExplicit;
+  let identity: GatewayIdentityOptions | undefined;
+  let closeDatabase = async () => {};
+  if (!plain) {
+    const platform = platformFrom(env);
+    const connection = await connectDatabase(env, 'identity');
+    closeDatabase = () => connection.close();
+    identity = {
+      platform,
+      subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
+      verifyViewer: createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL)),
+      directory: mongoIdentityDirectory(identityModels(connection)),
+    };
+  }
+  const server = await startGateway({ supergraphSdl, subgraphUrls: env.SUBGRAPH_URLS, identity, logger, host: env.HOST, port: env.PORT ?? env.GATEWAY_PORT });
+  logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
+  return {
+    close: async () => {
+      await server.close();
+      await closeDatabase();
+    },
+  };
+});

@@ -1,0 +1,59 @@
+/**
+ * How each component runs as a process: read the environment and config once, start, log where it
+ * listens, and stop cleanly on SIGINT / SIGTERM or when the `npm start` launcher goes away. A bad
+ * setting ends start-up with exit code 2 and a message saying what to change.
+ */
+import { PlatformConfigError } from '../config/platform-config.js';
+import { EnvironmentError, readEnvironment, type Environment } from '../env.js';
+import { createLogger, type Logger } from '../logger.js';
+
+export interface Stoppable {
+  close(): Promise<void>;
+}
+
+export async function runService(name: string, start: (env: Environment, logger: Logger) => Promise<Stoppable>): Promise<void> {
+  let env: Environment;
+  try {
+    env = readEnvironment();
+  } catch (error) {
+    console.error(`${name}: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const logger = createLogger(name, env.LOG_LEVEL);
+  let running: Stoppable;
+  try {
+    running = await start(env, logger);
+  } catch (error) {
+    if (error instanceof EnvironmentError || error instanceof PlatformConfigError) {
+      console.error(`${name}: ${error.message}`);
+      process.exit(2);
+    }
+    logger.fatal({ err: error }, 'failed to start');
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  // Started by `npm start` with an IPC channel: when the launcher is gone, so are we (no orphans).
+  if (process.send) process.once('disconnect', () => stop('launcher exited'));
+}
+
+/** A required setting, with the message that says how to provide it. */
+export function required<T>(value: T | undefined, message: string): T {
+  if (value === undefined || value === '') throw new EnvironmentError(message);
+  return value;
+}
