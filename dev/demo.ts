@@ -30,5 +30,8 @@ const token = await login(PLATFORM);
 const show = async (title: string, query: string) => console.log(`\n# ${title}\n${JSON.stringify(await post(gateway, { query }, token), null, 2)}`);
 await show('Alice on the platform, before ACME knows her', '{ me { id linkedMerchants { merchantId via } coupons { coupon { title } } } }');
 await login(ACME);
-await show('after she opened ACME\u2019s mini-program (linked by UnionID), claim a coupon', 'mutation { claimCoupon(couponId: "welcome-10") { claimedAt coupon { title remaining } } }');
+await show(
+  'after she opened ACME\u2019s mini-program (linked by UnionID), claim a coupon',
+  'mutation { claimCoupon(couponId: "welcome-10") { claimedAt coupon { title remaining } } }',
+);
 await show('her coupons, from the platform', '{ me { linkedMerchants { merchantId via } coupons { coupon { title } } favoriteProducts { name } } }');

@@ -55,7 +55,8 @@ try {
   ];
   for (const [name, entry] of services) children.push(startChild(name, entry, childEnv));
   await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${services[i]![2]}/healthz`)));
-  for (const child of children) void child.exited.then((code) => !shuttingDown && console.error(`${child.name} stopped unexpectedly (exit ${code}); the others keep running`));
+  for (const child of children)
+    void child.exited.then((code) => !shuttingDown && console.error(`${child.name} stopped unexpectedly (exit ${code}); the others keep running`));
 
   const platformApp = config.platform.miniProgramAppId;
   console.log(`

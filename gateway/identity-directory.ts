@@ -19,7 +19,10 @@ export interface IdentityDirectory {
 export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity'>): IdentityDirectory {
   return {
     async merchantIdentities(userIds) {
-      const docs = await models.Identity.find({ userId: { $in: userIds }, merchantId: { $ne: null } }, { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 })
+      const docs = await models.Identity.find(
+        { userId: { $in: userIds }, merchantId: { $ne: null } },
+        { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 },
+      )
         .lean<{ userId: string; merchantId: string; appId: string; openId: string }[]>()
         .exec();
       const result = new Map<string, Map<string, MerchantIdentity>>(userIds.map((id) => [id, new Map()]));

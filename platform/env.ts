@@ -11,9 +11,15 @@ const optionalUrl = z.string().url().optional();
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PLATFORM_CONFIG: z.string().default(fileURLToPath(new URL('./config/demo-platform.json', import.meta.url))),
-  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI').optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
+    .optional(),
   /** The database a service uses; each service has its own default. */
-  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name').optional(),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name')
+    .optional(),
   WECHAT_API_BASE: optionalUrl,
   HOST: z.string().default('127.0.0.1'),
   /** Overrides the component's own port variable (for running one component on its own). */
@@ -36,7 +42,10 @@ const EnvSchema = z.object({
     .default('')
     .transform((value, ctx) => {
       const urls: Record<string, string> = {};
-      for (const pair of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+      for (const pair of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const [name, url] = pair.split('=');
         if (!name || !url || !URL.canParse(url)) ctx.addIssue({ code: 'custom', message: `"${pair}" is not name=url` });
         else urls[name] = url;

@@ -5,8 +5,23 @@
 import { pino, type Logger } from 'pino';
 
 const REDACTED_KEYS = [
-  'sessionKey', 'session_key', 'secret', 'accessToken', 'access_token', 'refreshToken', 'refresh_token',
-  'openId', 'openid', 'unionId', 'unionid', 'code', 'js_code', 'authorization', 'password', 'assertion', 'nonce',
+  'sessionKey',
+  'session_key',
+  'secret',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'openId',
+  'openid',
+  'unionId',
+  'unionid',
+  'code',
+  'js_code',
+  'authorization',
+  'password',
+  'assertion',
+  'nonce',
 ];
 
 const redactPaths = [
@@ -21,8 +36,5 @@ const redactPaths = [
 export type { Logger };
 
 export function createLogger(service: string, level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino(
-    { name: service, level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service } },
-    destination ?? process.stdout,
-  );
+  return pino({ name: service, level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service } }, destination ?? process.stdout);
 }

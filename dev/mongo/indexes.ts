@@ -93,11 +93,10 @@ function duplicate(ns: string, spec: IndexSpec, keyValue: Document): CommandErro
   const shown = Object.entries(keyValue)
     .map(([k, v]) => `${k}: ${EJSON.stringify(v as never)}`)
     .join(', ');
-  return new CommandError(
-    'DuplicateKey',
-    `E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: { ${shown} }`,
-    { keyPattern: spec.key, keyValue },
-  );
+  return new CommandError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: { ${shown} }`, {
+    keyPattern: spec.key,
+    keyValue,
+  });
 }
 
 /** MongoDB's default index name: `field_1_other_-1`. */

@@ -61,7 +61,7 @@ function decodeOpMsg(msg: Buffer, requestId: number): IncomingCommand {
       const nameEnd = msg.indexOf(0, offset + 4);
       const name = msg.toString('utf8', offset + 4, nameEnd);
       const docs: Document[] = [];
-      for (let p = nameEnd + 1; p < sectionEnd; ) {
+      for (let p = nameEnd + 1; p < sectionEnd;) {
         const docSize = msg.readInt32LE(p);
         docs.push(deserialize(msg.subarray(p, p + docSize), DESERIALIZE_OPTIONS));
         p += docSize;

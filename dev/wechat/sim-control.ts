@@ -13,22 +13,24 @@ const PHONE_PATTERN = /^[0-9]{5,15}$/;
 export function simControlRoutes(config: PlatformConfig, state: SimulatorState): Record<string, SimHandler> {
   const apps = new Map(config.apps.map((a) => [a.appId, a]));
 
-  const issue = (kind: CodeKind, appKind: 'miniprogram' | 'official_account'): SimHandler => (req: SimRequest) => {
-    const { appId, user, phone, snapshot } = req.body;
-    const app = typeof appId === 'string' ? apps.get(appId) : undefined;
-    if (!app) return badRequest(`unknown appId ${String(appId)}`);
-    if (app.kind !== appKind) return badRequest(`${app.appId} is not a ${appKind}`);
-    if (typeof user !== 'string' || !PERSON_PATTERN.test(user)) return badRequest('user must be 1-64 letters, digits, _ . -');
-    if (kind === 'phone' && (typeof phone !== 'string' || !PHONE_PATTERN.test(phone))) return badRequest('phone must be 5-15 digits');
-    const code = state.issueCode({
-      kind,
-      appId: app.appId,
-      person: user,
-      ...(kind === 'phone' ? { phone: phone as string } : {}),
-      ...(kind === 'oauth' ? { snapshot: snapshot === true, scope: 'snsapi_base' } : {}),
-    });
-    return ok({ code });
-  };
+  const issue =
+    (kind: CodeKind, appKind: 'miniprogram' | 'official_account'): SimHandler =>
+    (req: SimRequest) => {
+      const { appId, user, phone, snapshot } = req.body;
+      const app = typeof appId === 'string' ? apps.get(appId) : undefined;
+      if (!app) return badRequest(`unknown appId ${String(appId)}`);
+      if (app.kind !== appKind) return badRequest(`${app.appId} is not a ${appKind}`);
+      if (typeof user !== 'string' || !PERSON_PATTERN.test(user)) return badRequest('user must be 1-64 letters, digits, _ . -');
+      if (kind === 'phone' && (typeof phone !== 'string' || !PHONE_PATTERN.test(phone))) return badRequest('phone must be 5-15 digits');
+      const code = state.issueCode({
+        kind,
+        appId: app.appId,
+        person: user,
+        ...(kind === 'phone' ? { phone: phone as string } : {}),
+        ...(kind === 'oauth' ? { snapshot: snapshot === true, scope: 'snsapi_base' } : {}),
+      });
+      return ok({ code });
+    };
 
   return {
     'POST /sim/login': issue('login', 'miniprogram'),

@@ -158,7 +158,12 @@ export function wechatApiRoutes({ config, state, secretOf }: WechatApiDeps): Rec
     return ok({
       errcode: 0,
       errmsg: 'ok',
-      phone_info: { phoneNumber: `+86${phone}`, purePhoneNumber: phone, countryCode: '86', watermark: { timestamp: Math.floor(state.now() / 1000), appid: tokenApp } },
+      phone_info: {
+        phoneNumber: `+86${phone}`,
+        purePhoneNumber: phone,
+        countryCode: '86',
+        watermark: { timestamp: Math.floor(state.now() / 1000), appid: tokenApp },
+      },
     });
   };
 

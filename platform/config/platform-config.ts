@@ -61,8 +61,13 @@ const SubgraphSchema = z
 
 export const PlatformConfigSchema = z
   .object({
-    platform: z.object({ name: z.string().min(1), miniProgramAppId: z.string().regex(appIdPattern), officialAccountAppId: z.string().regex(appIdPattern).optional() }).strict(),
-    thirdPartyPlatform: z.object({ componentAppId: z.string().regex(appIdPattern), secretEnv: z.string().regex(envNamePattern) }).strict().optional(),
+    platform: z
+      .object({ name: z.string().min(1), miniProgramAppId: z.string().regex(appIdPattern), officialAccountAppId: z.string().regex(appIdPattern).optional() })
+      .strict(),
+    thirdPartyPlatform: z
+      .object({ componentAppId: z.string().regex(appIdPattern), secretEnv: z.string().regex(envNamePattern) })
+      .strict()
+      .optional(),
     openPlatforms: z.array(z.object({ id: z.string().regex(idPattern), name: z.string().min(1) }).strict()),
     apps: z.array(AppSchema).min(1),
     merchants: z.array(MerchantSchema),
@@ -89,10 +94,12 @@ export const PlatformConfigSchema = z
     config.apps.forEach((app, i) => {
       if (app.openPlatform && !openPlatforms.has(app.openPlatform)) issue(['apps', i, 'openPlatform'], `unknown open platform "${app.openPlatform}"`);
       if (!app.secretEnv && !app.authorizesThirdPartyPlatform) issue(['apps', i, 'secretEnv'], 'needed unless the app authorises the third-party platform');
-      if (app.authorizesThirdPartyPlatform && !config.thirdPartyPlatform) issue(['apps', i, 'authorizesThirdPartyPlatform'], 'no thirdPartyPlatform is configured');
+      if (app.authorizesThirdPartyPlatform && !config.thirdPartyPlatform)
+        issue(['apps', i, 'authorizesThirdPartyPlatform'], 'no thirdPartyPlatform is configured');
     });
     const platformApp = apps.get(config.platform.miniProgramAppId);
-    if (!platformApp || platformApp.kind !== 'miniprogram' || platformApp.merchant) issue(['platform', 'miniProgramAppId'], 'must name a platform mini-program in apps');
+    if (!platformApp || platformApp.kind !== 'miniprogram' || platformApp.merchant)
+      issue(['platform', 'miniProgramAppId'], 'must name a platform mini-program in apps');
     if (config.platform.officialAccountAppId) {
       const oa = apps.get(config.platform.officialAccountAppId);
       if (!oa || oa.kind !== 'official_account') issue(['platform', 'officialAccountAppId'], 'must name an official_account in apps');
@@ -104,8 +111,10 @@ export const PlatformConfigSchema = z
       else if (app.merchant !== m.id) issue(['merchants', i, 'appId'], `app "${m.appId}" does not name merchant "${m.id}"`);
       if (!subgraphs.has(m.subgraph)) issue(['merchants', i, 'subgraph'], `unknown subgraph "${m.subgraph}"`);
       if (m.subgraph === config.identitySubgraph) issue(['merchants', i, 'subgraph'], 'a merchant cannot own the identity subgraph');
-      if (m.linking.thirdPartyPlatform && !app?.authorizesThirdPartyPlatform) issue(['merchants', i, 'linking', 'thirdPartyPlatform'], 'the app has not authorised the third-party platform');
-      if (m.linking.officialAccountBridge && !config.platform.officialAccountAppId) issue(['merchants', i, 'linking', 'officialAccountBridge'], 'the platform has no official account');
+      if (m.linking.thirdPartyPlatform && !app?.authorizesThirdPartyPlatform)
+        issue(['merchants', i, 'linking', 'thirdPartyPlatform'], 'the app has not authorised the third-party platform');
+      if (m.linking.officialAccountBridge && !config.platform.officialAccountAppId)
+        issue(['merchants', i, 'linking', 'officialAccountBridge'], 'the platform has no official account');
     });
   });
 

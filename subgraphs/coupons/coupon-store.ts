@@ -48,11 +48,16 @@ export class CouponStore {
   }
 
   available(): Promise<CouponDoc[]> {
-    return this.Coupon.find({ stock: { $gt: 0 } }).sort({ _id: 1 }).lean<CouponDoc[]>().exec();
+    return this.Coupon.find({ stock: { $gt: 0 } })
+      .sort({ _id: 1 })
+      .lean<CouponDoc[]>()
+      .exec();
   }
 
   async couponsByIds(ids: readonly string[]): Promise<Map<string, CouponDoc>> {
-    const docs = await this.Coupon.find({ _id: { $in: ids } }).lean<CouponDoc[]>().exec();
+    const docs = await this.Coupon.find({ _id: { $in: ids } })
+      .lean<CouponDoc[]>()
+      .exec();
     return new Map(docs.map((d) => [d._id, d]));
   }
 
@@ -63,7 +68,9 @@ export class CouponStore {
   async claim(couponId: string, openId: string, now: Date): Promise<ClaimOutcome> {
     const existing = await this.Claim.findOne({ couponId, openId }).lean<ClaimDoc>().exec();
     if (existing) return { kind: 'already', claim: existing };
-    const taken = await this.Coupon.findOneAndUpdate({ _id: couponId, stock: { $gt: 0 } }, { $inc: { stock: -1 } }).lean().exec();
+    const taken = await this.Coupon.findOneAndUpdate({ _id: couponId, stock: { $gt: 0 } }, { $inc: { stock: -1 } })
+      .lean()
+      .exec();
     if (!taken) return (await this.Coupon.exists({ _id: couponId })) ? { kind: 'out_of_stock' } : { kind: 'not_found' };
     try {
       const claim: ClaimDoc = { couponId, openId, claimedAt: now };

@@ -22,7 +22,10 @@ export class AccessTokenIssuer {
       ? await importPKCS8(privateKeyPem, ACCESS_TOKEN_ALGORITHM, { extractable: true })
       : (await generateKeyPair(ACCESS_TOKEN_ALGORITHM, { extractable: true })).privateKey;
     const { d: _private, ...publicJwk } = await exportJWK(privateKey);
-    const kid = createHash('sha256').update(JSON.stringify([publicJwk.x, publicJwk.y])).digest('base64url').slice(0, 16);
+    const kid = createHash('sha256')
+      .update(JSON.stringify([publicJwk.x, publicJwk.y]))
+      .digest('base64url')
+      .slice(0, 16);
     return new AccessTokenIssuer(privateKey, { ...publicJwk, kid, alg: ACCESS_TOKEN_ALGORITHM, use: 'sig' }, ttlSeconds);
   }
 

@@ -4,7 +4,15 @@
  * needed (standalone MongoDB and the embedded dev server have none).
  */
 import type { Connection } from 'mongoose';
-import { identityModels, isDuplicateKeyError, type EncryptedValue, type IdentityDoc, type IdentityModels, type LinkRoute, type RefreshTokenDoc } from '../../platform/identity-store/models.js';
+import {
+  identityModels,
+  isDuplicateKeyError,
+  type EncryptedValue,
+  type IdentityDoc,
+  type IdentityModels,
+  type LinkRoute,
+  type RefreshTokenDoc,
+} from '../../platform/identity-store/models.js';
 
 export type NewIdentity = Pick<IdentityDoc, 'appId' | 'openId' | 'merchantId' | 'userId' | 'via'> & {
   unionId?: string;
@@ -37,7 +45,13 @@ export class IdentityStore {
     const _id = `${openPlatform}:${unionId}`;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const link = await this.models.UnionLink.findOneAndUpdate({ _id }, { $setOnInsert: { userId: candidateUserId } }, { upsert: true, returnDocument: 'after' }).lean().exec();
+        const link = await this.models.UnionLink.findOneAndUpdate(
+          { _id },
+          { $setOnInsert: { userId: candidateUserId } },
+          { upsert: true, returnDocument: 'after' },
+        )
+          .lean()
+          .exec();
         return { userId: link!.userId, claimed: link!.userId === candidateUserId };
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
@@ -67,7 +81,11 @@ export class IdentityStore {
   }
 
   /** Records a login on an existing identity: new session key, and the UnionID if WeChat now sends one. */
-  async recordLogin(identityId: IdentityDoc['_id'], update: { sessionKey?: EncryptedValue; unionId?: string; openPlatform?: string }, now: Date): Promise<void> {
+  async recordLogin(
+    identityId: IdentityDoc['_id'],
+    update: { sessionKey?: EncryptedValue; unionId?: string; openPlatform?: string },
+    now: Date,
+  ): Promise<void> {
     const set: Record<string, unknown> = { lastLoginAt: now };
     if (update.sessionKey) set.sessionKey = update.sessionKey;
     if (update.unionId) Object.assign(set, { unionId: update.unionId, openPlatform: update.openPlatform });
@@ -76,13 +94,17 @@ export class IdentityStore {
 
   /** Users that exist among `ids`, in one query. */
   async existingUserIds(ids: readonly string[]): Promise<Set<string>> {
-    const users = await this.models.User.find({ _id: { $in: ids } }, { _id: 1 }).lean().exec();
+    const users = await this.models.User.find({ _id: { $in: ids } }, { _id: 1 })
+      .lean()
+      .exec();
     return new Set(users.map((u) => u._id));
   }
 
   /** Every identity of each of `userIds`, in one query. */
   async identitiesOfUsers(userIds: readonly string[]): Promise<Map<string, IdentityDoc[]>> {
-    const docs = await this.models.Identity.find({ userId: { $in: userIds } }).lean<IdentityDoc[]>().exec();
+    const docs = await this.models.Identity.find({ userId: { $in: userIds } })
+      .lean<IdentityDoc[]>()
+      .exec();
     const byUser = new Map<string, IdentityDoc[]>(userIds.map((id) => [id, []]));
     for (const doc of docs) byUser.get(doc.userId)?.push(doc);
     return byUser;

@@ -48,7 +48,9 @@ export class ProductStore {
   }
 
   async productsByIds(ids: readonly string[]): Promise<Map<string, ProductDoc>> {
-    const docs = await this.Product.find({ _id: { $in: ids } }).lean<ProductDoc[]>().exec();
+    const docs = await this.Product.find({ _id: { $in: ids } })
+      .lean<ProductDoc[]>()
+      .exec();
     return new Map(docs.map((d) => [d._id, d]));
   }
 

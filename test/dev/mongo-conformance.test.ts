@@ -81,7 +81,12 @@ describe('insert, find, cursors', () => {
       { name: 'cy', age: 40, tags: ['a', 'c'] },
       { name: 'di', age: 19 },
     ]);
-    const docs = await c.find({ age: { $gte: 20 } }, { projection: { _id: 0, name: 1 } }).sort({ age: -1 }).skip(1).limit(2).toArray();
+    const docs = await c
+      .find({ age: { $gte: 20 } }, { projection: { _id: 0, name: 1 } })
+      .sort({ age: -1 })
+      .skip(1)
+      .limit(2)
+      .toArray();
     expect(docs).toEqual([{ name: 'ann' }, { name: 'bob' }]);
     expect(Object.keys((await c.findOne({ name: 'di' }))!)[0]).toBe('_id');
     expect(await c.countDocuments({ tags: 'a' })).toBe(2);
@@ -112,7 +117,11 @@ describe('insert, find, cursors', () => {
 describe('updates', () => {
   it('applies update operators to one or many documents and reports matched and modified', async () => {
     const c = db.collection<{ k: string; n: number; seen?: boolean; log?: string[] }>('upd');
-    await c.insertMany([{ k: 'x', n: 1 }, { k: 'x', n: 2 }, { k: 'y', n: 3 }]);
+    await c.insertMany([
+      { k: 'x', n: 1 },
+      { k: 'x', n: 2 },
+      { k: 'y', n: 3 },
+    ]);
     const one = await c.updateOne({ k: 'x' }, { $inc: { n: 10 } });
     expect([one.matchedCount, one.modifiedCount]).toEqual([1, 1]);
     const many = await c.updateMany({ k: 'x' }, { $set: { seen: true }, $push: { log: 'a' } });
@@ -157,7 +166,10 @@ describe('updates', () => {
 describe('findAndModify', () => {
   it('returns the document before or after, sorted, projected, and upserts', async () => {
     const c = db.collection('fam');
-    await c.insertMany([{ q: 1, n: 1 }, { q: 1, n: 2 }]);
+    await c.insertMany([
+      { q: 1, n: 1 },
+      { q: 1, n: 2 },
+    ]);
     const before = await c.findOneAndUpdate({ q: 1 }, { $inc: { n: 100 } }, { sort: { n: -1 }, returnDocument: 'before', projection: { _id: 0, n: 1 } });
     expect(before).toEqual({ n: 2 });
     const after = await c.findOneAndUpdate({ q: 1 }, { $inc: { n: 1 } }, { sort: { n: 1 }, returnDocument: 'after', projection: { _id: 0 } });
@@ -174,8 +186,15 @@ describe('findAndModify', () => {
 
 describe('aggregate', () => {
   it('runs match, group, sort, project and lookup stages', async () => {
-    await db.collection('orders').insertMany([{ user: 'u1', total: 5 }, { user: 'u1', total: 7 }, { user: 'u2', total: 1 }]);
-    await db.collection('users').insertMany([{ _id: 'u1' as never, name: 'ann' }, { _id: 'u2' as never, name: 'bob' }]);
+    await db.collection('orders').insertMany([
+      { user: 'u1', total: 5 },
+      { user: 'u1', total: 7 },
+      { user: 'u2', total: 1 },
+    ]);
+    await db.collection('users').insertMany([
+      { _id: 'u1' as never, name: 'ann' },
+      { _id: 'u2' as never, name: 'bob' },
+    ]);
     const rows = await db
       .collection('orders')
       .aggregate([
@@ -185,7 +204,10 @@ describe('aggregate', () => {
         { $project: { _id: 0, sum: 1, name: { $first: '$user.name' } } },
       ])
       .toArray();
-    expect(rows).toEqual([{ sum: 12, name: 'ann' }, { sum: 1, name: 'bob' }]);
+    expect(rows).toEqual([
+      { sum: 12, name: 'ann' },
+      { sum: 1, name: 'bob' },
+    ]);
   });
 });
 
@@ -233,7 +255,11 @@ describe('indexes and unique constraints', () => {
 
     const partial = db.collection('partial');
     await partial.createIndex({ email: 1 }, { unique: true, partialFilterExpression: { active: true } });
-    await partial.insertMany([{ email: 'e', active: false }, { email: 'e', active: false }, { email: 'e', active: true }]);
+    await partial.insertMany([
+      { email: 'e', active: false },
+      { email: 'e', active: false },
+      { email: 'e', active: true },
+    ]);
     await expectMongoError(partial.insertOne({ email: 'e', active: true }), 11000);
   });
 
@@ -250,8 +276,7 @@ describe('indexes and unique constraints', () => {
     try {
       const results = await Promise.allSettled(
         Array.from({ length: 40 }, (_, i) =>
-          clients[i % clients.length]!
-            .db(db.databaseName)
+          clients[i % clients.length]!.db(db.databaseName)
             .collection('race')
             .updateOne({ key: 'same' }, { $inc: { hits: 1 } }, { upsert: true }),
         ),

@@ -76,7 +76,11 @@ describe('the federated scenario', () => {
   it('6: Bob\u2019s app shares no UnionID, so her login there is a separate user and products stay unlinked', async () => {
     const inBobs = await system.login(APPS.bobs, 'alice');
     expect(inBobs.userId).not.toBe(alice.userId);
-    const result = await system.graphql<{ me: { id: string; favoriteProducts: unknown } }>(`{ me { id favoriteProducts { id } } }`, undefined, alice.accessToken);
+    const result = await system.graphql<{ me: { id: string; favoriteProducts: unknown } }>(
+      `{ me { id favoriteProducts { id } } }`,
+      undefined,
+      alice.accessToken,
+    );
     expect(result.data?.me).toEqual({ id: alice.userId, favoriteProducts: null });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: 'MERCHANT_IDENTITY_NOT_LINKED', merchantId: 'bobs' });
   });

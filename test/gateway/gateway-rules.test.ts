@@ -31,7 +31,10 @@ const EVERYTHING = `{ me { id linkedMerchants { merchantId } coupons { coupon { 
 function clear() {
   for (const proxy of Object.values(system.received)) proxy.requests.length = 0;
 }
-const seen = (name: keyof System['received']) => system.received[name].requests.map((r) => JSON.stringify(r.headers) + r.body + Buffer.from(String(r.headers['x-identity-claims'] ?? ''), 'base64url').toString('utf8'));
+const seen = (name: keyof System['received']) =>
+  system.received[name].requests.map(
+    (r) => JSON.stringify(r.headers) + r.body + Buffer.from(String(r.headers['x-identity-claims'] ?? ''), 'base64url').toString('utf8'),
+  );
 
 describe('isolation', () => {
   it('sends each merchant only its own OpenID: never the UnionID, the platform user id or another app\u2019s OpenID', async () => {
@@ -91,7 +94,9 @@ describe('subgraphs verify the injected identity', () => {
     expect(replayed.status).toBe(401);
     expect(((await replayed.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('IDENTITY_SIGNATURE_INVALID');
 
-    const forgedClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), oid: 'oSOMEONE_ELSE' })).toString('base64url');
+    const forgedClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), oid: 'oSOMEONE_ELSE' })).toString(
+      'base64url',
+    );
     expect((await post(target, { 'x-identity-claims': forgedClaims, 'x-identity-signature': signature }, JSON.parse(captured.body))).status).toBe(401);
     expect((await post(target, { 'x-identity-claims': claims })).status).toBe(401);
 
@@ -163,7 +168,11 @@ describe('the GraphQL endpoint', () => {
   // Last: it takes the products subgraph down.
   it('masks internal failures: a subgraph that is down costs its fields, and no URL or stack reaches the client', async () => {
     await system.received.products.close();
-    const result = await system.graphql<{ me: { id: string; favoriteProducts: unknown } }>(`{ me { id favoriteProducts { id } } }`, undefined, alice.accessToken);
+    const result = await system.graphql<{ me: { id: string; favoriteProducts: unknown } }>(
+      `{ me { id favoriteProducts { id } } }`,
+      undefined,
+      alice.accessToken,
+    );
     expect(result.data?.me).toEqual({ id: alice.userId, favoriteProducts: null });
     expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     const text = JSON.stringify(result);

@@ -22,7 +22,17 @@ describe('identityClaimsFor', () => {
 
   it('gives a merchant subgraph only that merchant\u2019s OpenID and pseudonym', () => {
     const claims = identityClaimsFor(platform, { ...input, subgraph: 'coupons' });
-    expect(claims).toEqual({ v: 1, sg: 'coupons', rid: 'r1', iat: 1000, exp: 1030, mid: 'acme', app: APPS.acme, oid: 'oACME_OPENID_OF_USER_1_xxxxxx', psu: 'u_p' });
+    expect(claims).toEqual({
+      v: 1,
+      sg: 'coupons',
+      rid: 'r1',
+      iat: 1000,
+      exp: 1030,
+      mid: 'acme',
+      app: APPS.acme,
+      oid: 'oACME_OPENID_OF_USER_1_xxxxxx',
+      psu: 'u_p',
+    });
     expect(JSON.stringify(claims)).not.toContain('user-1');
     expect(JSON.stringify(claims)).not.toContain('BOBS');
   });
@@ -64,9 +74,18 @@ describe('pseudonyms', () => {
     expect(pairwisePseudonym('a-secret', 'u1')).toBe(pairwisePseudonym('a-secret', 'u1'));
     expect(pairwisePseudonym('a-secret', 'u1')).not.toBe(pairwisePseudonym('b-secret', 'u1'));
     expect(pairwisePseudonym('a-secret', 'u1')).not.toBe(pairwisePseudonym('a-secret', 'u2'));
-    const vars = { representations: [{ __typename: 'User', id: 'u1' }, { __typename: 'Coupon', id: 'c1' }], other: 1 };
+    const vars = {
+      representations: [
+        { __typename: 'User', id: 'u1' },
+        { __typename: 'Coupon', id: 'c1' },
+      ],
+      other: 1,
+    };
     expect(pseudonymizeUserRepresentations(vars, (id) => `p(${id})`)).toEqual({
-      representations: [{ __typename: 'User', id: 'p(u1)' }, { __typename: 'Coupon', id: 'c1' }],
+      representations: [
+        { __typename: 'User', id: 'p(u1)' },
+        { __typename: 'Coupon', id: 'c1' },
+      ],
       other: 1,
     });
     expect(vars.representations[0]!.id).toBe('u1');

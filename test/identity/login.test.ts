@@ -12,7 +12,8 @@ beforeAll(async () => {
 afterAll(() => system.close());
 
 const models = () => identityModels(system.identityConnection);
-const loginWith = (appId: string, code: string) => system.graphql<{ login: { user: { id: string }; refreshToken: string; accessToken: string } }>(LOGIN, { appId, code });
+const loginWith = (appId: string, code: string) =>
+  system.graphql<{ login: { user: { id: string }; refreshToken: string; accessToken: string } }>(LOGIN, { appId, code });
 const errorCode = (result: { errors?: { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
 
 describe('racing first logins', () => {

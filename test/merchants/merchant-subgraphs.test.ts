@@ -16,7 +16,9 @@ afterAll(() => system.close());
 const CLAIM = `mutation($id: ID!) { claimCoupon(couponId: $id) { claimedAt coupon { id remaining } } }`;
 type Claim = { claimCoupon: { claimedAt: string; coupon: { id: string; remaining: number } } };
 const remaining = async (id: string) =>
-  (await system.graphql<{ availableCoupons: { id: string; remaining: number }[] }>(`{ availableCoupons { id remaining } }`)).data!.availableCoupons.find((c) => c.id === id)?.remaining ?? 0;
+  (await system.graphql<{ availableCoupons: { id: string; remaining: number }[] }>(`{ availableCoupons { id remaining } }`)).data!.availableCoupons.find(
+    (c) => c.id === id,
+  )?.remaining ?? 0;
 
 describe('coupons (ACME)', () => {
   it('never sells below zero when many people claim the last units at once', async () => {
@@ -74,12 +76,18 @@ describe('products (Bob\u2019s)', () => {
 
   it('keeps favourites per OpenID in Bob\u2019s own app', async () => {
     const carol = await system.login(APPS.bobs, 'carol');
-    await system.graphql(`mutation { a: favoriteProduct(productId: "p003") { id } b: favoriteProduct(productId: "p003") { id } }`, undefined, carol.accessToken);
+    await system.graphql(
+      `mutation { a: favoriteProduct(productId: "p003") { id } b: favoriteProduct(productId: "p003") { id } }`,
+      undefined,
+      carol.accessToken,
+    );
     const mine = await system.graphql<{ me: { favoriteProducts: { id: string }[] } }>(`{ me { favoriteProducts { id name } } }`, undefined, carol.accessToken);
     expect(mine.data?.me.favoriteProducts.map((p) => p.id)).toEqual(['p003']);
     const dave = await system.login(APPS.bobs, 'dave');
     const his = await system.graphql<{ me: { favoriteProducts: unknown[] } }>(`{ me { favoriteProducts { id } } }`, undefined, dave.accessToken);
     expect(his.data?.me.favoriteProducts).toEqual([]);
-    expect((await system.graphql(`mutation { favoriteProduct(productId: "nope") { id } }`, undefined, carol.accessToken)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await system.graphql(`mutation { favoriteProduct(productId: "nope") { id } }`, undefined, carol.accessToken)).errors?.[0]?.extensions?.code).toBe(
+      'NOT_FOUND',
+    );
   });
 });

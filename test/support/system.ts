@@ -49,7 +49,12 @@ export interface System {
   dataKey: Buffer;
   /** Everything every component logged, as text. */
   logs(): string;
-  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResult<T>>;
   /** wx.login in `appId` for `user`, then the login mutation through the gateway. */
   login(appId: string, user: string): Promise<{ accessToken: string; refreshToken: string; userId: string }>;
   close(): Promise<void>;
@@ -146,7 +151,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   });
   closers.push(() => gateway.close());
 
-  const graphql = async <T>(query: string, variables?: Record<string, unknown>, token?: string, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> => {
+  const graphql = async <T>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    headers: Record<string, string> = {},
+  ): Promise<GraphQLResult<T>> => {
     const response = await fetch(gateway.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },

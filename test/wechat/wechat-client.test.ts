@@ -22,7 +22,10 @@ beforeEach(async () => {
 });
 
 async function failure(promise: Promise<unknown>): Promise<WechatApiError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(WechatApiError);
   return error as WechatApiError;
 }
@@ -114,7 +117,10 @@ describe('access tokens', () => {
   });
 
   it('/cgi-bin/token issues a new token each time and the previous one keeps working five minutes', async () => {
-    const get = async () => (await (await fetch(`${simulator.url}/cgi-bin/token?grant_type=client_credential&appid=${APPS.acme}&secret=${secret(APPS.acme)}`)).json()) as { access_token: string };
+    const get = async () =>
+      (await (await fetch(`${simulator.url}/cgi-bin/token?grant_type=client_credential&appid=${APPS.acme}&secret=${secret(APPS.acme)}`)).json()) as {
+        access_token: string;
+      };
     const first = await get();
     const second = await get();
     expect(second.access_token).not.toBe(first.access_token);
@@ -145,7 +151,10 @@ describe('access tokens', () => {
   it('renews a token ahead of its expiry', async () => {
     let now = 0;
     let n = 0;
-    const cache = new AccessTokenCache(async () => ({ accessToken: `t${++n}`, expiresInSeconds: 7200 }), () => now);
+    const cache = new AccessTokenCache(
+      async () => ({ accessToken: `t${++n}`, expiresInSeconds: 7200 }),
+      () => now,
+    );
     expect(await cache.get('app')).toBe('t1');
     now = (7200 - 301) * 1000;
     expect(await cache.get('app')).toBe('t1');
@@ -160,7 +169,10 @@ describe('official-account web OAuth', () => {
     fetch(`${simulator.url}/connect/oauth2/authorize?${new URLSearchParams(params)}`, { redirect: 'manual', headers: user ? { 'x-sim-user': user } : {} });
 
   it('redirects silently with a code and state, and the exchange yields the official-account OpenID', async () => {
-    const response = await authorize({ appid: APPS.officialAccount, redirect_uri: 'http://127.0.0.1:4001/oa/callback', response_type: 'code', scope: 'snsapi_base', state: 'abc123' }, 'alice');
+    const response = await authorize(
+      { appid: APPS.officialAccount, redirect_uri: 'http://127.0.0.1:4001/oa/callback', response_type: 'code', scope: 'snsapi_base', state: 'abc123' },
+      'alice',
+    );
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location')!);
     expect(location.searchParams.get('state')).toBe('abc123');
@@ -171,7 +183,10 @@ describe('official-account web OAuth', () => {
   });
 
   it('refuses a redirect outside the web-authorisation domains with 10003 and marks snapshot users', async () => {
-    const response = await authorize({ appid: APPS.officialAccount, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'snsapi_base', state: 's' }, 'alice');
+    const response = await authorize(
+      { appid: APPS.officialAccount, redirect_uri: 'https://evil.example/cb', response_type: 'code', scope: 'snsapi_base', state: 's' },
+      'alice',
+    );
     expect(((await response.json()) as { errcode: number }).errcode).toBe(10003);
     const { code } = await sim(simulator, '/sim/oauth', { appId: APPS.officialAccount, user: 'ghost', snapshot: true });
     expect((await client.oauthAccessToken(APPS.officialAccount, secrets[oa().secretEnv!]!, code!)).isSnapshotUser).toBe(true);
@@ -185,7 +200,9 @@ describe('third-party platform login', () => {
     const token = await client.componentToken(component.componentAppId, secrets[component.secretEnv]!, ticket!);
     const session = await client.componentCode2Session(APPS.bobs, await loginCode(simulator, APPS.bobs, 'alice'), component.componentAppId, token.accessToken);
     expect(session.openId).toBe((await identityOf(simulator, APPS.bobs, 'alice')).openId);
-    const refused = await failure(client.componentCode2Session(APPS.acme, await loginCode(simulator, APPS.acme, 'alice'), component.componentAppId, token.accessToken));
+    const refused = await failure(
+      client.componentCode2Session(APPS.acme, await loginCode(simulator, APPS.acme, 'alice'), component.componentAppId, token.accessToken),
+    );
     expect([refused.errcode, refused.kind]).toEqual([61003, 'not_authorized']);
   });
 });

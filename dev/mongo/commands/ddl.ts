@@ -46,11 +46,12 @@ const listCollections: CommandHandler = (cmd, ctx) => {
 
 const createIndexes: CommandHandler = (cmd, ctx) => {
   const name = collectionName(cmd, 'createIndexes');
-  if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) throw new CommandError('BadValue', "Must specify at least one index to create");
+  if (!Array.isArray(cmd.indexes) || cmd.indexes.length === 0) throw new CommandError('BadValue', 'Must specify at least one index to create');
   const { collection, created } = ctx.store.getOrCreate(ctx.db, name);
   const before = collection.listIndexes().length;
   for (const raw of cmd.indexes as Document[]) {
-    if (!raw.key || typeof raw.key !== 'object' || Object.keys(raw.key).length === 0) throw new CommandError('BadValue', 'index key pattern must be a non-empty object');
+    if (!raw.key || typeof raw.key !== 'object' || Object.keys(raw.key).length === 0)
+      throw new CommandError('BadValue', 'index key pattern must be a non-empty object');
     if (typeof raw.name !== 'string') throw new CommandError('BadValue', 'index must have a name');
     const spec: IndexSpec = { name: raw.name, key: raw.key as Document };
     if (raw.unique) spec.unique = true;
@@ -93,5 +94,12 @@ const dropIndexes: CommandHandler = (cmd, ctx) => {
 };
 
 export const ddlCommands: Record<string, CommandHandler> = {
-  create, drop, dropDatabase, listCollections, createIndexes, listIndexes, dropIndexes, deleteIndexes: dropIndexes,
+  create,
+  drop,
+  dropDatabase,
+  listCollections,
+  createIndexes,
+  listIndexes,
+  dropIndexes,
+  deleteIndexes: dropIndexes,
 };

@@ -7,9 +7,7 @@ import { handshakeCommands } from './handshake.js';
 import { readCommands } from './read.js';
 import { writeCommands } from './write.js';
 
-const HANDLERS: ReadonlyMap<string, CommandHandler> = new Map(
-  Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...ddlCommands }),
-);
+const HANDLERS: ReadonlyMap<string, CommandHandler> = new Map(Object.entries({ ...handshakeCommands, ...readCommands, ...writeCommands, ...ddlCommands }));
 
 /** Runs one command and returns its reply document; failures come back as MongoDB error replies. */
 export function executeCommand(command: Document, ctx: CommandContext): Document {

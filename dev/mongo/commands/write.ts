@@ -121,7 +121,10 @@ const findAndModify: CommandHandler = (cmd, ctx) => {
   const arrayFilters = Array.isArray(cmd.arrayFilters) ? (cmd.arrayFilters as Document[]) : undefined;
   const collection = target(ctx, name);
   let matches = collection.match(query);
-  if (sort && Object.keys(sort).length) matches = mingoFind(matches, {}, undefined, QUERY_OPTIONS).sort(sort as Record<string, 1 | -1>).all() as Document[];
+  if (sort && Object.keys(sort).length)
+    matches = mingoFind(matches, {}, undefined, QUERY_OPTIONS)
+      .sort(sort as Record<string, 1 | -1>)
+      .all() as Document[];
   const current = matches[0];
   const project = (doc: Document | undefined): Document | null =>
     doc === undefined ? null : fields && Object.keys(fields).length ? ((mingoFind([doc], {}, fields, QUERY_OPTIONS).next() as Document) ?? null) : doc;

@@ -1,0 +1,25 @@
+// Lint rules that keep the architecture honest: no `any` across modules, and the environment read in one place.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', '.data/', 'bench/results/', 'schema/supergraph.graphql'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through platform/env.ts (readEnvironment) only.' },
+      ],
+    },
+  },
+  {
+    // The one reader per process: services, and the test process's MongoDB choice.
+    files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+);
