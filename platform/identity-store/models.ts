@@ -17,6 +17,8 @@ export interface EncryptedValue {
 
 export interface UserDoc {
   _id: string;
+  /** Set when this user was merged into another: its tokens resolve to that user. */
+  mergedInto?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -32,6 +34,10 @@ export interface IdentityDoc {
   userId: string;
   via: LinkRoute;
   sessionKey?: EncryptedValue;
+  /** HMAC of the platform official-account OpenID seen for this identity (the bridge); never the OpenID itself. */
+  bridgeKey?: string;
+  /** Users this identity was moved from by merges (their tokens find it through this). */
+  mergedFrom?: string[];
   linkedAt: Date;
   lastLoginAt: Date;
   createdAt: Date;
@@ -57,9 +63,75 @@ export interface RefreshTokenDoc {
   createdAt: Date;
 }
 
+/** What a one-time nonce proves. */
+export type NonceKind = 'HANDOFF' | 'ASSERTION' | 'OA_BRIDGE';
+
+export interface LinkNonceDoc {
+  /** SHA-256 of the nonce. */
+  _id: string;
+  kind: NonceKind;
+  userId: string;
+  /** The session family that asked for it: revoking the session kills the nonce. */
+  sessionId: string;
+  /** HANDOFF / ASSERTION: the merchant it is for. OA_BRIDGE: the app whose identity started the bridge. */
+  merchantId?: string;
+  appId: string;
+  expiresAt: Date;
+  usedAt?: Date;
+  createdAt: Date;
+}
+
+export const CONSENT_PURPOSES = ['OFFICIAL_ACCOUNT_BRIDGE'] as const;
+export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
+
+export interface ConsentDoc {
+  _id: Types.ObjectId;
+  userId: string;
+  purpose: ConsentPurpose;
+  grantedAt: Date;
+  withdrawnAt?: Date;
+}
+
+export const MERGE_STEPS = ['recorded', 'checked', 'user-marked', 'identities-moved', 'links-moved', 'consents-moved', 'tokens-revoked', 'done'] as const;
+export type MergeStep = (typeof MERGE_STEPS)[number];
+
+/** Drives a merge: every step is idempotent, so resuming from the record always reaches the same end state. */
+export interface MergeDoc {
+  /** `source` user id: a user is merged away at most once. */
+  _id: string;
+  target: string;
+  route: LinkRoute;
+  step: MergeStep;
+  outcome?: 'MERGED' | 'REFUSED';
+  reason?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AuditAction = 'LINK' | 'LINK_REFUSED' | 'MERGE' | 'MERGE_REFUSED' | 'CONSENT_GRANTED' | 'CONSENT_WITHDRAWN';
+
+/** Append-only record of every link, merge, refusal and consent change. Holds no OpenID. */
+export interface AuditEventDoc {
+  _id: Types.ObjectId;
+  at: Date;
+  action: AuditAction;
+  route?: LinkRoute;
+  userId?: string;
+  otherUserId?: string;
+  merchantId?: string;
+  appId?: string;
+  reason?: string;
+  requestId?: string;
+  /** Idempotency key for events a resumed process may record again (merges): one event per key. */
+  key?: string;
+}
+
 const EncryptedValueSchema = new Schema<EncryptedValue>({ iv: String, tag: String, data: String }, { _id: false });
 
-const UserSchema = new Schema<UserDoc>({ _id: { type: String, required: true } }, { collection: 'users', timestamps: true, versionKey: false });
+const UserSchema = new Schema<UserDoc>(
+  { _id: { type: String, required: true }, mergedInto: String },
+  { collection: 'users', timestamps: true, versionKey: false },
+);
 
 const IdentitySchema = new Schema<IdentityDoc>(
   {
@@ -71,6 +143,8 @@ const IdentitySchema = new Schema<IdentityDoc>(
     userId: { type: String, required: true },
     via: { type: String, enum: LINK_ROUTES, required: true },
     sessionKey: { type: EncryptedValueSchema, select: false },
+    bridgeKey: String,
+    mergedFrom: { type: [String], default: undefined },
     linkedAt: { type: Date, required: true },
     lastLoginAt: { type: Date, required: true },
   },
@@ -79,6 +153,67 @@ const IdentitySchema = new Schema<IdentityDoc>(
 IdentitySchema.index({ appId: 1, openId: 1 }, { unique: true });
 IdentitySchema.index({ userId: 1 });
 IdentitySchema.index({ openPlatform: 1, unionId: 1 }, { sparse: true });
+IdentitySchema.index({ bridgeKey: 1 }, { sparse: true });
+IdentitySchema.index({ mergedFrom: 1 }, { sparse: true });
+
+const LinkNonceSchema = new Schema<LinkNonceDoc>(
+  {
+    _id: { type: String, required: true },
+    kind: { type: String, required: true },
+    userId: { type: String, required: true },
+    sessionId: { type: String, required: true },
+    merchantId: String,
+    appId: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: Date,
+  },
+  { collection: 'link_nonces', timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
+);
+// Kept a day past expiry so a late replay is still recognised as "used" or "expired", then removed.
+LinkNonceSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 24 * 3600 });
+
+const ConsentSchema = new Schema<ConsentDoc>(
+  {
+    userId: { type: String, required: true },
+    purpose: { type: String, enum: CONSENT_PURPOSES, required: true },
+    grantedAt: { type: Date, required: true },
+    withdrawnAt: Date,
+  },
+  { collection: 'consents', versionKey: false },
+);
+ConsentSchema.index({ userId: 1, purpose: 1, withdrawnAt: 1 });
+
+const MergeSchema = new Schema<MergeDoc>(
+  {
+    _id: { type: String, required: true },
+    target: { type: String, required: true },
+    route: { type: String, enum: LINK_ROUTES, required: true },
+    step: { type: String, enum: MERGE_STEPS, required: true },
+    outcome: String,
+    reason: String,
+  },
+  { collection: 'merges', timestamps: true, versionKey: false },
+);
+MergeSchema.index({ step: 1 });
+
+const AuditEventSchema = new Schema<AuditEventDoc>(
+  {
+    at: { type: Date, required: true },
+    action: { type: String, required: true },
+    route: String,
+    userId: String,
+    otherUserId: String,
+    merchantId: String,
+    appId: String,
+    reason: String,
+    requestId: String,
+    key: String,
+  },
+  { collection: 'audit_events', versionKey: false },
+);
+AuditEventSchema.index({ key: 1 }, { unique: true, sparse: true });
+AuditEventSchema.index({ userId: 1, at: 1 });
+AuditEventSchema.index({ otherUserId: 1, at: 1 }, { sparse: true });
 
 const UnionLinkSchema = new Schema<UnionLinkDoc>(
   { _id: { type: String, required: true }, userId: { type: String, required: true } },
@@ -105,6 +240,10 @@ export interface IdentityModels {
   Identity: Model<IdentityDoc>;
   UnionLink: Model<UnionLinkDoc>;
   RefreshToken: Model<RefreshTokenDoc>;
+  LinkNonce: Model<LinkNonceDoc>;
+  Consent: Model<ConsentDoc>;
+  Merge: Model<MergeDoc>;
+  AuditEvent: Model<AuditEventDoc>;
 }
 
 export function identityModels(connection: Connection): IdentityModels {
@@ -113,6 +252,10 @@ export function identityModels(connection: Connection): IdentityModels {
     Identity: connection.model<IdentityDoc>('Identity', IdentitySchema),
     UnionLink: connection.model<UnionLinkDoc>('UnionLink', UnionLinkSchema),
     RefreshToken: connection.model<RefreshTokenDoc>('RefreshToken', RefreshTokenSchema),
+    LinkNonce: connection.model<LinkNonceDoc>('LinkNonce', LinkNonceSchema),
+    Consent: connection.model<ConsentDoc>('Consent', ConsentSchema),
+    Merge: connection.model<MergeDoc>('Merge', MergeSchema),
+    AuditEvent: connection.model<AuditEventDoc>('AuditEvent', AuditEventSchema),
   };
 }
 
