@@ -27,7 +27,7 @@ export function needsMerchantIdentities(platform: PlatformIndex, subgraph: strin
 export function identityClaimsFor(platform: PlatformIndex, input: InjectionInput): IdentityClaims {
   const base: IdentityClaims = { v: 1, sg: input.subgraph, rid: input.requestId, iat: input.nowSeconds, exp: input.nowSeconds + IDENTITY_TTL_SECONDS };
   if (input.subgraph === platform.config.identitySubgraph) {
-    return input.viewer ? { ...base, uid: input.viewer.userId, sapp: input.viewer.appId } : base;
+    return input.viewer ? { ...base, uid: input.viewer.userId, sapp: input.viewer.appId, sid: input.viewer.sessionId } : base;
   }
   const merchant = platform.merchantBySubgraph(input.subgraph);
   if (!merchant) return base;

@@ -38,6 +38,12 @@ const LinkRoutesSchema = z
   })
   .strict();
 
+/** The key a merchant signs link assertions with: a JWKS URL, or one inline public JWK. */
+const AssertionKeySchema = z.union([
+  z.object({ jwksUrl: z.string().url() }).strict(),
+  z.object({ publicJwk: z.object({ kty: z.string() }).passthrough() }).strict(),
+]);
+
 const MerchantSchema = z
   .object({
     id: z.string().regex(idPattern, 'must be lower-case letters, digits and dashes'),
@@ -46,6 +52,7 @@ const MerchantSchema = z
     /** The subgraph this merchant owns: its requests carry this merchant's OpenID of the viewer. */
     subgraph: z.string().regex(idPattern),
     linking: LinkRoutesSchema.default(LinkRoutesSchema.parse({})),
+    assertionKey: AssertionKeySchema.optional(),
   })
   .strict();
 
@@ -113,6 +120,7 @@ export const PlatformConfigSchema = z
       if (m.subgraph === config.identitySubgraph) issue(['merchants', i, 'subgraph'], 'a merchant cannot own the identity subgraph');
       if (m.linking.thirdPartyPlatform && !app?.authorizesThirdPartyPlatform)
         issue(['merchants', i, 'linking', 'thirdPartyPlatform'], 'the app has not authorised the third-party platform');
+      if (m.linking.merchantAssertion && !m.assertionKey) issue(['merchants', i, 'assertionKey'], 'needed when linking.merchantAssertion is on');
       if (m.linking.officialAccountBridge && !config.platform.officialAccountAppId)
         issue(['merchants', i, 'linking', 'officialAccountBridge'], 'the platform has no official account');
     });

@@ -13,3 +13,8 @@ export interface AccessTokenClaims {
   /** Session family (the refresh-token chain). */
   sid: string;
 }
+
+/** The `aud` a merchant's link assertion must carry. */
+export const MERCHANT_ASSERTION_AUDIENCE = 'urn:identity-federation-gateway:platform';
+/** Longest lifetime (exp - iat) a merchant assertion may have. */
+export const MERCHANT_ASSERTION_MAX_SECONDS = 300;

@@ -22,6 +22,8 @@ export interface IdentityClaims {
   uid?: string;
   /** Identity subgraph only: the app the session logged in from. */
   sapp?: string;
+  /** Identity subgraph only: the session family (binds link nonces to the session). */
+  sid?: string;
   /** Merchant subgraphs: the merchant the subgraph belongs to. */
   mid?: string;
   /** Merchant subgraphs: the merchant's mini-program appId. */

@@ -19,6 +19,10 @@ export class Consents {
       .exec();
   }
 
+  ofUser(userId: string): Promise<ConsentDoc[]> {
+    return this.models.Consent.find({ userId }).sort({ grantedAt: 1 }).lean<ConsentDoc[]>().exec();
+  }
+
   /** True if any of `userIds` holds an active consent for `purpose`. */
   async anyActive(userIds: string[], purpose: ConsentPurpose): Promise<boolean> {
     return (await this.models.Consent.exists({ userId: { $in: userIds }, purpose, withdrawnAt: { $exists: false } })) !== null;

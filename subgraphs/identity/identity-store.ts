@@ -92,6 +92,14 @@ export class IdentityStore {
     await this.models.Identity.updateOne({ _id: identityId }, { $set: set }).exec();
   }
 
+  /** For each of `ids` that was merged away, the user it was merged into (one query). */
+  async rootsOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const users = await this.models.User.find({ _id: { $in: ids }, mergedInto: { $exists: true } }, { mergedInto: 1 })
+      .lean()
+      .exec();
+    return new Map(users.map((u) => [u._id, u.mergedInto!]));
+  }
+
   /** Users that exist among `ids`, in one query. */
   async existingUserIds(ids: readonly string[]): Promise<Set<string>> {
     const users = await this.models.User.find({ _id: { $in: ids } }, { _id: 1 })

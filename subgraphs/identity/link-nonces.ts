@@ -53,6 +53,12 @@ export class LinkNonces {
     return { nonce, expiresAt };
   }
 
+  /** Whether a nonce exists, is of `kind`, unused and unexpired (nothing is consumed). */
+  async usable(nonce: string, kind: NonceKind): Promise<boolean> {
+    if (!NONCE_PATTERN.test(nonce)) return false;
+    return (await this.models.LinkNonce.exists({ _id: hashOf(nonce), kind, usedAt: { $exists: false }, expiresAt: { $gt: this.now() } })) !== null;
+  }
+
   /** Checks and consumes a nonce; each failure has its own code. */
   async redeem(nonce: string, expected: NonceExpectation): Promise<LinkNonceDoc> {
     if (!NONCE_PATTERN.test(nonce)) throw new PlatformError('LINK_NONCE_INVALID', 'The link nonce is malformed.');
@@ -64,12 +70,17 @@ export class LinkNonces {
     if (found.usedAt) throw new PlatformError('LINK_NONCE_USED', 'The link nonce was already used.');
     if (found.expiresAt <= now) throw new PlatformError('LINK_NONCE_EXPIRED', 'The link nonce expired.');
     if (expected.appId && found.appId !== expected.appId) throw new PlatformError('LINK_NONCE_MISMATCH', 'The link nonce was issued for another app.');
-    if (expected.merchantId && found.merchantId !== expected.merchantId) throw new PlatformError('LINK_NONCE_MISMATCH', 'The link nonce was issued for another merchant.');
+    if (expected.merchantId && found.merchantId !== expected.merchantId)
+      throw new PlatformError('LINK_NONCE_MISMATCH', 'The link nonce was issued for another merchant.');
     if (expected.userId && found.userId !== expected.userId) throw new PlatformError('LINK_NONCE_MISMATCH', 'The link nonce belongs to another session.');
     // Bound to the session that asked for it: once that session is revoked, the nonce is dead too.
     const live = await this.models.RefreshToken.exists({ familyId: found.sessionId, revokedAt: { $exists: false } });
     if (!live) throw new PlatformError('LINK_NONCE_MISMATCH', 'The session that issued this link nonce has ended.');
-    const consumed = await this.models.LinkNonce.findOneAndUpdate({ _id: hash, usedAt: { $exists: false } }, { $set: { usedAt: now } }, { returnDocument: 'after' })
+    const consumed = await this.models.LinkNonce.findOneAndUpdate(
+      { _id: hash, usedAt: { $exists: false } },
+      { $set: { usedAt: now } },
+      { returnDocument: 'after' },
+    )
       .lean<LinkNonceDoc>()
       .exec();
     if (!consumed) throw new PlatformError('LINK_NONCE_USED', 'The link nonce was already used.');

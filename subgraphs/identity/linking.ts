@@ -33,7 +33,13 @@ export class LinkService {
       throw new PlatformError('IDENTITY_CONFLICT', 'These accounts hold different WeChat identities for the same app, so they are not linked.');
     }
     await this.models.Identity.updateOne({ _id: identity._id }, { $set: { via: route, linkedAt: this.now() } }).exec();
-    await this.audit.record({ action: 'LINK', route, userId: result.survivor, ...(identity.userId !== result.survivor ? { otherUserId: identity.userId } : {}), ...subject });
+    await this.audit.record({
+      action: 'LINK',
+      route,
+      userId: result.survivor,
+      ...(identity.userId !== result.survivor ? { otherUserId: identity.userId } : {}),
+      ...subject,
+    });
     return result.survivor;
   }
 

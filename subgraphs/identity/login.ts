@@ -10,7 +10,9 @@ import { PlatformError } from '../../platform/errors.js';
 import type { LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
+import type { IdentityDoc } from '../../platform/identity-store/models.js';
 import type { IdentityStore } from './identity-store.js';
+import type { LinkingFlows } from './linking-flows.js';
 import type { SessionKeyVault } from './session-key-vault.js';
 import type { SessionService, SessionTokens } from './sessions.js';
 import { rethrowWechatFailure } from './wechat-failures.js';
@@ -23,6 +25,7 @@ export interface LoginDeps {
   store: IdentityStore;
   vault: SessionKeyVault;
   sessions: SessionService;
+  linking: LinkingFlows;
   logger: Logger;
   now?: () => Date;
 }
@@ -33,11 +36,16 @@ const CODE_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
 export class LoginService {
   constructor(private readonly deps: LoginDeps) {}
 
-  async login(appId: string, code: string): Promise<SessionTokens> {
+  /**
+   * Logs in; with `linkNonce` (the handoff from the platform app) the merchant identity this code proves
+   * is then linked to the platform user that nonce was issued to.
+   */
+  async login(appId: string, code: string, linkNonce?: string, requestId?: string): Promise<SessionTokens> {
     const app = this.miniProgram(appId);
     if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
     const session = await this.exchange(app, code);
-    const userId = await this.resolveUser(app, session);
+    const identity = await this.resolveIdentity(app, session);
+    const userId = linkNonce === undefined ? identity.userId : await this.deps.linking.redeemHandoff(linkNonce, identity, requestId);
     return this.deps.sessions.start(userId, app.appId);
   }
 
@@ -60,8 +68,8 @@ export class LoginService {
     }
   }
 
-  /** The user this WeChat identity belongs to, creating the user and the identity on first login. */
-  private async resolveUser(app: AppConfig, session: WechatSession): Promise<string> {
+  /** The identity (and so the user) this WeChat login proves, creating both on first login. */
+  private async resolveIdentity(app: AppConfig, session: WechatSession): Promise<IdentityDoc> {
     const { store, vault, platform } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const sessionKey = vault.seal(session.sessionKey);
@@ -72,7 +80,7 @@ export class LoginService {
     if (existing) {
       await store.recordLogin(existing._id, { sessionKey, ...(unionId && !existing.unionId ? { unionId, openPlatform: app.openPlatform } : {}) }, now);
       if (unionId && app.openPlatform) await this.claimUnionFor(existing.userId, app.openPlatform, unionId);
-      return existing.userId;
+      return existing;
     }
 
     let userId: string = randomUUID();
@@ -90,7 +98,7 @@ export class LoginService {
     // Identity first, user document second: a crash in between leaves an identity whose user is created on the next login.
     await store.ensureUser(identity.userId);
     this.deps.logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
-    return identity.userId;
+    return identity;
   }
 
   /** Claims a UnionID newly sent for a known identity; one held by another user is left for a merge. */

@@ -5,7 +5,15 @@
  * reaches the same end state, and no identity is lost or duplicated. Identities move by update, never
  * by delete and re-insert.
  */
-import { MERGE_STEPS, type IdentityDoc, type IdentityModels, type LinkRoute, type MergeDoc, type MergeStep, type UserDoc } from '../../platform/identity-store/models.js';
+import {
+  MERGE_STEPS,
+  type IdentityDoc,
+  type IdentityModels,
+  type LinkRoute,
+  type MergeDoc,
+  type MergeStep,
+  type UserDoc,
+} from '../../platform/identity-store/models.js';
 import type { AuditLog } from './audit-log.js';
 
 export type MergeOutcome = { outcome: 'MERGED'; survivor: string } | { outcome: 'REFUSED'; survivor: string; reason: string };
@@ -31,7 +39,9 @@ export class MergeService {
   async merge(a: string, b: string, route: LinkRoute, requestId?: string): Promise<MergeOutcome> {
     const [rootA, rootB] = [await this.root(a), await this.root(b)];
     if (rootA === rootB) return { outcome: 'MERGED', survivor: rootA };
-    const users = await this.models.User.find({ _id: { $in: [rootA, rootB] } }).lean<UserDoc[]>().exec();
+    const users = await this.models.User.find({ _id: { $in: [rootA, rootB] } })
+      .lean<UserDoc[]>()
+      .exec();
     const created = (id: string) => users.find((u) => u._id === id)?.createdAt?.getTime() ?? Number.MAX_SAFE_INTEGER;
     const [target, source] = created(rootA) < created(rootB) || (created(rootA) === created(rootB) && rootA < rootB) ? [rootA, rootB] : [rootB, rootA];
     const record = await this.models.Merge.findOneAndUpdate(
@@ -55,7 +65,9 @@ export class MergeService {
 
   /** Finishes every merge a crash left half done. */
   async resumePending(): Promise<number> {
-    const pending = await this.models.Merge.find({ step: { $ne: 'done' } }).lean<MergeDoc[]>().exec();
+    const pending = await this.models.Merge.find({ step: { $ne: 'done' } })
+      .lean<MergeDoc[]>()
+      .exec();
     for (const merge of pending) await this.run(merge);
     return pending.length;
   }
@@ -74,7 +86,15 @@ export class MergeService {
         case 'recorded': {
           const conflict = await this.conflict(source, target);
           if (conflict) {
-            await this.audit.record({ action: 'MERGE_REFUSED', route: record.route, userId: target, otherUserId: source, reason: conflict, requestId, key: `merge:${source}:${target}` });
+            await this.audit.record({
+              action: 'MERGE_REFUSED',
+              route: record.route,
+              userId: target,
+              otherUserId: source,
+              reason: conflict,
+              requestId,
+              key: `merge:${source}:${target}`,
+            });
             await advance('done', { outcome: 'REFUSED', reason: conflict });
             return { outcome: 'REFUSED', survivor: target, reason: conflict };
           }
@@ -114,11 +134,14 @@ export class MergeService {
 
   /** Why the two users cannot be one person, or undefined: both hold an identity for one app with different OpenIDs. */
   private async conflict(source: string, target: string): Promise<string | undefined> {
-    const identities = await this.models.Identity.find({ userId: { $in: [source, target] } }, { appId: 1, openId: 1, userId: 1 }).lean<IdentityDoc[]>().exec();
+    const identities = await this.models.Identity.find({ userId: { $in: [source, target] } }, { appId: 1, openId: 1, userId: 1 })
+      .lean<IdentityDoc[]>()
+      .exec();
     const byApp = new Map<string, IdentityDoc>();
     for (const identity of identities) {
       const other = byApp.get(identity.appId);
-      if (other && other.userId !== identity.userId && other.openId !== identity.openId) return `both users hold a different identity for app ${identity.appId}`;
+      if (other && other.userId !== identity.userId && other.openId !== identity.openId)
+        return `both users hold a different identity for app ${identity.appId}`;
       byApp.set(identity.appId, identity);
     }
     return undefined;

@@ -1,6 +1,7 @@
 /** Thin resolvers: validate, delegate to the services, shape the answer. */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { PlatformError, unauthenticated } from '../../platform/errors.js';
+import { PlatformError } from '../../platform/errors.js';
+import type { ConsentDoc, ConsentPurpose, IdentityDoc } from '../../platform/identity-store/models.js';
 import { DateTime } from '../kit/date-time.js';
 import type { IdentityContext } from './context.js';
 import type { SessionTokens } from './sessions.js';
@@ -16,28 +17,54 @@ const session = (tokens: SessionTokens) => ({
   refreshToken: tokens.refreshToken,
   user: { id: tokens.userId },
 });
+const merchantLink = (identity: IdentityDoc) => ({ merchantId: identity.merchantId, linkedAt: identity.linkedAt, via: identity.via });
+const consent = (doc: ConsentDoc) => ({ purpose: doc.purpose, grantedAt: doc.grantedAt, withdrawnAt: doc.withdrawnAt ?? null });
+
+/** Fields of a User only that user may read. */
+async function requireSelf(user: UserRef, ctx: IdentityContext): Promise<void> {
+  if ((await ctx.requireViewer()).userId !== user.id) throw new PlatformError('FORBIDDEN', 'Only the user themselves can see this.');
+}
 
 export const resolvers: GraphQLResolverMap<IdentityContext> = {
   DateTime,
   Query: {
-    me: (_root, _args, ctx): UserRef => {
-      if (!ctx.viewer) throw unauthenticated();
-      return { id: ctx.viewer.userId };
-    },
+    me: async (_root, _args, ctx): Promise<UserRef> => ({ id: (await ctx.requireViewer()).userId }),
   },
   Mutation: {
-    login: async (_root, args: { appId: string; code: string }, ctx) => session(await ctx.login.login(args.appId, args.code)),
+    login: async (_root, args: { appId: string; code: string; linkNonce?: string | null }, ctx) =>
+      session(await ctx.login.login(args.appId, args.code, args.linkNonce ?? undefined, ctx.requestId)),
     refreshSession: async (_root, args: { refreshToken: string }, ctx) => session(await ctx.sessions.refresh(args.refreshToken)),
     logout: (_root, args: { refreshToken: string }, ctx) => ctx.sessions.logout(args.refreshToken),
+    createLinkNonce: async (_root, args: { merchantId: string }, ctx) => ctx.linking.createHandoffNonce(await ctx.requireViewer(), args.merchantId),
+    createAssertionNonce: async (_root, args: { merchantId: string }, ctx) => ctx.linking.createAssertionNonce(await ctx.requireViewer(), args.merchantId),
+    linkMerchantAssertion: async (_root, args: { assertion: string }, ctx) =>
+      merchantLink(await ctx.linking.linkMerchantAssertion(await ctx.requireViewer(), args.assertion, ctx.requestId)),
+    grantConsent: async (_root, args: { purpose: ConsentPurpose }, ctx) => {
+      const viewer = await ctx.requireViewer();
+      const granted = await ctx.consents.grant(viewer.userId, args.purpose, ctx.requestId);
+      // Identities already seen through the bridge are linked now, with no further action from the person.
+      if (args.purpose === 'OFFICIAL_ACCOUNT_BRIDGE') await ctx.linking.reconcileUser(viewer.userId, ctx.requestId);
+      return consent(granted);
+    },
+    withdrawConsent: async (_root, args: { purpose: ConsentPurpose }, ctx) => {
+      const withdrawn = await ctx.consents.withdraw((await ctx.requireViewer()).userId, args.purpose, ctx.requestId);
+      return withdrawn ? consent(withdrawn) : null;
+    },
+    startOfficialAccountBridge: async (_root, _args, ctx) => {
+      const { nonce, expiresAt } = await ctx.linking.startBridge(await ctx.requireViewer());
+      return { url: ctx.bridgeStartUrl(nonce), expiresAt };
+    },
   },
   User: {
     __resolveReference: async (ref: UserRef, ctx: IdentityContext) => ((await ctx.loaders.userExists.load(ref.id)) ? { id: ref.id } : null),
     linkedMerchants: async (user: UserRef, _args: unknown, ctx: IdentityContext) => {
-      if (ctx.viewer?.userId !== user.id) throw new PlatformError('FORBIDDEN', 'Only the user themselves can see their linked merchants.');
+      await requireSelf(user, ctx);
       const identities = await ctx.loaders.identitiesOfUser.load(user.id);
-      return identities
-        .filter((identity) => identity.merchantId)
-        .map((identity) => ({ merchantId: identity.merchantId, linkedAt: identity.linkedAt, via: identity.via }));
+      return identities.filter((identity) => identity.merchantId).map(merchantLink);
+    },
+    consents: async (user: UserRef, _args: unknown, ctx: IdentityContext) => {
+      await requireSelf(user, ctx);
+      return (await ctx.consents.ofUser(user.id)).map(consent);
     },
   },
 };

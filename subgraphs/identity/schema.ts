@@ -31,6 +31,32 @@ export const typeDefs = parse(`
     id: ID!
     "Merchants whose mini-program identity is linked to this user (viewer only)."
     linkedMerchants: [MerchantLink!]!
+    "What the user has consented to (viewer only)."
+    consents: [Consent!]!
+  }
+
+  "Purposes a person can consent to (PIPL art. 23)."
+  enum ConsentPurpose {
+    "Use the platform official account's OpenID, collected in a web-view, to recognise the person across mini-programs."
+    OFFICIAL_ACCOUNT_BRIDGE
+  }
+
+  type Consent {
+    purpose: ConsentPurpose!
+    grantedAt: DateTime!
+    withdrawnAt: DateTime
+  }
+
+  "A one-time nonce: valid 2 minutes, for one merchant, for the session that asked."
+  type LinkNonce {
+    nonce: String!
+    expiresAt: DateTime!
+  }
+
+  "Where the mini-program's web-view goes to run the official-account bridge."
+  type BridgeStart {
+    url: String!
+    expiresAt: DateTime!
   }
 
   type MerchantLink {
@@ -56,8 +82,19 @@ export const typeDefs = parse(`
   }
 
   type Mutation {
-    "Logs in from any registered mini-program with a wx.login() code made in that app."
-    login(appId: ID!, code: String!): Session!
+    "Logs in from any registered mini-program with a wx.login() code made in that app. With linkNonce (handed over by the platform app), also links this merchant identity to the platform user."
+    login(appId: ID!, code: String!, linkNonce: String): Session!
+    "Platform app: a nonce to pass to the merchant's app through navigateToMiniProgram extraData."
+    createLinkNonce(merchantId: ID!): LinkNonce!
+    "A nonce the merchant's backend must sign into its link assertion."
+    createAssertionNonce(merchantId: ID!): LinkNonce!
+    "Links the merchant identity a merchant asserted (a signed JWT) to the viewer."
+    linkMerchantAssertion(assertion: String!): MerchantLink!
+    grantConsent(purpose: ConsentPurpose!): Consent!
+    "Withdraws consent; for the bridge, its collected data is deleted and no further bridging happens."
+    withdrawConsent(purpose: ConsentPurpose!): Consent
+    "Starts the official-account bridge for the current app's identity: open the returned URL in a web-view."
+    startOfficialAccountBridge: BridgeStart!
     "Exchanges a refresh token for a new session (the old refresh token stops working)."
     refreshSession(refreshToken: String!): Session!
     "Ends the session the refresh token belongs to."

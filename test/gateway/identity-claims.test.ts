@@ -17,7 +17,7 @@ const input = { requestId: 'r1', nowSeconds: 1000, viewer, merchantIdentities: i
 describe('identityClaimsFor', () => {
   it('gives the identity subgraph the user id and session app, and nothing merchant-specific', () => {
     const claims = identityClaimsFor(platform, { ...input, subgraph: 'identity' });
-    expect(claims).toEqual({ v: 1, sg: 'identity', rid: 'r1', iat: 1000, exp: 1030, uid: 'user-1', sapp: APPS.platform });
+    expect(claims).toEqual({ v: 1, sg: 'identity', rid: 'r1', iat: 1000, exp: 1030, uid: 'user-1', sapp: APPS.platform, sid: 's' });
   });
 
   it('gives a merchant subgraph only that merchant\u2019s OpenID and pseudonym', () => {

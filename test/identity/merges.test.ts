@@ -118,7 +118,15 @@ describe('merges', () => {
   it('refuse, and move nothing, when both users hold different identities for the same app', async () => {
     const models = await freshStore();
     await seed(models);
-    await models.Identity.create({ userId: 'A', appId: APPS.bobs, openId: 'oA_OTHER_BOBS', merchantId: 'bobs', via: 'LOGIN', linkedAt: new Date(), lastLoginAt: new Date() });
+    await models.Identity.create({
+      userId: 'A',
+      appId: APPS.bobs,
+      openId: 'oA_OTHER_BOBS',
+      merchantId: 'bobs',
+      via: 'LOGIN',
+      linkedAt: new Date(),
+      lastLoginAt: new Date(),
+    });
     const before = await models.Identity.find({}).sort({ openId: 1 }).lean();
     const result = await new MergeService(models, new AuditLog(models)).merge('A', 'B', 'OA_BRIDGE');
     expect(result.outcome).toBe('REFUSED');

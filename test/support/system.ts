@@ -98,6 +98,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     platform,
     connection: identityConnection,
     wechat: { baseUrl: simulator.url, backoffMs: 5, timeoutMs: 2000 },
+    oauthAuthorizeBase: simulator.url,
     secretOf,
     identitySecret: subgraphSecret('identity'),
     dataKey,
