@@ -21,6 +21,7 @@ import { DEMO_COUPONS, type CouponDoc } from '../../subgraphs/coupons/coupon-sto
 import { startIdentityService, type IdentityService } from '../../subgraphs/identity/identity-service.js';
 import { DEMO_PRODUCTS } from '../../subgraphs/products/product-store.js';
 import { startProductsService } from '../../subgraphs/products/products-service.js';
+import type { PlatformConfig } from '../../platform/config/platform-config.js';
 import { APPS, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
 import { startTestMongo, type TestMongo } from './mongo.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
@@ -62,6 +63,8 @@ export interface System {
 
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** A platform config other than the demo one (it must keep the demo's subgraph names). */
+  config?: PlatformConfig;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -81,10 +84,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     });
     return connection;
   };
-  const secrets = demoSecrets();
-  const simulator = await startSimulator(secrets);
+  const config = options.config ?? demoConfig;
+  const secrets = demoSecrets(config);
+  const simulator = await startSimulator(secrets, config);
   closers.push(() => simulator.close());
-  const platform = indexPlatform(demoConfig);
+  const platform = indexPlatform(config);
   const secretOf = (name: string) => secrets[name];
   const subgraphSecret = (name: string) => secrets[platform.subgraph(name)!.identitySecretEnv]!;
 
@@ -144,7 +148,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
     identity: {
       platform,
-      subgraphSecrets: Object.fromEntries(demoConfig.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
+      subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
       verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
       directory: mongoIdentityDirectory(identityModels(directoryDb)),
     },

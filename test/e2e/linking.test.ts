@@ -1,0 +1,271 @@
+/**
+ * Linking merchants that share no UnionID with the platform, end to end through the gateway with the
+ * WeChat simulator: the handoff nonce, the official-account bridge (with and without consent), merchant
+ * assertions, refusals, and two routes racing to link the same person.
+ */
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePlatformConfig, type PlatformConfig } from '../../platform/config/platform-config.js';
+import { MERCHANT_ASSERTION_AUDIENCE } from '../../platform/identity/access-token.js';
+import { identityModels } from '../../platform/identity-store/models.js';
+import { demoConfig, identityOf, loginCode } from '../support/fixtures.js';
+import { APPS, startSystem, type System } from '../support/system.js';
+
+const merchantKeys = await generateKeyPair('ES256', { extractable: true });
+const merchantJwk = await exportJWK(merchantKeys.publicKey);
+/** The demo platform with Bob's merchant assertions switched on, validated like any config. */
+const config: PlatformConfig = parsePlatformConfig({
+  ...demoConfig,
+  merchants: demoConfig.merchants.map((m) =>
+    m.id === 'bobs' ? { ...m, linking: { ...m.linking, merchantAssertion: true }, assertionKey: { publicJwk: merchantJwk } } : m,
+  ),
+});
+
+let system: System;
+beforeAll(async () => {
+  system = await startSystem({ config });
+});
+afterAll(() => system.close());
+
+type Session = { accessToken: string; refreshToken: string; userId: string };
+const code = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions?.code;
+const FAVORITES = `{ me { id linkedMerchants { merchantId via } favoriteProducts { id } } }`;
+type Favorites = { me: { id: string; linkedMerchants: { merchantId: string; via: string }[]; favoriteProducts: { id: string }[] | null } };
+
+async function loginWithNonce(appId: string, user: string, linkNonce: string) {
+  const wxCode = await loginCode(system.simulator, appId, user);
+  return system.graphql<{ login: { user: { id: string } } }>(
+    `mutation($appId: ID!, $code: String!, $n: String) { login(appId: $appId, code: $code, linkNonce: $n) { user { id } } }`,
+    { appId, code: wxCode, n: linkNonce },
+  );
+}
+
+async function handoffNonce(session: Session, merchantId = 'bobs'): Promise<string> {
+  const result = await system.graphql<{ createLinkNonce: { nonce: string } }>(
+    `mutation($m: ID!) { createLinkNonce(merchantId: $m) { nonce expiresAt } }`,
+    { m: merchantId },
+    session.accessToken,
+  );
+  if (!result.data) throw new Error(JSON.stringify(result.errors));
+  return result.data.createLinkNonce.nonce;
+}
+
+/** Runs the bridge as the web-view would: start page, WeChat's silent authorize (as `user`), callback. */
+async function runBridge(session: Session, user: string, options: { snapshot?: boolean } = {}): Promise<number> {
+  const started = await system.graphql<{ startOfficialAccountBridge: { url: string } }>(
+    `mutation { startOfficialAccountBridge { url expiresAt } }`,
+    undefined,
+    session.accessToken,
+  );
+  if (!started.data) throw new Error(JSON.stringify(started.errors));
+  const toWechat = await fetch(started.data.startOfficialAccountBridge.url, { redirect: 'manual' });
+  expect(toWechat.status).toBe(302);
+  const authorize = new URL(toWechat.headers.get('location')!);
+  expect(authorize.searchParams.get('scope')).toBe('snsapi_base');
+  const back = await fetch(authorize, { redirect: 'manual', headers: { 'x-sim-user': user, ...(options.snapshot ? { 'x-sim-snapshot': '1' } : {}) } });
+  expect(back.status).toBe(302);
+  return (await fetch(back.headers.get('location')!, { redirect: 'manual' })).status;
+}
+
+const auditActions = async (userId: string) => (await system.identity.audit.forUser(userId)).map((e) => `${e.action}:${e.route ?? ''}:${e.reason ?? ''}`);
+
+describe('handoff from the platform app to a merchant app', () => {
+  it('links Bob\u2019s identity to the platform user, and the next request already carries Bob\u2019s OpenID', async () => {
+    const alice = await system.login(APPS.platform, 'alice');
+    const before = await system.graphql<Favorites>(FAVORITES, undefined, alice.accessToken);
+    expect(code(before)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+    const inBobs = await loginWithNonce(APPS.bobs, 'alice', await handoffNonce(alice));
+    expect(inBobs.data?.login.user.id).toBe(alice.userId);
+
+    system.received.products.requests.length = 0;
+    await system.graphql(`mutation { favoriteProduct(productId: "p002") { id } }`, undefined, alice.accessToken);
+    const after = await system.graphql<Favorites>(FAVORITES, undefined, alice.accessToken);
+    expect(after.errors).toBeUndefined();
+    expect(after.data?.me.favoriteProducts).toEqual([{ id: 'p002' }]);
+    expect(after.data?.me.linkedMerchants).toContainEqual({ merchantId: 'bobs', via: 'HANDOFF' });
+    const bobsOpenId = (await identityOf(system.simulator, APPS.bobs, 'alice')).openId;
+    expect(
+      system.received.products.requests.some((r) => Buffer.from(String(r.headers['x-identity-claims']), 'base64url').toString().includes(bobsOpenId)),
+    ).toBe(true);
+    expect(await auditActions(alice.userId)).toContain('LINK:HANDOFF:');
+  });
+
+  it('refuses a replayed, an expired, another merchant\u2019s, a forged and a logged-out nonce, each with its code', async () => {
+    const ben = await system.login(APPS.platform, 'ben');
+    const nonce = await handoffNonce(ben);
+    expect((await loginWithNonce(APPS.bobs, 'ben', nonce)).errors).toBeUndefined();
+    expect(code(await loginWithNonce(APPS.bobs, 'ben', nonce))).toBe('LINK_NONCE_USED');
+
+    const cleo = await system.login(APPS.platform, 'cleo');
+    const expiring = await handoffNonce(cleo);
+    await identityModels(system.identityConnection).LinkNonce.updateMany({ userId: cleo.userId }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(code(await loginWithNonce(APPS.bobs, 'cleo', expiring))).toBe('LINK_NONCE_EXPIRED');
+    expect(code(await loginWithNonce(APPS.bobs, 'cleo', await handoffNonce(cleo, 'acme')))).toBe('LINK_NONCE_MISMATCH');
+    expect(code(await loginWithNonce(APPS.bobs, 'cleo', 'A'.repeat(32)))).toBe('LINK_NONCE_INVALID');
+
+    const loggedOut = await handoffNonce(cleo);
+    await system.graphql(`mutation($t: String!) { logout(refreshToken: $t) }`, { t: cleo.refreshToken });
+    expect(code(await loginWithNonce(APPS.bobs, 'cleo', loggedOut))).toBe('LINK_NONCE_MISMATCH');
+
+    const refusals = await identityModels(system.identityConnection).AuditEvent.find({ action: 'LINK_REFUSED', route: 'HANDOFF' }).lean();
+    expect(refusals.map((r) => r.reason).sort()).toEqual([
+      'LINK_NONCE_EXPIRED',
+      'LINK_NONCE_INVALID',
+      'LINK_NONCE_MISMATCH',
+      'LINK_NONCE_MISMATCH',
+      'LINK_NONCE_USED',
+    ]);
+  });
+
+  it('issues nonces only to platform-app sessions', async () => {
+    const inAcme = await system.login(APPS.acme, 'dora');
+    const result = await system.graphql(`mutation { createLinkNonce(merchantId: "bobs") { nonce } }`, undefined, inAcme.accessToken);
+    expect(code(result)).toBe('FORBIDDEN');
+  });
+});
+
+describe('official-account bridge', () => {
+  it('does not link without consent, then links Bob\u2019s app to her platform user as soon as she consents', async () => {
+    const platform = await system.login(APPS.platform, 'erin');
+    const bobsSide = await system.login(APPS.bobs, 'erin');
+    expect(bobsSide.userId).not.toBe(platform.userId);
+    expect(await runBridge(bobsSide, 'erin')).toBe(200);
+    expect(await runBridge(platform, 'erin')).toBe(200);
+    expect(code(await system.graphql(FAVORITES, undefined, platform.accessToken))).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+    expect(await auditActions(platform.userId)).toContain('LINK_REFUSED:OA_BRIDGE:no consent');
+
+    const consent = await system.graphql(`mutation { grantConsent(purpose: OFFICIAL_ACCOUNT_BRIDGE) { purpose grantedAt } }`, undefined, platform.accessToken);
+    expect(consent.errors).toBeUndefined();
+    const linked = await system.graphql<Favorites>(FAVORITES, undefined, platform.accessToken);
+    expect(linked.errors).toBeUndefined();
+    expect(linked.data?.me.linkedMerchants).toContainEqual({ merchantId: 'bobs', via: 'OA_BRIDGE' });
+
+    // Her older Bob's-side session now stands for the surviving user; its refresh token was revoked by the merge.
+    const viaOldToken = await system.graphql<{ me: { id: string } }>(`{ me { id } }`, undefined, bobsSide.accessToken);
+    expect(viaOldToken.data?.me.id).toBe(platform.userId);
+    const refresh = await system.graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: bobsSide.refreshToken });
+    expect(code(refresh)).toBe('REFRESH_TOKEN_INVALID');
+    expect(await auditActions(platform.userId)).toContain('MERGE:OA_BRIDGE:');
+  });
+
+  it('links with no further action when consent came first, and never links a snapshot user', async () => {
+    const platform = await system.login(APPS.platform, 'finn');
+    await system.graphql(`mutation { grantConsent(purpose: OFFICIAL_ACCOUNT_BRIDGE) { purpose } }`, undefined, platform.accessToken);
+    expect(await runBridge(platform, 'finn')).toBe(200);
+    const bobsSide = await system.login(APPS.bobs, 'finn');
+    expect(await runBridge(bobsSide, 'finn', { snapshot: true })).toBe(403);
+    expect(code(await system.graphql(FAVORITES, undefined, platform.accessToken))).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+    expect(await runBridge(bobsSide, 'finn')).toBe(200);
+    expect((await system.graphql<Favorites>(FAVORITES, undefined, platform.accessToken)).data?.me.linkedMerchants).toContainEqual({
+      merchantId: 'bobs',
+      via: 'OA_BRIDGE',
+    });
+  });
+
+  it('stops bridging once consent is withdrawn, and deletes what it collected', async () => {
+    const platform = await system.login(APPS.platform, 'gale');
+    await system.graphql(`mutation { grantConsent(purpose: OFFICIAL_ACCOUNT_BRIDGE) { purpose } }`, undefined, platform.accessToken);
+    expect(await runBridge(platform, 'gale')).toBe(200);
+    await system.graphql(`mutation { withdrawConsent(purpose: OFFICIAL_ACCOUNT_BRIDGE) { withdrawnAt } }`, undefined, platform.accessToken);
+    expect(await identityModels(system.identityConnection).Identity.countDocuments({ userId: platform.userId, bridgeKey: { $exists: true } })).toBe(0);
+    const bobsSide = await system.login(APPS.bobs, 'gale');
+    await runBridge(bobsSide, 'gale');
+    await runBridge(platform, 'gale');
+    expect(code(await system.graphql(FAVORITES, undefined, platform.accessToken))).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+  });
+
+  it('refuses a replayed callback', async () => {
+    const platform = await system.login(APPS.platform, 'hugo');
+    const started = await system.graphql<{ startOfficialAccountBridge: { url: string } }>(
+      `mutation { startOfficialAccountBridge { url } }`,
+      undefined,
+      platform.accessToken,
+    );
+    const authorize = new URL((await fetch(started.data!.startOfficialAccountBridge.url, { redirect: 'manual' })).headers.get('location')!);
+    const callback = (await fetch(authorize, { redirect: 'manual', headers: { 'x-sim-user': 'hugo' } })).headers.get('location')!;
+    expect((await fetch(callback)).status).toBe(200);
+    expect((await fetch(callback)).status).toBe(400);
+    expect((await fetch(started.data!.startOfficialAccountBridge.url, { redirect: 'manual' })).status).toBe(400);
+  });
+});
+
+describe('merchant assertions', () => {
+  async function assertionNonce(session: Session): Promise<string> {
+    const result = await system.graphql<{ createAssertionNonce: { nonce: string } }>(
+      `mutation { createAssertionNonce(merchantId: "bobs") { nonce } }`,
+      undefined,
+      session.accessToken,
+    );
+    return result.data!.createAssertionNonce.nonce;
+  }
+  const sign = (claims: Record<string, unknown>, key = merchantKeys.privateKey, lifetime = '5m') =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('bobs')
+      .setAudience(MERCHANT_ASSERTION_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(lifetime)
+      .sign(key);
+  const link = (session: Session, assertion: string) =>
+    system.graphql<{ linkMerchantAssertion: { merchantId: string; via: string } }>(
+      `mutation($a: String!) { linkMerchantAssertion(assertion: $a) { merchantId via } }`,
+      { a: assertion },
+      session.accessToken,
+    );
+
+  it('links the OpenID the merchant signed, once', async () => {
+    const ivy = await system.login(APPS.platform, 'ivy');
+    const openId = (await identityOf(system.simulator, APPS.bobs, 'ivy')).openId;
+    const assertion = await sign({ sub: openId, nonce: await assertionNonce(ivy) });
+    const linked = await link(ivy, assertion);
+    expect(linked.data?.linkMerchantAssertion).toEqual({ merchantId: 'bobs', via: 'MERCHANT_ASSERTION' });
+    expect((await system.graphql<Favorites>(FAVORITES, undefined, ivy.accessToken)).errors).toBeUndefined();
+    expect(code(await link(ivy, assertion))).toBe('LINK_NONCE_USED');
+  });
+
+  it('refuses forged, over-long, foreign-nonce and wrong-audience assertions', async () => {
+    const jack = await system.login(APPS.platform, 'jack');
+    const kate = await system.login(APPS.platform, 'kate');
+    const openId = (await identityOf(system.simulator, APPS.bobs, 'jack')).openId;
+    const otherKey = (await generateKeyPair('ES256')).privateKey;
+    expect(code(await link(jack, await sign({ sub: openId, nonce: await assertionNonce(jack) }, otherKey)))).toBe('ASSERTION_INVALID');
+    expect(code(await link(jack, await sign({ sub: openId, nonce: await assertionNonce(jack) }, merchantKeys.privateKey, '10m')))).toBe('ASSERTION_INVALID');
+    expect(code(await link(jack, await sign({ sub: openId, nonce: await assertionNonce(kate) })))).toBe('LINK_NONCE_MISMATCH');
+    const wrongAudience = await new SignJWT({ sub: openId, nonce: await assertionNonce(jack) })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('bobs')
+      .setAudience('someone-else')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(merchantKeys.privateKey);
+    expect(code(await link(jack, wrongAudience))).toBe('ASSERTION_INVALID');
+    expect(code(await link(jack, 'not-a-jwt'))).toBe('ASSERTION_INVALID');
+    expect(code(await system.graphql(FAVORITES, undefined, jack.accessToken))).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+  });
+
+  it('is refused for a merchant that has the route switched off', async () => {
+    const lea = await system.login(APPS.platform, 'lea');
+    expect(code(await system.graphql(`mutation { createAssertionNonce(merchantId: "acme") { nonce } }`, undefined, lea.accessToken))).toBe(
+      'LINK_ROUTE_DISABLED',
+    );
+  });
+});
+
+describe('racing routes', () => {
+  it('two routes linking the same person at once end with one user and no duplicate identity', async () => {
+    const platform = await system.login(APPS.platform, 'mia');
+    await system.graphql(`mutation { grantConsent(purpose: OFFICIAL_ACCOUNT_BRIDGE) { purpose } }`, undefined, platform.accessToken);
+    await runBridge(platform, 'mia');
+    const bobsSide = await system.login(APPS.bobs, 'mia');
+    const nonce = await handoffNonce(platform);
+    const [handoff, bridge] = await Promise.all([loginWithNonce(APPS.bobs, 'mia', nonce), runBridge(bobsSide, 'mia')]);
+    expect(handoff.errors).toBeUndefined();
+    expect(bridge).toBe(200);
+    expect(handoff.data?.login.user.id).toBe(platform.userId);
+    const models = identityModels(system.identityConnection);
+    const openId = (await identityOf(system.simulator, APPS.bobs, 'mia')).openId;
+    expect(await models.Identity.countDocuments({ appId: APPS.bobs, openId })).toBe(1);
+    expect((await models.Identity.findOne({ appId: APPS.bobs, openId }).lean())?.userId).toBe(platform.userId);
+    expect(await models.User.countDocuments({ _id: { $in: [platform.userId, bobsSide.userId] }, mergedInto: { $exists: false } })).toBe(1);
+  });
+});
