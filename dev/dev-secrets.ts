@@ -4,16 +4,12 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { PlatformConfig } from '../platform/config/platform-config.js';
+import { generateSecret, secretNames } from '../platform/config/secret-names.js';
 import type { Environment } from '../platform/env.js';
 
 export function developmentSecrets(config: PlatformConfig, env: Environment): Record<string, string> {
-  const names = [
-    ...config.apps.flatMap((a) => (a.secretEnv ? [a.secretEnv] : [])),
-    ...config.subgraphs.map((s) => s.identitySecretEnv),
-    ...(config.thirdPartyPlatform ? [config.thirdPartyPlatform.secretEnv] : []),
-  ];
   const secrets: Record<string, string> = {};
-  for (const name of names) secrets[name] = env.secret(name) ?? randomBytes(24).toString('base64url');
+  for (const name of secretNames(config)) secrets[name] = env.secret(name) ?? generateSecret(config, name);
   secrets.IDENTITY_DATA_KEY = env.IDENTITY_DATA_KEY ?? randomBytes(32).toString('base64');
   secrets.IDENTITY_JWT_PRIVATE_KEY =
     env.IDENTITY_JWT_PRIVATE_KEY ?? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
 import { readEnvironment } from '../platform/env.js';
 import { startChild, stopChildren, waitHealthy, type Child } from './child-process.js';
+import { COMPONENT_EVENTS_PATH } from '../subgraphs/identity/third-party-platform.js';
 import { developmentSecrets } from './dev-secrets.js';
 import { startMongoDevServer, type MongoDevServer } from './mongo/server.js';
 import { startWechatSimulator, type WechatSimulator } from './wechat/server.js';
@@ -43,6 +44,7 @@ try {
     ...secrets,
     MONGODB_URI: env.MONGODB_URI ?? mongo!.uri(),
     WECHAT_API_BASE: env.WECHAT_API_BASE ?? wechat!.url,
+    WECHAT_OAUTH_BASE: env.WECHAT_OAUTH_BASE ?? wechat?.url ?? 'https://open.weixin.qq.com',
     IDENTITY_URL: `${base}:${env.IDENTITY_PORT}`,
     SUBGRAPH_URLS: `identity=${base}:${env.IDENTITY_PORT}/graphql,coupons=${base}:${env.COUPONS_PORT}/graphql,products=${base}:${env.PRODUCTS_PORT}/graphql`,
   };
@@ -55,6 +57,13 @@ try {
   ];
   for (const [name, entry] of services) children.push(startChild(name, entry, childEnv));
   await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${services[i]![2]}/healthz`)));
+  if (wechat && config.thirdPartyPlatform) {
+    // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
+    const eventUrl = `${base}:${env.IDENTITY_PORT}${COMPONENT_EVENTS_PATH}`;
+    const push = () => void wechat!.pushVerifyTicket(eventUrl).catch((error: Error) => console.error(`ticket push failed: ${error.message}`));
+    push();
+    setInterval(push, 10 * 60_000).unref();
+  }
   for (const child of children)
     void child.exited.then((code) => !shuttingDown && console.error(`${child.name} stopped unexpectedly (exit ${code}); the others keep running`));
 

@@ -21,6 +21,10 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name')
     .optional(),
   WECHAT_API_BASE: optionalUrl,
+  /** Host of WeChat's web OAuth authorize page (https://open.weixin.qq.com in production). */
+  WECHAT_OAUTH_BASE: optionalUrl,
+  /** The identity service's public origin, for the official-account bridge pages (must be a web-authorisation domain). */
+  IDENTITY_PUBLIC_URL: optionalUrl,
   HOST: z.string().default('127.0.0.1'),
   /** Overrides the component's own port variable (for running one component on its own). */
   PORT: z.coerce.number().int().min(0).max(65535).optional(),

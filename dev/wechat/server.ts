@@ -8,6 +8,7 @@ import type { PlatformConfig } from '../../platform/config/platform-config.js';
 import { simControlRoutes } from './sim-control.js';
 import { SimulatorState } from './sim-state.js';
 import { wechatError, type SimHandler, type SimReply } from './sim-http.js';
+import { pushVerifyTicket } from './ticket-push.js';
 import { wechatApiRoutes } from './wechat-api.js';
 
 export interface WechatSimulatorOptions {
@@ -22,6 +23,8 @@ export interface WechatSimulatorOptions {
 export interface WechatSimulator {
   readonly url: string;
   readonly state: SimulatorState;
+  /** Pushes the current component_verify_ticket to a third-party platform's event URL, as WeChat does every 10 minutes. */
+  pushVerifyTicket(eventUrl: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function startWechatSimulator(options: WechatSimulatorOptions): Pro
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     state,
+    pushVerifyTicket: (eventUrl) => pushVerifyTicket(options.config, options.secretOf, state.verifyTicket, eventUrl),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -72,7 +72,13 @@ export const PlatformConfigSchema = z
       .object({ name: z.string().min(1), miniProgramAppId: z.string().regex(appIdPattern), officialAccountAppId: z.string().regex(appIdPattern).optional() })
       .strict(),
     thirdPartyPlatform: z
-      .object({ componentAppId: z.string().regex(appIdPattern), secretEnv: z.string().regex(envNamePattern) })
+      .object({
+        componentAppId: z.string().regex(appIdPattern),
+        secretEnv: z.string().regex(envNamePattern),
+        /** Environment variables holding the message Token and EncodingAESKey of the platform's event URL. */
+        tokenEnv: z.string().regex(envNamePattern),
+        encodingAesKeyEnv: z.string().regex(envNamePattern),
+      })
       .strict()
       .optional(),
     openPlatforms: z.array(z.object({ id: z.string().regex(idPattern), name: z.string().min(1) }).strict()),

@@ -126,6 +126,14 @@ export interface AuditEventDoc {
   key?: string;
 }
 
+/** The latest component_verify_ticket WeChat pushed for a third-party platform. */
+export interface ComponentTicketDoc {
+  /** The component appId. */
+  _id: string;
+  ticket: string;
+  receivedAt: Date;
+}
+
 const EncryptedValueSchema = new Schema<EncryptedValue>({ iv: String, tag: String, data: String }, { _id: false });
 
 const UserSchema = new Schema<UserDoc>(
@@ -196,6 +204,11 @@ const MergeSchema = new Schema<MergeDoc>(
 );
 MergeSchema.index({ step: 1 });
 
+const ComponentTicketSchema = new Schema<ComponentTicketDoc>(
+  { _id: { type: String, required: true }, ticket: { type: String, required: true }, receivedAt: { type: Date, required: true } },
+  { collection: 'component_tickets', versionKey: false },
+);
+
 const AuditEventSchema = new Schema<AuditEventDoc>(
   {
     at: { type: Date, required: true },
@@ -244,6 +257,7 @@ export interface IdentityModels {
   Consent: Model<ConsentDoc>;
   Merge: Model<MergeDoc>;
   AuditEvent: Model<AuditEventDoc>;
+  ComponentTicket: Model<ComponentTicketDoc>;
 }
 
 export function identityModels(connection: Connection): IdentityModels {
@@ -256,6 +270,7 @@ export function identityModels(connection: Connection): IdentityModels {
     Consent: connection.model<ConsentDoc>('Consent', ConsentSchema),
     Merge: connection.model<MergeDoc>('Merge', MergeSchema),
     AuditEvent: connection.model<AuditEventDoc>('AuditEvent', AuditEventSchema),
+    ComponentTicket: connection.model<ComponentTicketDoc>('ComponentTicket', ComponentTicketSchema),
   };
 }
 

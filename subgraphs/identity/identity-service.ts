@@ -27,6 +27,7 @@ import { resolvers } from './resolvers.js';
 import { typeDefs } from './schema.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
+import { ThirdPartyPlatform } from './third-party-platform.js';
 
 export interface IdentityServiceOptions {
   platform: PlatformIndex;
@@ -83,6 +84,8 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     bridgeKeySecret: createHmac('sha256', options.dataKey).update('official-account bridge').digest(),
     logger,
   });
+  const tpp = platform.config.thirdPartyPlatform;
+  const thirdParty = tpp ? new ThirdPartyPlatform({ config: tpp, models, wechat, secretOf: options.secretOf, logger }) : undefined;
   const login = new LoginService({
     platform,
     wechat,
@@ -91,6 +94,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     vault: new SessionKeyVault(options.dataKey),
     sessions,
     linking,
+    thirdParty,
     logger,
   });
 
@@ -117,6 +121,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
           res.end(jwks);
         },
       },
+      ...(thirdParty ? [thirdParty.eventsRoute()] : []),
       ...(officialAccountAppId
         ? bridgeRoutes({
             flows: linking,

@@ -13,6 +13,7 @@ import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-c
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
 import type { IdentityStore } from './identity-store.js';
 import type { LinkingFlows } from './linking-flows.js';
+import type { ThirdPartyPlatform } from './third-party-platform.js';
 import type { SessionKeyVault } from './session-key-vault.js';
 import type { SessionService, SessionTokens } from './sessions.js';
 import { rethrowWechatFailure } from './wechat-failures.js';
@@ -26,6 +27,8 @@ export interface LoginDeps {
   vault: SessionKeyVault;
   sessions: SessionService;
   linking: LinkingFlows;
+  /** Present when the platform is a WeChat third-party platform. */
+  thirdParty?: ThirdPartyPlatform;
   logger: Logger;
   now?: () => Date;
 }
@@ -55,7 +58,19 @@ export class LoginService {
     return app;
   }
 
+  /** Whether logins to `app` go through the third-party platform (the merchant authorised it and the route is on). */
+  private viaThirdParty(app: AppConfig): boolean {
+    return !!this.deps.thirdParty && app.authorizesThirdPartyPlatform && this.deps.platform.merchantByApp(app.appId)?.linking.thirdPartyPlatform === true;
+  }
+
   private async exchange(app: AppConfig, code: string): Promise<WechatSession> {
+    if (this.viaThirdParty(app)) {
+      try {
+        return await this.deps.thirdParty!.code2Session(app.appId, code);
+      } catch (error) {
+        rethrowWechatFailure(error, this.deps.logger, app.appId);
+      }
+    }
     const secret = app.secretEnv ? this.deps.secretOf(app.secretEnv) : undefined;
     if (!secret) {
       this.deps.logger.error({ appId: app.appId, secretEnv: app.secretEnv }, 'no app secret configured');
@@ -84,7 +99,7 @@ export class LoginService {
     }
 
     let userId: string = randomUUID();
-    let via: LinkRoute = 'LOGIN';
+    let via: LinkRoute = this.viaThirdParty(app) ? 'THIRD_PARTY_PLATFORM' : 'LOGIN';
     const unionLinkingAllowed = !merchant || merchant.linking.unionId;
     if (unionId && app.openPlatform && unionLinkingAllowed) {
       const claim = await store.claimUnionId(app.openPlatform, unionId, userId);

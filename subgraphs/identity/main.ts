@@ -16,6 +16,8 @@ await runService('identity', async (env, logger) => {
     platform,
     connection,
     wechat: { baseUrl: required(env.WECHAT_API_BASE, 'WECHAT_API_BASE is not set: use https://api.weixin.qq.com, or the simulator in development') },
+    oauthAuthorizeBase: env.WECHAT_OAUTH_BASE,
+    publicOrigin: env.IDENTITY_PUBLIC_URL,
     secretOf: env.secret,
     identitySecret: subgraphSecret(env, platform, platform.config.identitySubgraph),
     jwtPrivateKeyPem: env.IDENTITY_JWT_PRIVATE_KEY,

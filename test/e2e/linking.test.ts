@@ -9,7 +9,7 @@ import { parsePlatformConfig, type PlatformConfig } from '../../platform/config/
 import { MERCHANT_ASSERTION_AUDIENCE } from '../../platform/identity/access-token.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { demoConfig, identityOf, loginCode } from '../support/fixtures.js';
-import { APPS, startSystem, type System } from '../support/system.js';
+import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
 
 const merchantKeys = await generateKeyPair('ES256', { extractable: true });
 const merchantJwk = await exportJWK(merchantKeys.publicKey);
@@ -248,6 +248,40 @@ describe('merchant assertions', () => {
     expect(code(await system.graphql(`mutation { createAssertionNonce(merchantId: "acme") { nonce } }`, undefined, lea.accessToken))).toBe(
       'LINK_ROUTE_DISABLED',
     );
+  });
+});
+
+describe('third-party platform login', () => {
+  it('logs in to a merchant app that authorised the platform through the component API, without the merchant secret', async () => {
+    const calls = (path: string) => system.simulator.state.calls.get(path) ?? 0;
+    const [component, plain] = [calls('/sns/component/jscode2session'), calls('/sns/jscode2session')];
+    const nina = await system.login(APPS.bobs, 'nina');
+    expect(calls('/sns/component/jscode2session')).toBe(component + 1);
+    expect(calls('/sns/jscode2session')).toBe(plain);
+    const openId = (await identityOf(system.simulator, APPS.bobs, 'nina')).openId;
+    const identity = await identityModels(system.identityConnection).Identity.findOne({ appId: APPS.bobs, openId }).lean();
+    expect(identity?.userId).toBe(nina.userId);
+    expect(identity?.via).toBe('THIRD_PARTY_PLATFORM');
+  });
+
+  it('answers THIRD_PARTY_NOT_AUTHORIZED when the merchant has withdrawn the authorisation (61003)', async () => {
+    await fetch(`${system.simulator.url}/sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: '/sns/component/jscode2session', errcode: 61003 }),
+    });
+    const result = await system.graphql(LOGIN, { appId: APPS.bobs, code: await loginCode(system.simulator, APPS.bobs, 'omar') });
+    expect(code(result)).toBe('THIRD_PARTY_NOT_AUTHORIZED');
+  });
+
+  it('accepts only correctly signed ticket pushes', async () => {
+    const events = `${new URL(system.identity.url).origin}/wechat/component/events`;
+    expect(await system.simulator.pushVerifyTicket(events)).toBe(200);
+    const forged = await fetch(`${events}?timestamp=1&nonce=2&msg_signature=${'0'.repeat(40)}`, {
+      method: 'POST',
+      body: '<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>',
+    });
+    expect(forged.status).toBe(400);
   });
 });
 

@@ -2,10 +2,10 @@
  * Shared fixtures: the demo platform config every component reads, fresh secrets for each test run,
  * and helpers that start the embedded components on ephemeral ports.
  */
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startWechatSimulator, type WechatSimulator } from '../../dev/wechat/server.js';
 import { loadPlatformConfig, type PlatformConfig } from '../../platform/config/platform-config.js';
+import { generateSecret, secretNames } from '../../platform/config/secret-names.js';
 
 export const DEMO_CONFIG_PATH = fileURLToPath(new URL('../../platform/config/demo-platform.json', import.meta.url));
 export const demoConfig: PlatformConfig = loadPlatformConfig(DEMO_CONFIG_PATH);
@@ -19,12 +19,7 @@ export const APPS = {
 
 /** A random value for every secret the config names, as an operator would set in the environment. */
 export function demoSecrets(config: PlatformConfig = demoConfig): Record<string, string> {
-  const names = [
-    ...config.apps.flatMap((a) => (a.secretEnv ? [a.secretEnv] : [])),
-    ...config.subgraphs.map((s) => s.identitySecretEnv),
-    ...(config.thirdPartyPlatform ? [config.thirdPartyPlatform.secretEnv] : []),
-  ];
-  return Object.fromEntries(names.map((n) => [n, randomBytes(24).toString('base64url')]));
+  return Object.fromEntries(secretNames(config).map((name) => [name, generateSecret(config, name)]));
 }
 
 export async function startSimulator(secrets: Record<string, string>, config: PlatformConfig = demoConfig): Promise<WechatSimulator> {

@@ -19,6 +19,7 @@ import { createLogger } from '../../platform/logger.js';
 import { startCouponsService } from '../../subgraphs/coupons/coupons-service.js';
 import { DEMO_COUPONS, type CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
 import { startIdentityService, type IdentityService } from '../../subgraphs/identity/identity-service.js';
+import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-platform.js';
 import { DEMO_PRODUCTS } from '../../subgraphs/products/product-store.js';
 import { startProductsService } from '../../subgraphs/products/products-service.js';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
@@ -109,6 +110,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     logger: logger.child({ service: 'identity' }),
   });
   closers.push(() => identity.close());
+  await simulator.pushVerifyTicket(`${new URL(identity.url).origin}${COMPONENT_EVENTS_PATH}`);
   const coupons = await startCouponsService({
     merchantId: 'acme',
     subgraphName: 'coupons',
