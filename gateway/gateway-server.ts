@@ -12,7 +12,10 @@ import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { IdentityDataSource } from './identity-data-source.js';
+import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
+import { createGatewayMetrics } from './metrics.js';
+import { SubgraphTransport } from './subgraph-transport.js';
 import type { ViewerVerifier } from './viewer.js';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
@@ -22,6 +25,10 @@ export interface GatewayIdentityOptions {
   subgraphSecrets: Record<string, string>;
   verifyViewer: ViewerVerifier;
   directory: IdentityDirectory;
+  /** Runs after any mutation a subgraph answers, before the client gets the answer (cache refresh). */
+  afterIdentityMutation?: () => Promise<void>;
+  /** Reported on /metrics. */
+  cacheStats?: IdentityCacheStats;
 }
 
 export interface GatewayOptions {
@@ -32,21 +39,24 @@ export interface GatewayOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
+  dedupe?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const { identity } = options;
+  const transport = new SubgraphTransport({ dedupe: options.dedupe });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
-      if (!identity) return new IdentityDataSource(name, target, undefined);
+      if (!identity) return new IdentityDataSource(name, target, undefined, transport);
       const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
-      return new IdentityDataSource(name, target, { platform: identity.platform, secret });
+      return new IdentityDataSource(name, target, { platform: identity.platform, secret, afterMutation: identity.afterIdentityMutation }, transport);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -55,13 +65,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     includeStacktraceInErrorResponses: false,
   });
   await apollo.start();
-  return startGraphQLHttpServer({
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
+  const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,
     port: options.port,
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
-    routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
+    routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
     context: async (req) => {
+      metrics.requests.inc();
       const given = req.headers[Headers.requestId];
       const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       const authorization = req.headers[Headers.authorization];
@@ -69,4 +81,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       return buildGatewayContext(requestId, viewer, identity?.directory);
     },
   });
+  return {
+    ...server,
+    close: async () => {
+      await server.close();
+      await transport.close();
+    },
+  };
 }

@@ -4,17 +4,28 @@
  * this request's query and variables.
  */
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
-import { requestDigest, signIdentity } from '../platform/identity/identity-assertion.js';
+import { requestDigest, signIdentity, type IdentityClaims } from '../platform/identity/identity-assertion.js';
 import type { GatewayContext } from './gateway-context.js';
 import { identityClaimsFor, needsMerchantIdentities } from './identity-injection.js';
 import { pairwisePseudonym, pseudonymizeUserRepresentations } from './pseudonym.js';
+import { DEDUPE_KEY_HEADER, type SubgraphTransport } from './subgraph-transport.js';
 
 export interface IdentityInjection {
   platform: PlatformIndex;
   /** This subgraph's signing secret. */
   secret: string;
+  /** Called after a mutation on this subgraph answers (identity changes become visible at once). */
+  afterMutation?: () => Promise<void>;
+}
+
+const MUTATION = /^\s*mutation\b/;
+
+function identityKeyOf(claims: IdentityClaims): string {
+  const { rid: _rid, iat: _iat, exp: _exp, ...who } = claims;
+  return JSON.stringify(who);
 }
 
 type SendOptions = Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest'] & {}>[0];
@@ -24,9 +35,21 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     private readonly subgraph: string,
     url: string,
     private readonly injection: IdentityInjection | undefined,
-    fetcher?: typeof fetch,
+    transport: SubgraphTransport,
   ) {
-    super({ url, ...(fetcher ? { fetcher: fetcher as never } : {}) });
+    super({ url, fetcher: transport.fetcher as never });
+  }
+
+  /** After a mutation answers (a login or link may have changed identities), refresh caches before the client sees it. */
+  override async didReceiveResponse({
+    response,
+    request,
+  }: {
+    response: GatewayGraphQLResponse;
+    request: GatewayGraphQLRequest;
+  }): Promise<GatewayGraphQLResponse> {
+    if (this.injection?.afterMutation && MUTATION.test(request.query ?? '')) await this.injection.afterMutation();
+    return response;
   }
 
   override async willSendRequest(options: SendOptions): Promise<void> {
@@ -36,7 +59,11 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const context = 'context' in options ? (options.context as GatewayContext | undefined) : undefined;
     if (!context?.requestId) return; // health checks carry no request context
     headers.set(Headers.requestId, context.requestId);
-    if (!this.injection) return;
+    const mergeable = !MUTATION.test(request.query ?? '');
+    if (!this.injection) {
+      if (mergeable) headers.set(DEDUPE_KEY_HEADER, 'anonymous');
+      return;
+    }
 
     const { platform, secret } = this.injection;
     const merchant = platform.merchantBySubgraph(this.subgraph);
@@ -52,6 +79,7 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       merchantIdentities,
       pseudonym,
     });
+    if (mergeable) headers.set(DEDUPE_KEY_HEADER, identityKeyOf(claims));
     for (const [name, value] of Object.entries(signIdentity(secret, claims, requestDigest(request.query, request.variables)))) headers.set(name, value);
   }
 }

@@ -9,6 +9,7 @@ import { identityModels } from '../platform/identity-store/models.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
+import { CachingIdentityDirectory } from './identity-cache.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { createViewerVerifier } from './viewer.js';
 
@@ -22,12 +23,20 @@ await runService('gateway', async (env, logger) => {
   if (!plain) {
     const platform = platformFrom(env);
     const connection = await connectDatabase(env, 'identity');
-    closeDatabase = () => connection.close();
+    const models = identityModels(connection);
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
+    await cache.start();
+    closeDatabase = async () => {
+      cache.stop();
+      await connection.close();
+    };
     identity = {
       platform,
       subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
       verifyViewer: createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL)),
-      directory: mongoIdentityDirectory(identityModels(connection)),
+      directory: cache,
+      afterIdentityMutation: () => cache.refreshNow(),
+      cacheStats: cache.stats,
     };
   }
   const server = await startGateway({ supergraphSdl, subgraphUrls: env.SUBGRAPH_URLS, identity, logger, host: env.HOST, port: env.PORT ?? env.GATEWAY_PORT });

@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   IDENTITY_URL: z.string().url().default('http://127.0.0.1:4001'),
   /** The gateway's public URL, used as the access token audience and for web-view redirects. */
   PUBLIC_URL: z.string().url().default('http://127.0.0.1:4000'),
+  /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
+  IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
   SUBGRAPH_URLS: z
     .string()

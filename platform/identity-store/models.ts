@@ -126,6 +126,13 @@ export interface AuditEventDoc {
   key?: string;
 }
 
+/** A user whose identities changed (insert, link, merge): gateways drop what they cached for them. */
+export interface IdentityChangeDoc {
+  _id: Types.ObjectId;
+  userIds: string[];
+  at: Date;
+}
+
 /** The latest component_verify_ticket WeChat pushed for a third-party platform. */
 export interface ComponentTicketDoc {
   /** The component appId. */
@@ -204,6 +211,13 @@ const MergeSchema = new Schema<MergeDoc>(
 );
 MergeSchema.index({ step: 1 });
 
+const IdentityChangeSchema = new Schema<IdentityChangeDoc>(
+  { userIds: { type: [String], required: true }, at: { type: Date, required: true } },
+  { collection: 'identity_changes', versionKey: false },
+);
+// Gateways poll every few hundred milliseconds; a day of history is plenty.
+IdentityChangeSchema.index({ at: 1 }, { expireAfterSeconds: 24 * 3600 });
+
 const ComponentTicketSchema = new Schema<ComponentTicketDoc>(
   { _id: { type: String, required: true }, ticket: { type: String, required: true }, receivedAt: { type: Date, required: true } },
   { collection: 'component_tickets', versionKey: false },
@@ -258,6 +272,7 @@ export interface IdentityModels {
   Merge: Model<MergeDoc>;
   AuditEvent: Model<AuditEventDoc>;
   ComponentTicket: Model<ComponentTicketDoc>;
+  IdentityChange: Model<IdentityChangeDoc>;
 }
 
 export function identityModels(connection: Connection): IdentityModels {
@@ -271,10 +286,16 @@ export function identityModels(connection: Connection): IdentityModels {
     Merge: connection.model<MergeDoc>('Merge', MergeSchema),
     AuditEvent: connection.model<AuditEventDoc>('AuditEvent', AuditEventSchema),
     ComponentTicket: connection.model<ComponentTicketDoc>('ComponentTicket', ComponentTicketSchema),
+    IdentityChange: connection.model<IdentityChangeDoc>('IdentityChange', IdentityChangeSchema),
   };
 }
 
 /** MongoDB's duplicate-key error, as the driver raises it. */
 export function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
+}
+
+/** Tells every gateway that these users' identities changed. */
+export async function recordIdentityChange(models: Pick<IdentityModels, 'IdentityChange'>, userIds: string[]): Promise<void> {
+  await models.IdentityChange.create({ userIds: [...new Set(userIds)], at: new Date() });
 }

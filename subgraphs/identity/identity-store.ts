@@ -3,6 +3,7 @@
  * race on rely on unique indexes and re-read on a duplicate key, so no multi-document transaction is
  * needed (standalone MongoDB and the embedded dev server have none).
  */
+import { recordIdentityChange } from '../../platform/identity-store/models.js';
 import type { Connection } from 'mongoose';
 import {
   identityModels,
@@ -66,6 +67,7 @@ export class IdentityStore {
   async insertIdentity(identity: NewIdentity, now: Date): Promise<{ identity: IdentityDoc; inserted: boolean }> {
     try {
       const created = await this.models.Identity.create({ ...identity, linkedAt: now, lastLoginAt: now });
+      await recordIdentityChange(this.models, [identity.userId]);
       return { identity: created.toObject(), inserted: true };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;

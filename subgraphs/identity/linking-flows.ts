@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { PlatformError } from '../../platform/errors.js';
-import type { IdentityDoc, IdentityModels, LinkRoute } from '../../platform/identity-store/models.js';
+import { recordIdentityChange, type IdentityDoc, type IdentityModels, type LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient } from '../../platform/wechat/wechat-client.js';
 import type { Consents } from './consents.js';
@@ -187,7 +187,9 @@ export class LinkingFlows {
 
   private async insertOrFind(doc: Omit<IdentityDoc, '_id' | 'createdAt' | 'updatedAt'>): Promise<IdentityDoc> {
     try {
-      return (await this.deps.models.Identity.create(doc)).toObject();
+      const created = (await this.deps.models.Identity.create(doc)).toObject();
+      await recordIdentityChange(this.deps.models, [doc.userId]);
+      return created;
     } catch (error) {
       const existing = await this.deps.models.Identity.findOne({ appId: doc.appId, openId: doc.openId }).lean<IdentityDoc>().exec();
       if (!existing) throw error;

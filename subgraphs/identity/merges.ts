@@ -5,6 +5,7 @@
  * reaches the same end state, and no identity is lost or duplicated. Identities move by update, never
  * by delete and re-insert.
  */
+import { recordIdentityChange } from '../../platform/identity-store/models.js';
 import {
   MERGE_STEPS,
   type IdentityDoc,
@@ -108,6 +109,7 @@ export class MergeService {
           break;
         case 'user-marked':
           await this.models.Identity.updateMany({ userId: source }, { $set: { userId: target }, $addToSet: { mergedFrom: source } }).exec();
+          await recordIdentityChange(this.models, [source, target]);
           await advance('identities-moved');
           break;
         case 'identities-moved':

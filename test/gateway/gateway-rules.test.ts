@@ -111,14 +111,35 @@ describe('subgraphs verify the injected identity', () => {
 });
 
 describe('cost', () => {
-  it('makes at most one identity-store query per client request, however many subgraphs it reaches', async () => {
+  it('makes one identity-store query for a cold viewer however many subgraphs it reaches, and none while cached', async () => {
+    const newcomer = await system.login(APPS.platform, 'newcomer');
+    await system.login(APPS.acme, 'newcomer');
     const before = system.gatewayStoreQueries();
-    const result = await system.graphql(EVERYTHING, undefined, alice.accessToken);
-    expect(result.errors).toBeUndefined();
+    const cold = await system.graphql(EVERYTHING, undefined, newcomer.accessToken);
+    expect(cold.errors?.map((e) => e.extensions?.code)).toEqual(['MERCHANT_IDENTITY_NOT_LINKED']);
     expect(system.gatewayStoreQueries() - before).toBe(1);
+    const hits = system.gatewayCache.hits;
+    for (let i = 0; i < 3; i++) await system.graphql(EVERYTHING, undefined, newcomer.accessToken);
+    expect(system.gatewayStoreQueries() - before).toBe(1);
+    expect(system.gatewayCache.hits - hits).toBe(3);
     const anonymousBefore = system.gatewayStoreQueries();
     await system.graphql(`{ availableCoupons { id } }`);
     expect(system.gatewayStoreQueries()).toBe(anonymousBefore);
+  });
+
+  it('never merges identical concurrent queries of different viewers', async () => {
+    const bob = await system.login(APPS.acme, 'bob-concurrent');
+    await system.graphql(`mutation { claimCoupon(couponId: "flash-50") { claimedAt } }`, undefined, bob.accessToken);
+    const query = `{ me { coupons { coupon { id } } } }`;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        system.graphql<{ me: { coupons: { coupon: { id: string } }[] } }>(query, undefined, i % 2 ? bob.accessToken : alice.accessToken),
+      ),
+    );
+    answers.forEach((answer, i) => {
+      const ids = answer.data!.me.coupons.map((c) => c.coupon.id);
+      expect(ids.includes('flash-50')).toBe(i % 2 === 1);
+    });
   });
 
   it('resolves User entities in the identity subgraph with one store query per batch', async () => {
@@ -135,6 +156,36 @@ describe('cost', () => {
     const body = (await response.json()) as { data: { _entities: ({ id: string } | null)[] } };
     expect(body.data._entities).toEqual([{ id: ids[0] }, { id: ids[1] }, null]);
     expect(system.identityFinds('users') - before).toBe(1);
+  });
+});
+
+describe('identity cache invalidation', () => {
+  it('applies a link at once on the gateway it went through, and on another gateway within its poll interval', async () => {
+    const other = await system.startAnotherGateway();
+    const askVia = async (url: string, token: string) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ me { coupons { coupon { id } } } }' }),
+      });
+      return ((await response.json()) as { errors?: { extensions: { code: string } }[] }).errors?.[0]?.extensions.code ?? 'OK';
+    };
+    const quinn = await system.login(APPS.platform, 'quinn');
+    // Both gateways cache "not linked to ACME".
+    expect(await askVia(system.gatewayUrl, quinn.accessToken)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+    expect(await askVia(other.url, quinn.accessToken)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+    // Logging in from ACME's app links her through the UnionID, through the first gateway.
+    await system.login(APPS.acme, 'quinn');
+    expect(await askVia(system.gatewayUrl, quinn.accessToken)).toBe('OK');
+    // The other gateway learns it from the change feed (polled every CACHE_POLL_MS in tests).
+    const deadline = Date.now() + 5000;
+    let seen = await askVia(other.url, quinn.accessToken);
+    while (seen !== 'OK' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      seen = await askVia(other.url, quinn.accessToken);
+    }
+    expect(seen).toBe('OK');
+    expect(other.cache.stats.invalidations).toBeGreaterThan(0);
   });
 });
 

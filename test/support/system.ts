@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
+import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
-import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { createLogger } from '../../platform/logger.js';
 import { startCouponsService } from '../../subgraphs/coupons/coupons-service.js';
@@ -26,6 +26,9 @@ import type { PlatformConfig } from '../../platform/config/platform-config.js';
 import { APPS, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
 import { startTestMongo, type TestMongo } from './mongo.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+
+/** The change-feed poll interval in tests: the staleness bound between two gateways. */
+export const CACHE_POLL_MS = 100;
 
 export const SUPERGRAPH_SDL = readFileSync(fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)), 'utf8');
 
@@ -45,6 +48,10 @@ export interface System {
   received: Record<'identity' | 'coupons' | 'products', RecordingProxy>;
   /** Identity-store commands the gateway has sent (its viewer lookups). */
   gatewayStoreQueries(): number;
+  /** The first gateway's identity cache counters. */
+  gatewayCache: IdentityCacheStats;
+  /** A second gateway instance over the same subgraphs and store (its own cache). */
+  startAnotherGateway(): Promise<{ url: string; cache: CachingIdentityDirectory }>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -142,21 +149,33 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const directoryDb = gatewayConnection.useDb(identityConnection.name, { useCache: true });
   let storeQueries = 0;
   gatewayConnection.getClient().on('commandStarted', (event) => {
-    if (event.databaseName === identityConnection.name && event.commandName === 'find') storeQueries++;
+    if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const gateway: RunningHttpServer = await startGateway({
-    supergraphSdl: SUPERGRAPH_SDL,
-    subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
-    identity: {
-      platform,
-      subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
-      verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
-      directory: mongoIdentityDirectory(identityModels(directoryDb)),
-    },
-    logger: logger.child({ service: 'gateway' }),
-  });
-  closers.push(() => gateway.close());
+  const startOneGateway = async () => {
+    const models = identityModels(directoryDb);
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
+    await cache.start();
+    const server = await startGateway({
+      supergraphSdl: SUPERGRAPH_SDL,
+      subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
+      identity: {
+        platform,
+        subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
+        verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
+        directory: cache,
+        afterIdentityMutation: () => cache.refreshNow(),
+        cacheStats: cache.stats,
+      },
+      logger: logger.child({ service: 'gateway' }),
+    });
+    closers.push(async () => {
+      cache.stop();
+      await server.close();
+    });
+    return { url: server.url, cache };
+  };
+  const gateway = await startOneGateway();
 
   const graphql = async <T>(
     query: string,
@@ -174,6 +193,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   return {
     gatewayUrl: gateway.url,
+    gatewayCache: gateway.cache.stats,
+    startAnotherGateway: startOneGateway,
     simulator,
     identity,
     identityConnection,

@@ -1,0 +1,115 @@
+/**
+ * A cross-request cache in front of the identity directory. Correctness comes from invalidation, not
+ * from short lifetimes: the identity service appends every change of a user's identities to
+ * `identity_changes`; each gateway polls that feed and drops the users it names. Changes made through
+ * this gateway are applied before the mutation's answer reaches the client (`refreshNow`); other
+ * gateways see them within one poll interval. `maxAgeMs` only bounds the damage if the feed stops.
+ */
+import type { Types } from 'mongoose';
+import type { IdentityChangeDoc, IdentityModels } from '../platform/identity-store/models.js';
+import type { Logger } from '../platform/logger.js';
+import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
+
+export interface IdentityCacheOptions {
+  /** How often to read the change feed: the staleness bound for changes made through other gateways. @default 250 */
+  pollMs?: number;
+  /** Upper bound on an entry's age even if the change feed is unreadable. @default 60000 */
+  maxAgeMs?: number;
+  /** @default 100000 */
+  maxEntries?: number;
+}
+
+export interface IdentityCacheStats {
+  hits: number;
+  misses: number;
+  storeQueries: number;
+  invalidations: number;
+}
+
+export class CachingIdentityDirectory implements IdentityDirectory {
+  private readonly entries = new Map<string, { identities: MerchantIdentities; at: number }>();
+  private readonly pollMs: number;
+  private readonly maxAgeMs: number;
+  private readonly maxEntries: number;
+  private lastSeen: Types.ObjectId | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  readonly stats: IdentityCacheStats = { hits: 0, misses: 0, storeQueries: 0, invalidations: 0 };
+
+  constructor(
+    private readonly inner: IdentityDirectory,
+    private readonly models: Pick<IdentityModels, 'IdentityChange'>,
+    private readonly logger: Logger,
+    options: IdentityCacheOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.maxEntries = options.maxEntries ?? 100_000;
+  }
+
+  /** Starts following the change feed from its current end. */
+  async start(): Promise<void> {
+    const latest = await this.models.IdentityChange.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean<IdentityChangeDoc>().exec();
+    this.lastSeen = latest?._id;
+    const tick = () => {
+      this.timer = setTimeout(() => void this.refreshNow().finally(tick), this.pollMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  async merchantIdentities(userIds: readonly string[]): Promise<Map<string, MerchantIdentities>> {
+    const now = Date.now();
+    const result = new Map<string, MerchantIdentities>();
+    const missing: string[] = [];
+    for (const id of userIds) {
+      const entry = this.entries.get(id);
+      if (entry && now - entry.at < this.maxAgeMs) {
+        this.stats.hits++;
+        result.set(id, entry.identities);
+      } else missing.push(id);
+    }
+    if (missing.length === 0) return result;
+    this.stats.misses += missing.length;
+    this.stats.storeQueries++;
+    // Remember the feed position first: a change landing during the query invalidates what it returns.
+    const generation = this.lastSeen;
+    const loaded = await this.inner.merchantIdentities(missing);
+    for (const [id, identities] of loaded) {
+      result.set(id, identities);
+      if (this.lastSeen === generation) this.remember(id, identities, now);
+    }
+    return result;
+  }
+
+  /** Reads the change feed now and drops every user it names (one poll at a time). */
+  refreshNow(): Promise<void> {
+    this.polling ??= this.poll().finally(() => (this.polling = undefined));
+    return this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      const changes = await this.models.IdentityChange.find(this.lastSeen ? { _id: { $gt: this.lastSeen } } : {})
+        .sort({ _id: 1 })
+        .limit(10_000)
+        .lean<IdentityChangeDoc[]>()
+        .exec();
+      for (const change of changes) {
+        for (const id of change.userIds) if (this.entries.delete(id)) this.stats.invalidations++;
+        this.lastSeen = change._id;
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'identity change feed unreadable; cached identities expire by age');
+    }
+  }
+
+  private remember(id: string, identities: MerchantIdentities, at: number): void {
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(id, { identities, at });
+  }
+}
