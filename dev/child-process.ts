@@ -12,9 +12,9 @@ export interface Child {
 
 export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../${entry}`, import.meta.url))], {
-    env,
-    // The IPC channel lets a child notice the launcher is gone and exit (no orphans).
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    env: { ...env, EXIT_WITH_LAUNCHER: '1' },
+    // The child watches this stdin pipe: it closes when the launcher dies, and the child exits (no orphans).
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const label = `[${name}]`.padEnd(11);
   for (const stream of [child.stdout, child.stderr]) {

@@ -63,6 +63,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     gateway: gateway as never,
     formatError: createErrorFormatter(options.logger),
     includeStacktraceInErrorResponses: false,
+    // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const metrics = createGatewayMetrics(transport, identity?.cacheStats);

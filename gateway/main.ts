@@ -39,7 +39,15 @@ await runService('gateway', async (env, logger) => {
       cacheStats: cache.stats,
     };
   }
-  const server = await startGateway({ supergraphSdl, subgraphUrls: env.SUBGRAPH_URLS, identity, logger, host: env.HOST, port: env.PORT ?? env.GATEWAY_PORT });
+  const server = await startGateway({
+    supergraphSdl,
+    subgraphUrls: env.SUBGRAPH_URLS,
+    identity,
+    logger,
+    host: env.HOST,
+    port: env.PORT ?? env.GATEWAY_PORT,
+    dedupe: env.GATEWAY_DEDUPE,
+  });
   logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
   return {
     close: async () => {

@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   WECHAT_SIM_PORT: port(4010),
   MONGO_DEV_PORT: port(27017),
   DATA_DIR: z.string().optional(),
+  /** Set by `npm start` for its children: stop when the launcher's stdin pipe closes (the launcher died). */
+  EXIT_WITH_LAUNCHER: z
+    .enum(['0', '1'])
+    .default('0')
+    .transform((v) => v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the gateway finds the identity service's JWKS. */
   IDENTITY_URL: z.string().url().default('http://127.0.0.1:4001'),
@@ -42,6 +47,11 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().default('http://127.0.0.1:4000'),
   /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
   IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  /** Merge identical in-flight subgraph queries that carry the same identity. */
+  GATEWAY_DEDUPE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
   SUBGRAPH_URLS: z
     .string()

@@ -17,4 +17,3 @@ console.log(`wechat simulator listening on ${simulator.url} (development only: n
 const stop = () => void simulator.close().then(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
-process.once('disconnect', stop);

@@ -48,8 +48,12 @@ export async function runService(name: string, start: (env: Environment, logger:
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  // Started by `npm start` with an IPC channel: when the launcher is gone, so are we (no orphans).
-  if (process.send) process.once('disconnect', () => stop('launcher exited'));
+  // Started by `npm start`: when the launcher is gone its end of our stdin closes, and so do we (no orphans).
+  // (Not an IPC channel: with one, tsx's preload relays termination signals to the parent instead of stopping.)
+  if (env.EXIT_WITH_LAUNCHER) {
+    process.stdin.on('end', () => stop('launcher exited'));
+    process.stdin.resume();
+  }
 }
 
 /** A required setting, with the message that says how to provide it. */

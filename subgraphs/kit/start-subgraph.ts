@@ -35,6 +35,8 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     formatError: createErrorFormatter(options.logger),
     includeStacktraceInErrorResponses: false,
+    // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
+    stopOnTerminationSignals: false,
     // Federated traces would tell any caller how long each resolver took; this platform reports none.
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });

@@ -1,0 +1,62 @@
+/** Benchmark fixtures: secrets for the demo platform, and logged-in viewers with merchant identities. */
+import mongoose from 'mongoose';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { loadPlatformConfig, type PlatformConfig } from '../platform/config/platform-config.js';
+import { generateSecret, secretNames } from '../platform/config/secret-names.js';
+import { JWKS_PATH } from '../platform/identity/access-token.js';
+import { identityModels } from '../platform/identity-store/models.js';
+import { AccessTokenIssuer } from '../subgraphs/identity/access-tokens.js';
+
+export function benchSecrets(): { config: PlatformConfig; configPath: string; env: Record<string, string> } {
+  const configPath = fileURLToPath(new URL('../platform/config/demo-platform.json', import.meta.url));
+  const config = loadPlatformConfig(configPath);
+  const env: Record<string, string> = Object.fromEntries(secretNames(config).map((n) => [n, generateSecret(config, n)]));
+  env.IDENTITY_DATA_KEY = randomBytes(32).toString('base64');
+  env.IDENTITY_JWT_PRIVATE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { config, configPath, env };
+}
+
+/** `count` users linked to both merchants, their access tokens, and a JWKS server that vouches for them. */
+export async function seedViewers(uri: string, count: number): Promise<{ tokens: string[]; jwksOrigin: string; close(): Promise<void> }> {
+  const connection = await mongoose.createConnection(uri).asPromise();
+  const models = identityModels(connection);
+  await Promise.all(Object.values(models).map((m) => m.createIndexes()));
+  const issuer = await AccessTokenIssuer.create(undefined, 3600);
+  const tokens: string[] = [];
+  const now = new Date();
+  for (let i = 0; i < count; i++) {
+    const userId = randomUUID();
+    await models.User.create({ _id: userId });
+    const apps: [string, string | null][] = [
+      ['wx1000000000000001', null],
+      ['wx3000000000000001', 'acme'],
+      ['wx4000000000000001', 'bobs'],
+    ];
+    for (const [appId, merchantId] of apps) {
+      await models.Identity.create({
+        appId,
+        openId: `o${randomBytes(20).toString('base64url').slice(0, 27)}`,
+        merchantId,
+        userId,
+        via: 'LOGIN',
+        linkedAt: now,
+        lastLoginAt: now,
+      });
+    }
+    tokens.push((await issuer.issue({ sub: userId, app: 'wx1000000000000001', sid: randomUUID() })).token);
+  }
+  await connection.close();
+  const jwks = JSON.stringify(issuer.jwks());
+  const server = createServer((req, res) =>
+    req.url === JWKS_PATH ? res.writeHead(200, { 'content-type': 'application/json' }).end(jwks) : res.writeHead(404).end(),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    tokens,
+    jwksOrigin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,54 @@
+/** One measurement: autocannon against a URL for a fixed time, with the target's CPU and memory. */
+import autocannon from 'autocannon';
+import { cpuSeconds, memoryMiB } from './proc-stats.js';
+
+export interface LoadSpec {
+  url: string;
+  body: string | (() => string);
+  /** Headers per connection (cycled), e.g. one viewer's token each. */
+  headersPerConnection?: Record<string, string>[];
+  connections: number;
+  durationSeconds: number;
+}
+
+export interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  cpuSeconds: number;
+  requestsPerCpuSecond: number;
+  peakRssMiB: number;
+}
+
+export async function measure(spec: LoadSpec, targetPid: number | undefined): Promise<Measurement> {
+  const cpuBefore = targetPid ? cpuSeconds(targetPid) : 0;
+  let connection = 0;
+  const result = await autocannon({
+    url: spec.url,
+    method: 'POST',
+    connections: spec.connections,
+    duration: spec.durationSeconds,
+    headers: { 'content-type': 'application/json' },
+    ...(typeof spec.body === 'string'
+      ? { body: spec.body }
+      : { requests: [{ method: 'POST', setupRequest: (request: Record<string, unknown>) => ({ ...request, body: (spec.body as () => string)() }) }] }),
+    setupClient: (client: { setHeaders(h: Record<string, string>): void }) => {
+      const extra = spec.headersPerConnection?.[connection++ % spec.headersPerConnection.length];
+      if (extra) client.setHeaders({ 'content-type': 'application/json', ...extra });
+    },
+  } as autocannon.Options);
+  const cpu = targetPid ? cpuSeconds(targetPid) - cpuBefore : 0;
+  const requests = result.requests.total;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests,
+    errors: result.errors + result.timeouts + result.non2xx,
+    cpuSeconds: cpu,
+    requestsPerCpuSecond: cpu > 0 ? requests / cpu : 0,
+    peakRssMiB: targetPid ? memoryMiB(targetPid).peak : 0,
+  };
+}

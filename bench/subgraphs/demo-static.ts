@@ -1,0 +1,50 @@
+/**
+ * Scenario (a)'s subgraphs: the real identity, coupons and products schemas with fixed answers. The
+ * subgraphs' work is then the same whether the gateway injects identities or not, so comparing the
+ * two measures exactly what injection costs.
+ */
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import type { DocumentNode } from 'graphql';
+import { typeDefs as coupons } from '../../subgraphs/coupons/schema.js';
+import { typeDefs as identity } from '../../subgraphs/identity/schema.js';
+import { DateTime } from '../../subgraphs/kit/date-time.js';
+import { typeDefs as products } from '../../subgraphs/products/schema.js';
+
+const at = new Date(Date.UTC(2026, 0, 1));
+const claims = [1, 2, 3].map((i) => ({ claimedAt: at, coupon: { id: `c${i}`, title: `Coupon ${i}`, discountCents: 100 * i, remaining: 10 } }));
+const favorites = [1, 2, 3, 4].map((i) => ({ id: `p${i}`, name: `Product ${i}`, priceCents: 990 + i }));
+
+export const DEMO_STATIC_SUBGRAPHS: { name: string; typeDefs: DocumentNode; resolvers: GraphQLResolverMap<unknown> }[] = [
+  {
+    name: 'identity',
+    typeDefs: identity,
+    resolvers: {
+      DateTime,
+      Query: { me: () => ({ id: 'bench-user' }) },
+      User: {
+        __resolveReference: (ref: { id: string }) => ref,
+        linkedMerchants: () => [
+          { merchantId: 'acme', via: 'UNIONID', linkedAt: at },
+          { merchantId: 'bobs', via: 'HANDOFF', linkedAt: at },
+        ],
+        consents: () => [],
+      },
+    },
+  },
+  {
+    name: 'coupons',
+    typeDefs: coupons,
+    resolvers: {
+      DateTime,
+      Query: { availableCoupons: () => claims.map((c) => c.coupon) },
+      User: { __resolveReference: (ref: { id: string }) => ref, coupons: () => claims },
+    },
+  },
+  {
+    name: 'products',
+    typeDefs: products,
+    resolvers: { User: { __resolveReference: (ref: { id: string }) => ref, favoriteProducts: () => favorites } },
+  },
+];
+
+export const DEMO_QUERY = `query Demo { me { id linkedMerchants { merchantId via } coupons { claimedAt coupon { id title } } favoriteProducts { id name } } }`;
