@@ -1,5 +1,4 @@
 /** The gateway's typed per-request context: request id, viewer, and the viewer's identities loaded at most once. */
-import DataLoader from 'dataloader';
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
 import type { Viewer } from './viewer.js';
 
@@ -8,19 +7,30 @@ export interface GatewayContext {
   viewer: Viewer | undefined;
   /** The viewer's merchant identities; one store query per request however many subgraphs ask. */
   merchantIdentities(): Promise<MerchantIdentities | undefined>;
+  /** The same, when already known without waiting (loaded earlier in this request, or cached). */
+  cachedMerchantIdentities(): MerchantIdentities | undefined;
 }
 
-export function buildGatewayContext(requestId: string, viewer: Viewer | undefined, directory: IdentityDirectory | undefined): GatewayContext {
-  const loader =
-    viewer && directory
-      ? new DataLoader<string, MerchantIdentities>(async (ids) => {
-          const found = await directory.merchantIdentities(ids);
-          return ids.map((id) => found.get(id) ?? new Map());
-        })
-      : undefined;
+/** A directory that can answer from memory without I/O. */
+interface PeekableDirectory extends IdentityDirectory {
+  peek?(userId: string): MerchantIdentities | undefined;
+}
+
+export function buildGatewayContext(requestId: string, viewer: Viewer | undefined, directory: PeekableDirectory | undefined): GatewayContext {
+  // One lookup per request, shared by every subgraph fetch that needs it (the per-request loader).
+  let loaded: MerchantIdentities | undefined;
+  let loading: Promise<MerchantIdentities | undefined> | undefined;
   return {
     requestId,
     viewer,
-    merchantIdentities: async () => (viewer && loader ? loader.load(viewer.userId) : undefined),
+    cachedMerchantIdentities: () => {
+      if (!loaded && viewer && directory?.peek) loaded = directory.peek(viewer.userId);
+      return loaded;
+    },
+    merchantIdentities: () => {
+      if (!viewer || !directory) return Promise.resolve(undefined);
+      loading ??= directory.merchantIdentities([viewer.userId]).then((found) => (loaded = found.get(viewer.userId) ?? new Map()));
+      return loading;
+    },
   };
 }

@@ -62,6 +62,14 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     clearTimeout(this.timer);
   }
 
+  /** A fresh cached entry for `userId`, without I/O (counted as a hit), or undefined. */
+  peek(userId: string): MerchantIdentities | undefined {
+    const entry = this.entries.get(userId);
+    if (!entry || Date.now() - entry.at >= this.maxAgeMs) return undefined;
+    this.stats.hits++;
+    return entry.identities;
+  }
+
   async merchantIdentities(userIds: readonly string[]): Promise<Map<string, MerchantIdentities>> {
     const now = Date.now();
     const result = new Map<string, MerchantIdentities>();

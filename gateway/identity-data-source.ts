@@ -7,10 +7,10 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
-import { requestDigest, signIdentity, type IdentityClaims } from '../platform/identity/identity-assertion.js';
+import { encodeClaims, requestBinding, signEncodedIdentity } from '../platform/identity/identity-assertion.js';
 import type { GatewayContext } from './gateway-context.js';
 import { identityClaimsFor, needsMerchantIdentities } from './identity-injection.js';
-import { pairwisePseudonym, pseudonymizeUserRepresentations } from './pseudonym.js';
+import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
 import { DEDUPE_KEY_HEADER, type SubgraphTransport } from './subgraph-transport.js';
 
 export interface IdentityInjection {
@@ -23,10 +23,8 @@ export interface IdentityInjection {
 
 const MUTATION = /^\s*mutation\b/;
 
-function identityKeyOf(claims: IdentityClaims): string {
-  const { rid: _rid, iat: _iat, exp: _exp, ...who } = claims;
-  return JSON.stringify(who);
-}
+/** Encoded claims kept per second, at most (beyond it, claims are encoded per fetch). */
+const ENCODED_CLAIMS_LIMIT = 50_000;
 
 type SendOptions = Parameters<RemoteGraphQLDataSource<GatewayContext>['willSendRequest'] & {}>[0];
 
@@ -38,7 +36,12 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     transport: SubgraphTransport,
   ) {
     super({ url, fetcher: transport.fetcher as never });
+    this.pseudonymOf = injection ? pseudonymsFor(injection.secret) : undefined;
   }
+
+  private readonly pseudonymOf: ((userId: string) => string) | undefined;
+  private readonly encodedClaims = new Map<string, string>();
+  private encodedSecond = 0;
 
   /** After a mutation answers (a login or link may have changed identities), refresh caches before the client sees it. */
   override async didReceiveResponse({
@@ -67,20 +70,30 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
     const { platform, secret } = this.injection;
     const merchant = platform.merchantBySubgraph(this.subgraph);
-    const pseudonym = context.viewer && merchant ? pairwisePseudonym(secret, context.viewer.userId) : undefined;
+    const pseudonymOf = this.pseudonymOf!;
+    const pseudonym = context.viewer && merchant ? pseudonymOf(context.viewer.userId) : undefined;
     // Merchants see User ids only as pairwise pseudonyms; only the viewer's own matches the `psu` claim.
-    if (merchant) request.variables = pseudonymizeUserRepresentations(request.variables, (id) => pairwisePseudonym(secret, id));
-    const merchantIdentities = needsMerchantIdentities(platform, this.subgraph, context.viewer) ? await context.merchantIdentities() : undefined;
-    const claims = identityClaimsFor(platform, {
-      subgraph: this.subgraph,
-      requestId: context.requestId,
-      nowSeconds: Math.floor(Date.now() / 1000),
-      viewer: context.viewer,
-      merchantIdentities,
-      pseudonym,
-    });
-    if (mergeable) headers.set(DEDUPE_KEY_HEADER, identityKeyOf(claims));
-    for (const [name, value] of Object.entries(signIdentity(secret, claims, requestDigest(request.query, request.variables)))) headers.set(name, value);
+    if (merchant) request.variables = pseudonymizeUserRepresentations(request.variables, pseudonymOf);
+    const merchantIdentities = needsMerchantIdentities(platform, this.subgraph, context.viewer)
+      ? (context.cachedMerchantIdentities() ?? (await context.merchantIdentities()))
+      : undefined;
+    // Claims for one viewer and subgraph are the same within a second: encode them once per second.
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const viewer = context.viewer;
+    const openId = merchant ? merchantIdentities?.get(merchant.id)?.openId : undefined;
+    const who = viewer ? `${viewer.userId}|${viewer.appId}|${viewer.sessionId}|${openId ?? ''}|${pseudonym ?? ''}` : 'anonymous';
+    if (nowSeconds !== this.encodedSecond) {
+      this.encodedClaims.clear();
+      this.encodedSecond = nowSeconds;
+    }
+    let encoded = this.encodedClaims.get(who);
+    if (encoded === undefined) {
+      encoded = encodeClaims(identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities, pseudonym }));
+      if (this.encodedClaims.size < ENCODED_CLAIMS_LIMIT) this.encodedClaims.set(who, encoded);
+    }
+    // Fetches may share one answer only when they assert the same identity.
+    if (mergeable) headers.set(DEDUPE_KEY_HEADER, who);
+    headers.set(Headers.identity, signEncodedIdentity(secret, encoded, requestBinding(request.query, request.variables)));
   }
 }
 

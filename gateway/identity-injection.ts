@@ -10,7 +10,6 @@ import type { Viewer } from './viewer.js';
 
 export interface InjectionInput {
   subgraph: string;
-  requestId: string;
   nowSeconds: number;
   viewer: Viewer | undefined;
   /** The viewer's merchant identities; needed only for merchant subgraphs. */
@@ -25,7 +24,7 @@ export function needsMerchantIdentities(platform: PlatformIndex, subgraph: strin
 }
 
 export function identityClaimsFor(platform: PlatformIndex, input: InjectionInput): IdentityClaims {
-  const base: IdentityClaims = { v: 1, sg: input.subgraph, rid: input.requestId, iat: input.nowSeconds, exp: input.nowSeconds + IDENTITY_TTL_SECONDS };
+  const base: IdentityClaims = { v: 1, sg: input.subgraph, iat: input.nowSeconds, exp: input.nowSeconds + IDENTITY_TTL_SECONDS };
   if (input.subgraph === platform.config.identitySubgraph) {
     return input.viewer ? { ...base, uid: input.viewer.userId, sapp: input.viewer.appId, sid: input.viewer.sessionId } : base;
   }

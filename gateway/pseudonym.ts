@@ -8,6 +8,20 @@ export function pairwisePseudonym(secret: string, userId: string): string {
   return `u_${createHmac('sha256', secret).update(`pseudonym\0${userId}`).digest('base64url').slice(0, 24)}`;
 }
 
+/** `pairwisePseudonym` for one secret, remembered per user (bounded): it is asked for on every fetch. */
+export function pseudonymsFor(secret: string, limit = 100_000): (userId: string) => string {
+  const known = new Map<string, string>();
+  return (userId) => {
+    let pseudonym = known.get(userId);
+    if (pseudonym === undefined) {
+      pseudonym = pairwisePseudonym(secret, userId);
+      if (known.size >= limit) known.delete(known.keys().next().value!);
+      known.set(userId, pseudonym);
+    }
+    return pseudonym;
+  };
+}
+
 interface Representation {
   __typename?: unknown;
   id?: unknown;

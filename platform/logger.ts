@@ -29,8 +29,7 @@ const redactPaths = [
   ...REDACTED_KEYS.map((k) => `*.${k}`),
   ...REDACTED_KEYS.map((k) => `*.*.${k}`),
   'req.headers.authorization',
-  'req.headers["x-identity-claims"]',
-  'req.headers["x-identity-signature"]',
+  'req.headers["x-identity"]',
 ];
 
 export type { Logger };

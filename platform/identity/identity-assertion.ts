@@ -1,19 +1,17 @@
 /**
- * The identity the gateway injects into a subgraph request, and its signature. The claims travel as
- * base64url JSON; the signature is HMAC-SHA256 (a per-subgraph secret) over the claims and a digest of
- * the request's query and variables, so a captured header is useless for any other request and
- * expires within seconds.
+ * The identity the gateway injects into a subgraph request, and its signature, in one header:
+ * `x-identity: <claims>.<mac>`, where claims is base64url JSON and mac is HMAC-SHA256 (a per-subgraph
+ * secret) over the claims, the SHA-256 of the query text and the variables. A captured header is useless
+ * for any other query, variables or subgraph, and expires within seconds.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { Headers } from '../headers.js';
+import { Headers, IDENTITY_HEADER_PREFIX } from '../headers.js';
 
 /** What a subgraph learns about the viewer. Merchant subgraphs get only their own OpenID. */
 export interface IdentityClaims {
   v: 1;
   /** The subgraph the claims are for; another subgraph's secret cannot verify them anyway. */
   sg: string;
-  /** Request id, for correlating logs. */
-  rid: string;
   /** Issued-at, epoch seconds. */
   iat: number;
   /** Expiry, epoch seconds. */
@@ -39,45 +37,68 @@ export const IDENTITY_TTL_SECONDS = 30;
 /** Tolerated clock difference between gateway and subgraph hosts. */
 const CLOCK_SKEW_SECONDS = 5;
 
-/** Digest of what the request asks, as both sides see it: the query text and the variables. */
-export function requestDigest(query: string | undefined, variables: unknown): string {
-  return createHash('sha256')
-    .update(query ?? '')
-    .update('\n')
-    .update(JSON.stringify(variables ?? null))
-    .digest('base64url');
+/** SHA-256 of each query text seen, remembered: a gateway sends few distinct operations, many times. */
+const queryDigests = new Map<string, string>();
+const QUERY_DIGEST_CACHE_LIMIT = 10_000;
+
+function queryDigest(query: string): string {
+  let digest = queryDigests.get(query);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(query).digest('base64url');
+    if (queryDigests.size >= QUERY_DIGEST_CACHE_LIMIT) queryDigests.clear();
+    queryDigests.set(query, digest);
+  }
+  return digest;
 }
 
-function mac(secret: string, encodedClaims: string, digest: string): Buffer {
-  return createHmac('sha256', secret).update(encodedClaims).update('.').update(digest).digest();
+/** What the MAC covers besides the claims: the request's query (by digest) and variables, as both sides see them. */
+export function requestBinding(query: string | undefined, variables: unknown): string {
+  return `${queryDigest(query ?? '')}\n${JSON.stringify(variables ?? null)}`;
 }
 
-/** The two headers to set on a subgraph request. */
-export function signIdentity(secret: string, claims: IdentityClaims, digest: string): Record<string, string> {
-  const encoded = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return { [Headers.identityClaims]: encoded, [Headers.identitySignature]: mac(secret, encoded, digest).toString('base64url') };
+function mac(secret: string, encodedClaims: string, binding: string): Buffer {
+  return createHmac('sha256', secret).update(encodedClaims).update('.').update(binding).digest();
+}
+
+export function encodeClaims(claims: IdentityClaims): string {
+  return Buffer.from(JSON.stringify(claims)).toString('base64url');
+}
+
+/** The header value for already-encoded claims. */
+export function signEncodedIdentity(secret: string, encodedClaims: string, binding: string): string {
+  return `${encodedClaims}.${mac(secret, encodedClaims, binding).toString('base64url')}`;
+}
+
+/** The header to set on a subgraph request. */
+export function signIdentity(secret: string, claims: IdentityClaims, binding: string): Record<string, string> {
+  return { [Headers.identity]: signEncodedIdentity(secret, encodeClaims(claims), binding) };
 }
 
 export type VerifyResult = { ok: true; claims: IdentityClaims | undefined } | { ok: false; reason: string };
 
 /**
- * Checks the injected identity on an incoming subgraph request. No identity headers at all is an
- * anonymous request (direct calls are allowed to be anonymous); claims without a valid, fresh
- * signature for this subgraph and this request are refused.
+ * Checks the injected identity on an incoming subgraph request. No identity header at all is an
+ * anonymous request (direct calls may be anonymous); anything claiming an identity without a valid,
+ * fresh signature for this subgraph and this request is refused.
  */
 export function verifyIdentity(
   secret: string,
   subgraph: string,
   headers: Record<string, string | string[] | undefined>,
-  digest: string,
+  binding: string,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): VerifyResult {
-  const encoded = headers[Headers.identityClaims];
-  const signature = headers[Headers.identitySignature];
-  if (encoded === undefined && signature === undefined) return { ok: true, claims: undefined };
-  if (typeof encoded !== 'string' || typeof signature !== 'string') return { ok: false, reason: 'identity claims without a signature' };
-  const expected = mac(secret, encoded, digest);
-  const given = Buffer.from(signature, 'base64url');
+  const value = headers[Headers.identity];
+  if (value === undefined) {
+    const claimed = Object.keys(headers).some((name) => name.startsWith(IDENTITY_HEADER_PREFIX));
+    return claimed ? { ok: false, reason: 'identity claimed without a signed x-identity header' } : { ok: true, claims: undefined };
+  }
+  if (typeof value !== 'string') return { ok: false, reason: 'more than one identity header' };
+  const dot = value.indexOf('.');
+  if (dot <= 0) return { ok: false, reason: 'identity claims without a signature' };
+  const encoded = value.slice(0, dot);
+  const given = Buffer.from(value.slice(dot + 1), 'base64url');
+  const expected = mac(secret, encoded, binding);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'identity signature does not match' };
   let claims: IdentityClaims;
   try {
@@ -89,4 +110,9 @@ export function verifyIdentity(
   if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return { ok: false, reason: 'identity claims carry no validity window' };
   if (nowSeconds > claims.exp + CLOCK_SKEW_SECONDS || claims.iat > nowSeconds + CLOCK_SKEW_SECONDS) return { ok: false, reason: 'identity claims are stale' };
   return { ok: true, claims };
+}
+
+/** The claims inside an `x-identity` header value, unverified (for tests and diagnostics only). */
+export function peekClaims(value: string): IdentityClaims {
+  return JSON.parse(Buffer.from(value.slice(0, value.indexOf('.')), 'base64url').toString('utf8')) as IdentityClaims;
 }

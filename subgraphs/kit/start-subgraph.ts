@@ -12,7 +12,7 @@ import { createErrorFormatter } from '../../platform/graphql/format-error.js';
 import { Headers } from '../../platform/headers.js';
 import { HttpError } from '../../platform/http/http-error.js';
 import { startGraphQLHttpServer, type GraphQLHttpRequest, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import { requestDigest, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { requestBinding, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -49,13 +49,13 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     context: async (req) => {
       const { query, variables } = operationOf(req);
-      const verified = verifyIdentity(options.identitySecret, options.name, req.headers, requestDigest(query, variables));
+      const verified = verifyIdentity(options.identitySecret, options.name, req.headers, requestBinding(query, variables));
       const requestId = headerValue(req.headers[Headers.requestId]) ?? 'direct';
       if (!verified.ok) {
         options.logger.warn({ requestId, reason: verified.reason }, 'refused an injected identity');
         throw new HttpError(401, 'IDENTITY_SIGNATURE_INVALID', 'The injected identity is missing, forged or stale.');
       }
-      return options.context(verified.claims, verified.claims?.rid ?? requestId);
+      return options.context(verified.claims, requestId);
     },
   });
 }

@@ -4,6 +4,7 @@
  * Bob's, whose app has its own Open Platform account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { peekClaims } from '../../platform/identity/identity-assertion.js';
 import { identityOf } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 
@@ -16,7 +17,7 @@ afterAll(() => system.close());
 const ME_COUPONS = `{ me { id coupons { claimedAt coupon { id title } } } }`;
 
 const claimsSentTo = (proxy: System['received']['coupons']) =>
-  proxy.requests.map((r) => JSON.parse(Buffer.from(String(r.headers['x-identity-claims']), 'base64url').toString('utf8')) as Record<string, unknown>);
+  proxy.requests.map((r) => peekClaims(String(r.headers['x-identity'])) as unknown as Record<string, unknown>);
 
 describe('the federated scenario', () => {
   let alice: { accessToken: string; userId: string };

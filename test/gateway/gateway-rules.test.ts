@@ -33,7 +33,7 @@ function clear() {
 }
 const seen = (name: keyof System['received']) =>
   system.received[name].requests.map(
-    (r) => JSON.stringify(r.headers) + r.body + Buffer.from(String(r.headers['x-identity-claims'] ?? ''), 'base64url').toString('utf8'),
+    (r) => JSON.stringify(r.headers) + r.body + Buffer.from(String(r.headers['x-identity'] ?? '').split('.')[0]!, 'base64url').toString('utf8'),
   );
 
 describe('isolation', () => {
@@ -68,12 +68,13 @@ describe('isolation', () => {
     clear();
     const forged = Buffer.from(JSON.stringify({ v: 1, sg: 'coupons', oid: 'oFORGED', iat: 0, exp: 9e9 })).toString('base64url');
     const result = await system.graphql(`{ me { coupons { coupon { id } } } }`, undefined, alice.accessToken, {
+      'x-identity': `${forged}.AAAA`,
       'x-identity-claims': forged,
-      'x-identity-signature': 'AAAA',
     });
     expect(result.errors).toBeUndefined();
     const request = system.received.coupons.requests.at(-1)!;
-    expect(request.headers['x-identity-claims']).not.toBe(forged);
+    expect(request.headers['x-identity']).not.toBe(`${forged}.AAAA`);
+    expect(request.headers['x-identity-claims']).toBeUndefined();
     expect(seen('coupons').join('')).not.toContain('oFORGED');
   });
 });
@@ -87,21 +88,21 @@ describe('subgraphs verify the injected identity', () => {
     await system.graphql(`{ me { coupons { coupon { id } } } }`, undefined, alice.accessToken);
     const captured = system.received.coupons.requests.at(-1)!;
     const target = system.received.coupons.url;
-    const claims = String(captured.headers['x-identity-claims']);
-    const signature = String(captured.headers['x-identity-signature']);
+    const [claims, signature] = String(captured.headers['x-identity']).split('.') as [string, string];
 
-    const replayed = await post(target, { 'x-identity-claims': claims, 'x-identity-signature': signature });
+    const replayed = await post(target, { 'x-identity': `${claims}.${signature}` });
     expect(replayed.status).toBe(401);
     expect(((await replayed.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('IDENTITY_SIGNATURE_INVALID');
 
     const forgedClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), oid: 'oSOMEONE_ELSE' })).toString(
       'base64url',
     );
-    expect((await post(target, { 'x-identity-claims': forgedClaims, 'x-identity-signature': signature }, JSON.parse(captured.body))).status).toBe(401);
+    expect((await post(target, { 'x-identity': `${forgedClaims}.${signature}` }, JSON.parse(captured.body))).status).toBe(401);
+    expect((await post(target, { 'x-identity': claims })).status).toBe(401);
     expect((await post(target, { 'x-identity-claims': claims })).status).toBe(401);
 
     // The untouched capture still verifies: the refusals above are about the changes, not the transport.
-    expect((await post(target, { 'x-identity-claims': claims, 'x-identity-signature': signature }, JSON.parse(captured.body))).status).toBe(200);
+    expect((await post(target, { 'x-identity': `${claims}.${signature}` }, JSON.parse(captured.body))).status).toBe(200);
   });
 
   it('serves anonymous direct requests that claim nothing', async () => {

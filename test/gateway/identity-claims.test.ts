@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { identityClaimsFor } from '../../gateway/identity-injection.js';
 import { pairwisePseudonym, pseudonymizeUserRepresentations } from '../../gateway/pseudonym.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
-import { requestDigest, signIdentity, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { requestBinding, signIdentity, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
 import { APPS, demoConfig } from '../support/fixtures.js';
 
 const platform = indexPlatform(demoConfig);
@@ -12,12 +12,12 @@ const identities = new Map([
   ['acme', { appId: APPS.acme, openId: 'oACME_OPENID_OF_USER_1_xxxxxx' }],
   ['bobs', { appId: APPS.bobs, openId: 'oBOBS_OPENID_OF_USER_1_xxxxxx' }],
 ]);
-const input = { requestId: 'r1', nowSeconds: 1000, viewer, merchantIdentities: identities, pseudonym: 'u_p' };
+const input = { nowSeconds: 1000, viewer, merchantIdentities: identities, pseudonym: 'u_p' };
 
 describe('identityClaimsFor', () => {
   it('gives the identity subgraph the user id and session app, and nothing merchant-specific', () => {
     const claims = identityClaimsFor(platform, { ...input, subgraph: 'identity' });
-    expect(claims).toEqual({ v: 1, sg: 'identity', rid: 'r1', iat: 1000, exp: 1030, uid: 'user-1', sapp: APPS.platform, sid: 's' });
+    expect(claims).toEqual({ v: 1, sg: 'identity', iat: 1000, exp: 1030, uid: 'user-1', sapp: APPS.platform, sid: 's' });
   });
 
   it('gives a merchant subgraph only that merchant\u2019s OpenID and pseudonym', () => {
@@ -25,7 +25,6 @@ describe('identityClaimsFor', () => {
     expect(claims).toEqual({
       v: 1,
       sg: 'coupons',
-      rid: 'r1',
       iat: 1000,
       exp: 1030,
       mid: 'acme',
@@ -40,13 +39,13 @@ describe('identityClaimsFor', () => {
   it('omits the OpenID when the viewer is not linked to the merchant, and everything personal when anonymous', () => {
     expect(identityClaimsFor(platform, { ...input, subgraph: 'products', merchantIdentities: new Map() }).oid).toBeUndefined();
     const anonymous = identityClaimsFor(platform, { ...input, subgraph: 'coupons', viewer: undefined, merchantIdentities: undefined, pseudonym: undefined });
-    expect(anonymous).toEqual({ v: 1, sg: 'coupons', rid: 'r1', iat: 1000, exp: 1030, mid: 'acme', app: APPS.acme });
+    expect(anonymous).toEqual({ v: 1, sg: 'coupons', iat: 1000, exp: 1030, mid: 'acme', app: APPS.acme });
   });
 });
 
 describe('signed identity', () => {
-  const claims: IdentityClaims = { v: 1, sg: 'coupons', rid: 'r', iat: 1000, exp: 1030, oid: 'o1' };
-  const digest = requestDigest('{ me { id } }', { a: 1 });
+  const claims: IdentityClaims = { v: 1, sg: 'coupons', iat: 1000, exp: 1030, oid: 'o1' };
+  const digest = requestBinding('{ me { id } }', { a: 1 });
   const headers = signIdentity('secret-secret-secret', claims, digest);
 
   it('verifies for the right subgraph, secret, request and time', () => {
@@ -57,14 +56,16 @@ describe('signed identity', () => {
     expect(verifyIdentity('secret-secret-secret', 'coupons', {}, digest, 1010)).toEqual({ ok: true, claims: undefined });
   });
 
-  it('refuses claims without a signature, a forged signature, another subgraph, another request and stale claims', () => {
+  it('refuses claims without a signature, unsigned identity headers, a forged signature, another subgraph, another request and stale claims', () => {
     const refuse = (result: ReturnType<typeof verifyIdentity>) => expect(result.ok).toBe(false);
-    refuse(verifyIdentity('secret-secret-secret', 'coupons', { 'x-identity-claims': headers['x-identity-claims'] }, digest, 1010));
+    const [encoded, signature] = headers['x-identity']!.split('.');
+    refuse(verifyIdentity('secret-secret-secret', 'coupons', { 'x-identity': encoded }, digest, 1010));
+    refuse(verifyIdentity('secret-secret-secret', 'coupons', { 'x-identity-claims': encoded }, digest, 1010));
     refuse(verifyIdentity('another-secret-value', 'coupons', headers, digest, 1010));
     const tampered = Buffer.from(JSON.stringify({ ...claims, oid: 'o2' })).toString('base64url');
-    refuse(verifyIdentity('secret-secret-secret', 'coupons', { ...headers, 'x-identity-claims': tampered }, digest, 1010));
+    refuse(verifyIdentity('secret-secret-secret', 'coupons', { 'x-identity': `${tampered}.${signature}` }, digest, 1010));
     refuse(verifyIdentity('secret-secret-secret', 'products', headers, digest, 1010));
-    refuse(verifyIdentity('secret-secret-secret', 'coupons', headers, requestDigest('{ me { id } }', { a: 2 }), 1010));
+    refuse(verifyIdentity('secret-secret-secret', 'coupons', headers, requestBinding('{ me { id } }', { a: 2 }), 1010));
     refuse(verifyIdentity('secret-secret-secret', 'coupons', headers, digest, 1030 + 6));
   });
 });
