@@ -4,9 +4,14 @@
  */
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { execute, parse, validate, type DocumentNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+
+// The same graphql instance @apollo/subgraph (CommonJS) built the schema with: under an ESM loader a plain
+// import can resolve to graphql's ESM build, and graphql refuses schemas from "another module or realm".
+const { execute, parse, validate } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 export async function startLeanSubgraph(
   typeDefs: DocumentNode,

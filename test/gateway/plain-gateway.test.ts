@@ -1,0 +1,81 @@
+/**
+ * Without a platform config the gateway is a plain Federation 2 gateway for any supergraph: anonymous
+ * requests pass through, nothing is added to answers, and bad input gets 4xx with GraphQL errors.
+ */
+import { composeServices } from '@apollo/composition';
+import { serverAudits } from 'graphql-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HEAVY_QUERY, SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
+import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
+import { startGateway } from '../../gateway/gateway-server.js';
+import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import { createLogger } from '../../platform/logger.js';
+
+const closers: (() => Promise<void>)[] = [];
+let gateway: RunningHttpServer;
+let direct: Record<string, string>;
+
+beforeAll(async () => {
+  direct = {};
+  for (const s of SYNTHETIC_SUBGRAPHS) {
+    const server = await startLeanSubgraph(s.typeDefs, s.resolvers);
+    direct[s.name] = server.url;
+    closers.push(server.close);
+  }
+  const composed = composeServices(SYNTHETIC_SUBGRAPHS.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: direct[s.name]! })));
+  gateway = await startGateway({ supergraphSdl: composed.supergraphSdl!, logger: createLogger('plain', 'silent') });
+  closers.push(gateway.close);
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+const post = (body: string, headers: Record<string, string> = {}) =>
+  fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+describe('plain federation gateway', () => {
+  it('answers a deep federated query anonymously with data only: no errors, no extensions', async () => {
+    const response = await post(JSON.stringify({ query: HEAVY_QUERY }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['data']);
+    const data = body.data as { users: { reviews: { product: { inStock: boolean; shippingEstimate: number } }[] }[]; topProducts: unknown[] };
+    expect(data.users).toHaveLength(10);
+    expect(data.topProducts).toHaveLength(5);
+    expect(typeof data.users[0]!.reviews[0]!.product.shippingEstimate).toBe('number');
+  });
+
+  it('answers malformed JSON, invalid queries and bad variables with 4xx and GraphQL errors, never 500', async () => {
+    for (const [body, headers] of [
+      ['{"query": "{ users { id }', {}],
+      [JSON.stringify({ query: '{ nope }' }), {}],
+      [JSON.stringify({ query: '{ users { ' }), {}],
+      [JSON.stringify({ query: 'query($n: Int) { topProducts(first: $n) { upc } }', variables: { n: 'many' } }), {}],
+      [JSON.stringify({ query: '{ users { id } }', variables: 'not an object' }), {}],
+      [JSON.stringify({}), {}],
+    ] as [string, Record<string, string>][]) {
+      const response = await post(body, headers);
+      expect(response.status, body).toBeGreaterThanOrEqual(400);
+      expect(response.status, body).toBeLessThan(500);
+      expect(((await response.json()) as { errors: unknown[] }).errors.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('speaks GraphQL over HTTP: graphql-response+json on request, GET for queries, no mutations over GET', async () => {
+    const typed = await post(JSON.stringify({ query: '{ users { id } }' }), { accept: 'application/graphql-response+json' });
+    expect(typed.headers.get('content-type')).toContain('application/graphql-response+json');
+    const get = await fetch(`${gateway.url}?query=${encodeURIComponent('{ users { id } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(get.status).toBe(200);
+    expect(((await get.json()) as { data: { users: unknown[] } }).data.users).toHaveLength(10);
+  });
+
+  it('passes every MUST of the GraphQL over HTTP audit (graphql-http)', async () => {
+    const failed: string[] = [];
+    for (const audit of serverAudits({ url: gateway.url })) {
+      const result = await audit.fn();
+      // SHOULD-level 200s for invalid documents under legacy application/json are deliberately 400 here (the issue asks for 4xx).
+      if (result.status === 'error') failed.push(`${audit.name}: ${result.reason}`);
+    }
+    expect(failed).toEqual([]);
+  });
+});
