@@ -167,10 +167,14 @@ if (SCENARIOS.has('b') || SCENARIOS.has('d') || Number(values.soak) > 0) {
       ours.process!.child.pid,
     );
     clearInterval(timer);
-    const afterWarmup = samples.find((s) => s.t >= 30) ?? samples[0]!;
-    const last = samples.at(-1)!;
+    // RSS saw-tooths with garbage collection, so compare window medians, not two single samples.
+    const soak = Number(values.soak);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const early = median(samples.filter((s) => s.t >= 30 && s.t < 90).map((s) => s.rss));
+    const late = median(samples.filter((s) => s.t >= soak - 60).map((s) => s.rss));
+    const all = samples.filter((s) => s.t >= 30).map((s) => s.rss);
     notes.push(
-      `soak ${values.soak}s ours-plain RSS: ${afterWarmup.rss.toFixed(0)} MiB at ${afterWarmup.t}s -> ${last.rss.toFixed(0)} MiB at ${last.t}s (${(((last.rss - afterWarmup.rss) / afterWarmup.rss) * 100).toFixed(1)}%)`,
+      `soak ${soak}s ours-plain RSS, median of 30-90 s: ${early.toFixed(0)} MiB; median of the last 60 s: ${late.toFixed(0)} MiB (${(((late - early) / early) * 100).toFixed(1)}%); range after warm-up ${Math.min(...all).toFixed(0)}-${Math.max(...all).toFixed(0)} MiB`,
     );
   }
   for (const t of targets) await t.process?.stop();

@@ -25,7 +25,7 @@ export interface GatewayIdentityOptions {
   subgraphSecrets: Record<string, string>;
   verifyViewer: ViewerVerifier;
   directory: IdentityDirectory;
-  /** Runs after any mutation a subgraph answers, before the client gets the answer (cache refresh). */
+  /** Runs after any identity-subgraph mutation answers, before the client gets the answer (cache refresh). */
   afterIdentityMutation?: () => Promise<void>;
   /** Reported on /metrics. */
   cacheStats?: IdentityCacheStats;
@@ -56,7 +56,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       if (!identity) return new IdentityDataSource(name, target, undefined, transport);
       const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
-      return new IdentityDataSource(name, target, { platform: identity.platform, secret, afterMutation: identity.afterIdentityMutation }, transport);
+      // Identities change only through the identity subgraph, so only its mutations refresh the cache.
+      const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
+      return new IdentityDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({

@@ -91,8 +91,10 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       encoded = encodeClaims(identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities, pseudonym }));
       if (this.encodedClaims.size < ENCODED_CLAIMS_LIMIT) this.encodedClaims.set(who, encoded);
     }
-    // Fetches may share one answer only when they assert the same identity.
-    if (mergeable) headers.set(DEDUPE_KEY_HEADER, who);
+    // Fetches may share one answer only when they assert the same identity. Viewers' fetches are not
+    // offered for merging at all: different viewers never merge, and one viewer rarely repeats a fetch
+    // concurrently, so keying them would be bookkeeping with no benefit.
+    if (mergeable && !viewer) headers.set(DEDUPE_KEY_HEADER, who);
     headers.set(Headers.identity, signEncodedIdentity(secret, encoded, requestBinding(request.query, request.variables)));
   }
 }

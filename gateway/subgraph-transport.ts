@@ -1,8 +1,8 @@
 /**
  * How the gateway talks to subgraphs: HTTP/1.1 keep-alive connection pools (undici) instead of a new
  * fetch stack per request, and deduplication of identical in-flight queries. Two fetches are merged only
- * when URL, body and the identity they carry are identical, so one viewer's answer never reaches another;
- * mutations are never merged.
+ * when URL, body and dedupe key (what their identity asserts) are identical, so one viewer's answer never
+ * reaches another; fetches without a key (mutations, and in practice every fetch carrying a viewer) never are.
  */
 import { Agent, request } from 'undici';
 
