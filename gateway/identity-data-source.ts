@@ -3,7 +3,7 @@
  * then (with injection on) signs and attaches what that subgraph may know about the viewer, bound to
  * this request's query and variables.
  */
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayGraphQLRequest, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
@@ -98,5 +98,3 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     headers.set(Headers.identity, signEncodedIdentity(secret, encoded, requestBinding(request.query, request.variables)));
   }
 }
-
-export type { GraphQLDataSourceProcessOptions };
