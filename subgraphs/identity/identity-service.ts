@@ -75,6 +75,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const linking = new LinkingFlows({
     platform,
     models,
+    store,
     nonces: new LinkNonces(models),
     links: new LinkService(models, merges, audit),
     consents,

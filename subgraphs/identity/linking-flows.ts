@@ -9,10 +9,11 @@
 import { createHmac } from 'node:crypto';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { PlatformError } from '../../platform/errors.js';
-import { recordIdentityChange, type IdentityDoc, type IdentityModels, type LinkRoute } from '../../platform/identity-store/models.js';
+import type { IdentityDoc, IdentityModels, LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient } from '../../platform/wechat/wechat-client.js';
 import type { Consents } from './consents.js';
+import type { IdentityStore } from './identity-store.js';
 import type { LinkNonces } from './link-nonces.js';
 import type { LinkService } from './linking.js';
 import type { MerchantAssertionVerifier } from './merchant-assertions.js';
@@ -24,6 +25,8 @@ type Route = 'handoff' | 'merchantAssertion' | 'officialAccountBridge';
 export interface LinkingDeps {
   platform: PlatformIndex;
   models: IdentityModels;
+  /** Identity reads and inserts (duplicate-safe, change-feed recorded) go through the store. */
+  store: IdentityStore;
   nonces: LinkNonces;
   links: LinkService;
   consents: Consents;
@@ -73,16 +76,9 @@ export class LinkingFlows {
     );
     const now = this.deps.now?.() ?? new Date();
     const identity =
-      (await this.deps.models.Identity.findOne({ appId: merchant.appId, openId }).lean<IdentityDoc>().exec()) ??
-      (await this.insertOrFind({
-        appId: merchant.appId,
-        openId,
-        merchantId: merchant.id,
-        userId: viewer.userId,
-        via: 'MERCHANT_ASSERTION',
-        linkedAt: now,
-        lastLoginAt: now,
-      }));
+      (await this.deps.store.findIdentity(merchant.appId, openId)) ??
+      (await this.deps.store.insertIdentity({ appId: merchant.appId, openId, merchantId: merchant.id, userId: viewer.userId, via: 'MERCHANT_ASSERTION' }, now))
+        .identity;
     await this.deps.links.link({ identity, userId: viewer.userId, route: 'MERCHANT_ASSERTION', requestId });
     return (await this.deps.models.Identity.findById(identity._id).lean<IdentityDoc>().exec())!;
   }
@@ -182,18 +178,6 @@ export class LinkingFlows {
   private requirePlatformSession(viewer: IdentityViewer): void {
     if (viewer.appId !== this.deps.platform.config.platform.miniProgramAppId) {
       throw new PlatformError('FORBIDDEN', 'Link nonces are issued to the platform mini-program only.');
-    }
-  }
-
-  private async insertOrFind(doc: Omit<IdentityDoc, '_id' | 'createdAt' | 'updatedAt'>): Promise<IdentityDoc> {
-    try {
-      const created = (await this.deps.models.Identity.create(doc)).toObject();
-      await recordIdentityChange(this.deps.models, [doc.userId]);
-      return created;
-    } catch (error) {
-      const existing = await this.deps.models.Identity.findOne({ appId: doc.appId, openId: doc.openId }).lean<IdentityDoc>().exec();
-      if (!existing) throw error;
-      return existing;
     }
   }
 
