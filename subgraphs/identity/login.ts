@@ -90,17 +90,19 @@ export class LoginService {
     const sessionKey = vault.seal(session.sessionKey);
     const merchant = platform.merchantByApp(app.appId);
     const unionId = app.openPlatform ? session.unionId : undefined;
+    const unionLinkingAllowed = !merchant || merchant.linking.unionId;
 
     const existing = await store.findIdentity(app.appId, session.openId);
     if (existing) {
-      await store.recordLogin(existing._id, { sessionKey, ...(unionId && !existing.unionId ? { unionId, openPlatform: app.openPlatform } : {}) }, now);
-      if (unionId && app.openPlatform) await this.claimUnionFor(existing.userId, app.openPlatform, unionId);
+      const newUnionId = unionId && !existing.unionId ? unionId : undefined;
+      await store.recordLogin(existing._id, { sessionKey, ...(newUnionId ? { unionId: newUnionId, openPlatform: app.openPlatform } : {}) }, now);
+      // A UnionID seen before was claimed (or deliberately not) when first seen; claim only a new one.
+      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing.userId, app.openPlatform, newUnionId);
       return existing;
     }
 
     let userId: string = randomUUID();
     let via: LinkRoute = this.viaThirdParty(app) ? 'THIRD_PARTY_PLATFORM' : 'LOGIN';
-    const unionLinkingAllowed = !merchant || merchant.linking.unionId;
     if (unionId && app.openPlatform && unionLinkingAllowed) {
       const claim = await store.claimUnionId(app.openPlatform, unionId, userId);
       userId = claim.userId;
