@@ -37,7 +37,7 @@ export function applyUpdate(
   update: Document | Document[],
   options: { query: Document; arrayFilters?: Document[]; inserting?: boolean },
 ): UpdateOutcome {
-  const before = idKeyOfWhole(current);
+  const before = idKey(current);
   let next: Document;
   if (Array.isArray(update)) {
     next = aggregate([cloneDocument(current)], update, QUERY_OPTIONS)[0] ?? {};
@@ -62,7 +62,7 @@ export function applyUpdate(
   if (current._id !== undefined && idKey(next._id) !== idKey(current._id)) {
     throw new CommandError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
   }
-  return { doc: next, modified: idKeyOfWhole(next) !== before };
+  return { doc: next, modified: idKey(next) !== before };
 }
 
 /** The document an upsert inserts: the query's equality fields, then the update (with $setOnInsert). */
@@ -142,8 +142,4 @@ function setPath(doc: Document, path: string, value: unknown): void {
     target = target[part] as Document;
   }
   target[parts[parts.length - 1]!] = value;
-}
-
-function idKeyOfWhole(doc: Document): string {
-  return idKey(doc);
 }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppConfig, PlatformConfig } from '../../platform/config/platform-config.js';
 import { openIdOf, unionIdOf } from './people.js';
-import { OLD_TOKEN_GRACE_MS, type SimulatorState } from './sim-state.js';
+import { OLD_TOKEN_GRACE_MS, type CodeKind, type SimulatorState } from './sim-state.js';
 import { ok, wechatError, type SimHandler, type SimReply, type SimRequest } from './sim-http.js';
 
 export interface WechatApiDeps {
@@ -37,9 +37,9 @@ export function wechatApiRoutes({ config, state, secretOf }: WechatApiDeps): Rec
   const isReply = (value: AppConfig | SimReply): value is SimReply => 'status' in value;
 
   /** Validates and consumes a code made in `app`; an error reply when WeChat would refuse it. */
-  const consumeCode = (value: string | null, kind: 'login' | 'oauth', app: AppConfig) => {
+  const consumeCode = (value: string | null, kind: CodeKind, appId: string) => {
     const code = value ? state.lookupCode(value, kind) : undefined;
-    if (!code || code.appId !== app.appId) return { reply: wechatError(40029, 'invalid code') };
+    if (!code || code.appId !== appId) return { reply: wechatError(40029, 'invalid code') };
     if (code.used) return { reply: wechatError(40163, 'code been used') };
     code.used = true;
     return { code };
@@ -49,7 +49,7 @@ export function wechatApiRoutes({ config, state, secretOf }: WechatApiDeps): Rec
     if (req.query.get('grant_type') !== 'authorization_code') return wechatError(40002, 'invalid grant_type');
     const app = credentials(req.query.get('appid'), req.query.get('secret'), 'miniprogram');
     if (isReply(app)) return app;
-    const { code, reply } = consumeCode(req.query.get('js_code'), 'login', app);
+    const { code, reply } = consumeCode(req.query.get('js_code'), 'login', app.appId);
     if (!code) return reply;
     // A new session_key each login, as WeChat may rotate it on any new code. Success carries no errcode.
     return ok({ ...identityOf(app, code.person), session_key: randomBytes(16).toString('base64') });
@@ -62,7 +62,7 @@ export function wechatApiRoutes({ config, state, secretOf }: WechatApiDeps): Rec
     const app = apps.get(req.query.get('appid') ?? '');
     if (!app || app.kind !== 'miniprogram') return wechatError(40013, 'invalid appid');
     if (!app.authorizesThirdPartyPlatform) return wechatError(61003, 'component is not authorized by this account');
-    const { code, reply } = consumeCode(req.query.get('js_code'), 'login', app);
+    const { code, reply } = consumeCode(req.query.get('js_code'), 'login', app.appId);
     if (!code) return reply;
     return ok({ ...identityOf(app, code.person), session_key: randomBytes(16).toString('base64') });
   };
@@ -131,7 +131,7 @@ export function wechatApiRoutes({ config, state, secretOf }: WechatApiDeps): Rec
     if (req.query.get('grant_type') !== 'authorization_code') return wechatError(40002, 'invalid grant_type');
     const app = credentials(req.query.get('appid'), req.query.get('secret'), 'official_account');
     if (isReply(app)) return app;
-    const { code, reply } = consumeCode(req.query.get('code'), 'oauth', app);
+    const { code, reply } = consumeCode(req.query.get('code'), 'oauth', app.appId);
     if (!code) return reply;
     const identity = identityOf(app, code.person);
     const { token, expiresIn } = state.issueToken(app.appId);
@@ -150,10 +150,8 @@ export function wechatApiRoutes({ config, state, secretOf }: WechatApiDeps): Rec
   const phoneNumber: SimHandler = (req: SimRequest) => {
     const tokenApp = state.tokenApp(req.query.get('access_token') ?? '');
     if (!tokenApp) return wechatError(40001, 'invalid credential, access_token is invalid or not latest');
-    const code = typeof req.body.code === 'string' ? state.lookupCode(req.body.code, 'phone') : undefined;
-    if (!code || code.appId !== tokenApp) return wechatError(40029, 'invalid code');
-    if (code.used) return wechatError(40163, 'code been used');
-    code.used = true;
+    const { code, reply } = consumeCode(typeof req.body.code === 'string' ? req.body.code : null, 'phone', tokenApp);
+    if (!code) return reply;
     const phone = code.phone ?? '';
     return ok({
       errcode: 0,
