@@ -1,5 +1,5 @@
 /**
- * Wires the gateway: the static supergraph, one IdentityDataSource per subgraph, Apollo Server, the
+ * Wires the gateway: the static supergraph, one SubgraphDataSource per subgraph, Apollo Server, the
  * viewer verifier and the shared HTTP edge. Request in → viewer resolved → identity injected → subgraph answers.
  */
 import { ApolloGateway } from '@apollo/gateway';
@@ -11,7 +11,7 @@ import { Headers } from '../platform/headers.js';
 import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http/graphql-http-server.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
-import { IdentityDataSource } from './identity-data-source.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -53,12 +53,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
-      if (!identity) return new IdentityDataSource(name, target, undefined, transport);
+      if (!identity) return new SubgraphDataSource(name, target, undefined, transport);
       const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
       const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
-      return new IdentityDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport);
+      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({

@@ -18,11 +18,6 @@ export interface InjectionInput {
   pseudonym: string | undefined;
 }
 
-/** Whether building claims for `subgraph` needs the viewer's merchant identities loaded. */
-export function needsMerchantIdentities(platform: PlatformIndex, subgraph: string, viewer: Viewer | undefined): boolean {
-  return viewer !== undefined && platform.merchantBySubgraph(subgraph) !== undefined;
-}
-
 export function identityClaimsFor(platform: PlatformIndex, input: InjectionInput): IdentityClaims {
   const base: IdentityClaims = { v: 1, sg: input.subgraph, iat: input.nowSeconds, exp: input.nowSeconds + IDENTITY_TTL_SECONDS };
   if (input.subgraph === platform.config.identitySubgraph) {

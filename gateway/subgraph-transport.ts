@@ -2,19 +2,15 @@
  * How the gateway talks to subgraphs: HTTP/1.1 keep-alive connection pools (undici) instead of a new
  * fetch stack per request, and deduplication of identical in-flight queries. Two fetches are merged only
  * when URL, body and dedupe key (what their identity asserts) are identical, so one viewer's answer never
- * reaches another; fetches without a key (mutations, and in practice every fetch carrying a viewer) never are.
+ * reaches another; fetches without a key (mutations, and every fetch carrying a viewer) never are.
  */
 import { Agent, request } from 'undici';
 
-/** The part of a fetch Response the Apollo data source reads. */
-export interface SubgraphResponse {
-  readonly ok: boolean;
+/** A subgraph's answer, read whole. Merged fetches share one; callers must not mutate it. */
+export interface SubgraphAnswer {
   readonly status: number;
-  readonly statusText: string;
-  readonly url: string;
-  readonly headers: { get(name: string): string | null };
-  text(): Promise<string>;
-  json(): Promise<unknown>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
 }
 
 export interface SubgraphTransportOptions {
@@ -26,44 +22,11 @@ export interface SubgraphTransportOptions {
   dedupe?: boolean;
 }
 
-class BufferedResponse implements SubgraphResponse {
-  constructor(
-    readonly url: string,
-    readonly status: number,
-    private readonly rawHeaders: Record<string, string | string[] | undefined>,
-    private readonly body: string,
-  ) {}
-  get ok() {
-    return this.status >= 200 && this.status < 300;
-  }
-  get statusText() {
-    return String(this.status);
-  }
-  readonly headers = {
-    get: (name: string): string | null => {
-      const value = this.rawHeaders[name.toLowerCase()];
-      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-    },
-  };
-  async text() {
-    return this.body;
-  }
-  async json() {
-    return JSON.parse(this.body) as unknown;
-  }
-}
-
-/**
- * Internal: set by the data source on queries that may be merged, to what their identity asserts. The
- * fetcher removes it; it never leaves the gateway. Absent (mutations, health checks): never merged.
- */
-export const DEDUPE_KEY_HEADER = 'x-gateway-dedupe-key';
-
 export class SubgraphTransport {
   private readonly agent: Agent;
   private readonly timeoutMs: number;
   private readonly dedupe: boolean;
-  private readonly inFlight = new Map<string, Promise<BufferedResponse>>();
+  private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
   /** Fetches answered by joining an identical one already in flight (for metrics and the benchmark). */
   deduplicated = 0;
 
@@ -73,17 +36,11 @@ export class SubgraphTransport {
     this.dedupe = options.dedupe ?? true;
   }
 
-  /** A fetch-compatible function for Apollo's data source (it reads ok, status, headers.get, json, text). */
-  readonly fetcher = (url: string, init: { headers?: Record<string, string>; body?: string }): Promise<SubgraphResponse> => {
-    const { [DEDUPE_KEY_HEADER]: identityKey, ...headers } = init.headers ?? {};
-    return this.post(url, headers, init.body ?? '', identityKey);
-  };
-
   /**
    * POSTs a GraphQL request. `identityKey` is what the request's identity asserts (without per-request
    * ids or times); only requests with equal keys may share one fetch, and none without a key.
    */
-  post(url: string, headers: Record<string, string>, body: string, identityKey: string | undefined): Promise<SubgraphResponse> {
+  post(url: string, headers: Record<string, string>, body: string, identityKey: string | undefined): Promise<SubgraphAnswer> {
     if (!this.dedupe || identityKey === undefined) return this.send(url, headers, body);
     const key = `${url}\n${identityKey}\n${body}`;
     const pending = this.inFlight.get(key);
@@ -100,7 +57,7 @@ export class SubgraphTransport {
     return this.agent.close();
   }
 
-  private async send(url: string, headers: Record<string, string>, body: string): Promise<BufferedResponse> {
+  private async send(url: string, headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
     const response = await request(url, {
       method: 'POST',
       headers,
@@ -109,6 +66,6 @@ export class SubgraphTransport {
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });
-    return new BufferedResponse(url, response.statusCode, response.headers, await response.body.text());
+    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
   }
 }

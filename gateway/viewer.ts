@@ -24,12 +24,13 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
 
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return undefined;
+    // Keyed by the whole header: a header verified once is well-formed, so the parse is skipped too.
+    const cached = verified.get(authorization);
+    if (cached && cached.expiresAtMs > now()) return cached.viewer;
+    if (cached) verified.delete(authorization);
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
     if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'The Authorization header must be "Bearer <access token>".');
     const token = match[1]!;
-    const cached = verified.get(token);
-    if (cached && cached.expiresAtMs > now()) return cached.viewer;
-    if (cached) verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer: ACCESS_TOKEN_ISSUER,
@@ -43,7 +44,7 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
       }
       const viewer: Viewer = { userId: payload.sub, appId: payload.app, sessionId: payload.sid };
       if (verified.size >= VERIFIED_CACHE_LIMIT) verified.delete(verified.keys().next().value!);
-      verified.set(token, { viewer, expiresAtMs: payload.exp * 1000 });
+      verified.set(authorization, { viewer, expiresAtMs: payload.exp * 1000 });
       return viewer;
     } catch {
       throw new HttpError(401, 'UNAUTHENTICATED', 'The access token is invalid or expired; refresh the session.');

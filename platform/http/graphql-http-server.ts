@@ -14,6 +14,8 @@ export interface GraphQLHttpRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The parsed JSON body of a POST, undefined for GET. */
   body: unknown;
+  /** The body's text exactly as received (what signatures over the body are checked against). */
+  rawBody: string | undefined;
   search: string;
 }
 
@@ -50,13 +52,13 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   const routes = new Map((options.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    const body = req.method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
+    const { text: rawBody, parsed: body } = req.method === 'POST' ? await readJsonBody(req, maxBody) : { text: undefined, parsed: undefined };
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const contextValue = await options.context({ method: request.method, headers: req.headers, body, search: url.search });
+    const contextValue = await options.context({ method: request.method, headers: req.headers, body, rawBody, search: url.search });
     const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) outHeaders[name] = value;
@@ -110,8 +112,8 @@ function notFound(res: ServerResponse): void {
   res.end(JSON.stringify({ error: 'not found' }));
 }
 
-/** Reads and parses a JSON body; malformed JSON or an oversized body is the client's error (400 / 413). */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** Reads a body and parses it if JSON; malformed JSON or an oversized body is the client's error (400 / 413). */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string | undefined; parsed: unknown }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -119,11 +121,12 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     if (size > maxBytes) throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return undefined;
+  if (size === 0) return { text: undefined, parsed: undefined };
+  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
   const contentType = String(req.headers['content-type'] ?? '');
-  if (!contentType.includes('json')) return Buffer.concat(chunks).toString('utf8');
+  if (!contentType.includes('json')) return { text, parsed: text };
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return { text, parsed: JSON.parse(text) };
   } catch {
     throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
   }

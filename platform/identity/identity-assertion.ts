@@ -1,10 +1,11 @@
 /**
  * The identity the gateway injects into a subgraph request, and its signature, in one header:
  * `x-identity: <claims>.<mac>`, where claims is base64url JSON and mac is HMAC-SHA256 (a per-subgraph
- * secret) over the claims, the SHA-256 of the query text and the variables. A captured header is useless
- * for any other query, variables or subgraph, and expires within seconds.
+ * secret) over the claims and the exact body of the POST that carries them. A captured header is useless
+ * for any other query, variables or subgraph, and expires within seconds. Signing the bytes as sent
+ * (rather than a canonical form of query and variables) leaves nothing to re-serialise on either side.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../headers.js';
 
 /** What a subgraph learns about the viewer. Merchant subgraphs get only their own OpenID. */
@@ -37,68 +38,61 @@ export const IDENTITY_TTL_SECONDS = 30;
 /** Tolerated clock difference between gateway and subgraph hosts. */
 const CLOCK_SKEW_SECONDS = 5;
 
-/** SHA-256 of each query text seen, remembered: a gateway sends few distinct operations, many times. */
-const queryDigests = new Map<string, string>();
-const QUERY_DIGEST_CACHE_LIMIT = 10_000;
+/** A subgraph's signing secret, prepared once (a KeyObject saves re-importing the key on every fetch). */
+export type IdentityKey = KeyObject;
 
-function queryDigest(query: string): string {
-  let digest = queryDigests.get(query);
-  if (digest === undefined) {
-    digest = createHash('sha256').update(query).digest('base64url');
-    if (queryDigests.size >= QUERY_DIGEST_CACHE_LIMIT) queryDigests.clear();
-    queryDigests.set(query, digest);
-  }
-  return digest;
+export function identityKey(secret: string): IdentityKey {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
-/** What the MAC covers besides the claims: the request's query (by digest) and variables, as both sides see them. */
-export function requestBinding(query: string | undefined, variables: unknown): string {
-  return `${queryDigest(query ?? '')}\n${JSON.stringify(variables ?? null)}`;
-}
-
-function mac(secret: string, encodedClaims: string, binding: string): Buffer {
-  return createHmac('sha256', secret).update(encodedClaims).update('.').update(binding).digest();
+function mac(key: IdentityKey, encodedClaims: string, body: string): Buffer {
+  return createHmac('sha256', key).update(`${encodedClaims}.${body}`).digest();
 }
 
 export function encodeClaims(claims: IdentityClaims): string {
   return Buffer.from(JSON.stringify(claims)).toString('base64url');
 }
 
-/** The header value for already-encoded claims. */
-export function signEncodedIdentity(secret: string, encodedClaims: string, binding: string): string {
-  return `${encodedClaims}.${mac(secret, encodedClaims, binding).toString('base64url')}`;
+/** The `x-identity` value for already-encoded claims, bound to the exact request body that will carry it. */
+export function signEncodedIdentity(key: IdentityKey, encodedClaims: string, body: string): string {
+  return `${encodedClaims}.${mac(key, encodedClaims, body).toString('base64url')}`;
 }
 
-/** The header to set on a subgraph request. */
-export function signIdentity(secret: string, claims: IdentityClaims, binding: string): Record<string, string> {
-  return { [Headers.identity]: signEncodedIdentity(secret, encodeClaims(claims), binding) };
+/** The header to set on a subgraph request with this body. */
+export function signIdentity(key: IdentityKey, claims: IdentityClaims, body: string): Record<string, string> {
+  return { [Headers.identity]: signEncodedIdentity(key, encodeClaims(claims), body) };
 }
 
 export type VerifyResult = { ok: true; claims: IdentityClaims | undefined } | { ok: false; reason: string };
 
+/** What the verifier needs of an incoming request. */
+export interface SignedRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body exactly as received (undefined without one). */
+  rawBody: string | undefined;
+}
+
 /**
  * Checks the injected identity on an incoming subgraph request. No identity header at all is an
  * anonymous request (direct calls may be anonymous); anything claiming an identity without a valid,
- * fresh signature for this subgraph and this request is refused.
+ * fresh signature for this subgraph and this exact body is refused. Identities ride only on POST:
+ * the gateway never sends them another way.
  */
-export function verifyIdentity(
-  secret: string,
-  subgraph: string,
-  headers: Record<string, string | string[] | undefined>,
-  binding: string,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): VerifyResult {
+export function verifyIdentity(key: IdentityKey, subgraph: string, request: SignedRequest, nowSeconds = Math.floor(Date.now() / 1000)): VerifyResult {
+  const { headers } = request;
   const value = headers[Headers.identity];
   if (value === undefined) {
     const claimed = Object.keys(headers).some((name) => name.startsWith(IDENTITY_HEADER_PREFIX));
     return claimed ? { ok: false, reason: 'identity claimed without a signed x-identity header' } : { ok: true, claims: undefined };
   }
   if (typeof value !== 'string') return { ok: false, reason: 'more than one identity header' };
+  if (request.method !== 'POST' || request.rawBody === undefined) return { ok: false, reason: 'identity sent without a POST body to bind it to' };
   const dot = value.indexOf('.');
   if (dot <= 0) return { ok: false, reason: 'identity claims without a signature' };
   const encoded = value.slice(0, dot);
   const given = Buffer.from(value.slice(dot + 1), 'base64url');
-  const expected = mac(secret, encoded, binding);
+  const expected = mac(key, encoded, request.rawBody);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'identity signature does not match' };
   let claims: IdentityClaims;
   try {

@@ -11,8 +11,8 @@ import type { DocumentNode } from 'graphql';
 import { createErrorFormatter } from '../../platform/graphql/format-error.js';
 import { Headers } from '../../platform/headers.js';
 import { HttpError } from '../../platform/http/http-error.js';
-import { startGraphQLHttpServer, type GraphQLHttpRequest, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import { requestBinding, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import { identityKey, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -41,6 +41,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
+  const key = identityKey(options.identitySecret);
   return startGraphQLHttpServer({
     apollo,
     host: options.host,
@@ -48,8 +49,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     context: async (req) => {
-      const { query, variables } = operationOf(req);
-      const verified = verifyIdentity(options.identitySecret, options.name, req.headers, requestBinding(query, variables));
+      const verified = verifyIdentity(key, options.name, req);
       const requestId = headerValue(req.headers[Headers.requestId]) ?? 'direct';
       if (!verified.ok) {
         options.logger.warn({ requestId, reason: verified.reason }, 'refused an injected identity');
@@ -58,23 +58,6 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       return options.context(verified.claims, requestId);
     },
   });
-}
-
-/** The query and variables the request asks for, from a JSON body or GET parameters. */
-function operationOf(req: GraphQLHttpRequest): { query: string | undefined; variables: unknown } {
-  if (req.body && typeof req.body === 'object') {
-    const body = req.body as { query?: unknown; variables?: unknown };
-    return { query: typeof body.query === 'string' ? body.query : undefined, variables: body.variables };
-  }
-  const params = new URLSearchParams(req.search);
-  const raw = params.get('variables');
-  let variables: unknown = undefined;
-  try {
-    variables = raw ? JSON.parse(raw) : undefined;
-  } catch {
-    variables = raw;
-  }
-  return { query: params.get('query') ?? undefined, variables };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -4,6 +4,9 @@
  */
 import { composeServices } from '@apollo/composition';
 import { serverAudits } from 'graphql-http';
+import { parse } from 'graphql';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEAVY_QUERY, SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
@@ -77,5 +80,41 @@ describe('plain federation gateway', () => {
       if (result.status === 'error') failed.push(`${audit.name}: ${result.reason}`);
     }
     expect(failed).toEqual([]);
+  });
+});
+
+describe('a misbehaving subgraph', () => {
+  it('turns an HTTP error or a body that is not a GraphQL response into a masked error that names no URL', async () => {
+    let answer: { status: number; body: string } = { status: 200, body: '' };
+    const broken = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body));
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(broken.address() as AddressInfo).port}/graphql`;
+    const typeDefs = parse('extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"]) type Query { broken: String }');
+    const composed = composeServices([{ name: 'broken', typeDefs, url }]);
+    const own = await startGateway({ supergraphSdl: composed.supergraphSdl!, logger: createLogger('plain', 'silent') });
+    try {
+      for (const next of [
+        { status: 401, body: JSON.stringify({ errors: [{ message: `refused at ${url}` }] }) },
+        { status: 503, body: 'busy' },
+        { status: 200, body: 'not json' },
+        { status: 200, body: '[1, 2]' },
+      ]) {
+        answer = next;
+        const response = await fetch(own.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ broken }"}' });
+        const text = await response.text();
+        expect(text, JSON.stringify(next)).not.toContain('127.0.0.1');
+        const body = JSON.parse(text) as { data: unknown; errors: { extensions: { code: string } }[] };
+        expect(body.errors.map((e) => e.extensions.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+      }
+      answer = { status: 200, body: JSON.stringify({ data: { broken: 'fine' } }) };
+      const ok = await fetch(own.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ broken }"}' });
+      expect(await ok.json()).toEqual({ data: { broken: 'fine' } });
+    } finally {
+      await own.close();
+      await new Promise<void>((resolve) => broken.close(() => resolve()));
+    }
   });
 });

@@ -1,0 +1,171 @@
+/**
+ * The gateway's client for one subgraph: builds each subgraph fetch, attaches what that subgraph may
+ * know about the viewer (signed over the exact body it sends), and reads the answer. It implements
+ * Apollo's GraphQLDataSource directly instead of extending RemoteGraphQLDataSource, whose node-fetch
+ * Headers and Request objects cost more per fetch than everything else here together.
+ */
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayCachePolicy, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { MerchantConfig } from '../platform/config/platform-config.js';
+import type { PlatformIndex } from '../platform/config/platform-index.js';
+import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
+import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../platform/identity/identity-assertion.js';
+import type { GatewayContext } from './gateway-context.js';
+import type { MerchantIdentities } from './identity-directory.js';
+import { identityClaimsFor } from './identity-injection.js';
+import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
+import type { SubgraphAnswer, SubgraphTransport } from './subgraph-transport.js';
+import type { Viewer } from './viewer.js';
+
+export interface IdentityInjection {
+  platform: PlatformIndex;
+  /** This subgraph's signing secret. */
+  secret: string;
+  /** Called after a mutation on this subgraph answers (identity changes become visible at once). */
+  afterMutation?: () => Promise<void>;
+}
+
+/** A subgraph answered with an HTTP error or a body that is not a GraphQL response. Never shown to clients (masked). */
+export class SubgraphAnswerError extends Error {
+  constructor(
+    readonly subgraph: string,
+    readonly status: number,
+    reason: string,
+  ) {
+    super(`subgraph "${subgraph}" answered HTTP ${status}: ${reason}`);
+  }
+}
+
+const MUTATION = /^\s*mutation\b/;
+
+interface EncodedClaims {
+  second: number;
+  identities: MerchantIdentities | undefined;
+  encoded: string;
+}
+
+interface Signing {
+  platform: PlatformIndex;
+  key: IdentityKey;
+  pseudonymOf: (userId: string) => string;
+  afterMutation: (() => Promise<void>) | undefined;
+}
+
+export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly signing: Signing | undefined;
+  /** The merchant owning this subgraph (by subgraph name, from the platform config); undefined for the identity subgraph. */
+  private readonly merchant: MerchantConfig | undefined;
+  private readonly claimsByViewer = new WeakMap<Viewer, EncodedClaims>();
+  private anonymousClaims: EncodedClaims | undefined;
+
+  constructor(
+    private readonly subgraph: string,
+    private readonly url: string,
+    injection: IdentityInjection | undefined,
+    private readonly transport: SubgraphTransport,
+  ) {
+    this.signing = injection && {
+      platform: injection.platform,
+      key: identityKey(injection.secret),
+      pseudonymOf: pseudonymsFor(injection.secret),
+      afterMutation: injection.afterMutation,
+    };
+    this.merchant = injection?.platform.merchantBySubgraph(subgraph);
+  }
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const query = request.query;
+    if (!query) throw new Error('Missing query');
+    // Only an incoming operation carries the client request's context (health checks carry none).
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const context = incoming?.context;
+    const mutation = MUTATION.test(query);
+
+    // Only Apollo's own per-fetch headers (e.g. the trace opt-in) travel on; never anything identity-like.
+    const headers: Record<string, string> = { [Headers.contentType]: 'application/json' };
+    if (request.http?.headers) {
+      for (const [name, value] of request.http.headers) {
+        const lower = name.toLowerCase();
+        if (!lower.startsWith(IDENTITY_HEADER_PREFIX) && lower !== Headers.contentType) headers[lower] = value;
+      }
+    }
+
+    let variables = request.variables;
+    let claims: string | undefined;
+    let dedupeKey: string | undefined;
+    if (context?.requestId) {
+      headers[Headers.requestId] = context.requestId;
+      if (this.signing) {
+        const { viewer } = context;
+        const merchant = this.merchant;
+        // Merchants see User ids only as pairwise pseudonyms; only the viewer's own matches the `psu` claim.
+        if (merchant) variables = pseudonymizeUserRepresentations(variables, this.signing.pseudonymOf);
+        // Usually in memory already; waits (once per request) only for a viewer the cache does not hold.
+        const identities = viewer && merchant ? (context.cachedMerchantIdentities() ?? (await context.merchantIdentities())) : undefined;
+        claims = this.encodedClaimsFor(viewer, identities);
+        // Fetches may share one answer only when they assert the same identity. Viewers' fetches are not
+        // offered for merging at all: different viewers never merge, and one viewer rarely repeats a fetch
+        // concurrently, so keying them would be bookkeeping with no benefit.
+        if (!mutation && !viewer) dedupeKey = claims;
+      } else if (!mutation) dedupeKey = 'anonymous';
+    }
+
+    const body = JSON.stringify({ query, operationName: request.operationName, variables, extensions: request.extensions });
+    if (claims !== undefined) headers[Headers.identity] = signEncodedIdentity(this.signing!.key, claims, body);
+    const answer = await this.transport.post(this.url, headers, body, dedupeKey);
+    const response = this.parse(answer);
+
+    const policy = incoming?.incomingRequestContext.overallCachePolicy;
+    if (policy && 'restrict' in policy) restrictCachePolicy(policy, answer.headers['cache-control']);
+    if (mutation && this.signing?.afterMutation) await this.signing.afterMutation();
+    return response;
+  }
+
+  /**
+   * The viewer's claims for this subgraph, encoded. They change only with the second, the viewer or the
+   * viewer's identities, so each viewer's encoding is kept until one of those changes. Viewer objects are
+   * the verifier's cached ones (stable per token), and identity maps are replaced, never mutated, when
+   * identities change, so comparing references is exact.
+   */
+  private encodedClaimsFor(viewer: Viewer | undefined, identities: MerchantIdentities | undefined): string {
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const kept = viewer ? this.claimsByViewer.get(viewer) : this.anonymousClaims;
+    if (kept && kept.second === nowSeconds && kept.identities === identities) return kept.encoded;
+    const { platform, pseudonymOf } = this.signing!;
+    const pseudonym = viewer && this.merchant ? pseudonymOf(viewer.userId) : undefined;
+    const encoded = encodeClaims(identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym }));
+    const entry = { second: nowSeconds, identities, encoded };
+    if (viewer) this.claimsByViewer.set(viewer, entry);
+    else this.anonymousClaims = entry;
+    return encoded;
+  }
+
+  private parse(answer: SubgraphAnswer): GatewayGraphQLResponse {
+    if (answer.status < 200 || answer.status > 299) throw new SubgraphAnswerError(this.subgraph, answer.status, 'not a success status');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(answer.body);
+    } catch {
+      throw new SubgraphAnswerError(this.subgraph, answer.status, 'the body is not JSON');
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new SubgraphAnswerError(this.subgraph, answer.status, 'the body is not a GraphQL response object');
+    }
+    return parsed as GatewayGraphQLResponse;
+  }
+}
+
+/** Narrows the response's cache policy by a subgraph's Cache-Control header, as Apollo's own data source does. */
+function restrictCachePolicy(policy: GatewayCachePolicy, header: string | string[] | undefined): void {
+  const directives = (Array.isArray(header) ? header.join(',') : (header ?? '')).toLowerCase().split(',');
+  let maxAge = 0;
+  let scope: 'PUBLIC' | 'PRIVATE' | undefined;
+  for (const directive of directives) {
+    const [name, value] = directive.trim().split('=');
+    if (name === 'max-age' && value !== undefined && /^[0-9]+$/.test(value)) maxAge = Number(value);
+    else if (name === 'private') scope = 'PRIVATE';
+    else if (name === 'public') scope = 'PUBLIC';
+  }
+  policy.restrict(scope ? { maxAge, scope } : { maxAge });
+}
