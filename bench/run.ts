@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: gateways compared in one run on this machine, alternating between them round by
  * round so drift cancels out. Options: --duration S (per measurement, default 8), --rounds N (default 2),
- * --connections N (default 32), --scenarios a,b,c,d, --soak S (RSS over a long run), --no-hive.
+ * --connections N (default 32), --scenarios a,b,c,d, --soak S (RSS over a long run), --no-hive,
+ * --targets a,b (only these), --profile a,b (V8 CPU profiles).
  */
 import { composeServices } from '@apollo/composition';
 import { spawnSync } from 'node:child_process';
@@ -27,14 +28,18 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: 'a,b,c,d' },
     soak: { type: 'string', default: '0' },
     'no-hive': { type: 'boolean', default: false },
-    /** Writes a V8 CPU profile of this target to bench/results/profiles (open it in Chrome DevTools). */
-    profile: { type: 'string' },
+    /** Only these targets (comma-separated names), e.g. to compare two with more rounds. */
+    targets: { type: 'string' },
+    /** Writes V8 CPU profiles of these targets (comma-separated) to bench/results/profiles (open them in Chrome DevTools). */
+    profile: { type: 'string', default: '' },
   },
 });
 const DURATION = Number(values.duration);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const SCENARIOS = new Set(values.scenarios!.split(','));
+const ONLY_TARGETS = values.targets ? new Set(values.targets.split(',')) : undefined;
+const PROFILED = new Set(values.profile!.split(',').filter(Boolean));
 const RESULTS = join(ROOT, 'bench', 'results');
 const HIVE_BIN = join(ROOT, 'bench', 'peers', 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 
@@ -71,7 +76,8 @@ function compose(name: string, subgraphs: { name: string; typeDefs: import('grap
 async function startGateways(supergraph: string, injectionEnv?: NodeJS.ProcessEnv): Promise<Target[]> {
   const targets: Target[] = [];
   const add = async (name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true) => {
-    const profiling = values.profile === name ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+    if (ONLY_TARGETS && !ONLY_TARGETS.has(name)) return;
+    const profiling = PROFILED.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
     const proc = track(start(name, file, args, { ...env, LOG_LEVEL: 'warn' }, tsx, profiling));
     const url = `http://127.0.0.1:${port}/graphql`;
     await waitForGraphQL(proc, url);
@@ -118,7 +124,8 @@ async function runScenario(
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const target of order) {
       const load = { ...spec(target), url: target.url, connections };
-      await measure({ ...load, durationSeconds: 2 }, target.process?.child.pid); // warm-up
+      // Warm-up: longer before a target's first round (JIT, connection pools, caches), then 2 s.
+      await measure({ ...load, durationSeconds: round === 0 ? 5 : 2 }, target.process?.child.pid);
       const m = await measure({ ...load, durationSeconds: DURATION }, target.process?.child.pid);
       rounds.get(target.name)!.push(m);
       console.log(`  ${scenario} round ${round + 1} ${target.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`);
@@ -149,16 +156,17 @@ if (SCENARIOS.has('b') || SCENARIOS.has('d') || Number(values.soak) > 0) {
   }
   if (SCENARIOS.has('d')) {
     const body = JSON.stringify({ query: ONE_SUBGRAPH_QUERY });
-    const withDirect = [...targets, { name: 'direct', url: urls.products! }];
+    const withDirect = ONLY_TARGETS && !ONLY_TARGETS.has('direct') ? targets : [...targets, { name: 'direct', url: urls.products! }];
     await verify(withDirect, body);
     // Added latency is measured without queueing: one connection, one request at a time.
     const result = await runScenario('d one subgraph (1 connection)', withDirect, () => ({ body }), 1);
-    const direct = result.find((r) => r.target === 'direct')!.median.p50;
-    for (const row of result) row.extra = { addedP50Ms: +(row.median.p50 - direct).toFixed(2) };
+    const direct = result.find((r) => r.target === 'direct')?.median.p50;
+    if (direct !== undefined) for (const row of result) row.extra = { addedP50Ms: +(row.median.p50 - direct).toFixed(2) };
     rows.push(...result);
   }
-  if (Number(values.soak) > 0) {
-    const ours = targets.find((t) => t.name === 'ours-plain')!;
+  const soaked = targets.find((t) => t.name === 'ours-plain');
+  if (Number(values.soak) > 0 && soaked) {
+    const ours = soaked;
     const samples: { t: number; rss: number }[] = [];
     const began = Date.now();
     const timer = setInterval(() => samples.push({ t: (Date.now() - began) / 1000, rss: memoryMiB(ours.process!.child.pid!).rss }), 5000);
@@ -199,23 +207,25 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c')) {
     const body = JSON.stringify({ query: DEMO_QUERY });
     const tokenHeaders = viewers.tokens.map((t) => ({ authorization: `Bearer ${t}` }));
     await verify(targets, body, tokenHeaders[0]);
-    const ours = targets.find((t) => t.name === 'ours-injection')!;
-    const before = await metricsOf(ours.url);
+    const ours = targets.find((t) => t.name === 'ours-injection');
+    const before = ours && (await metricsOf(ours.url));
     const result = await runScenario('a demo query', targets, (t) => ({
       body,
       ...(t.name === 'ours-injection' ? { headersPerConnection: tokenHeaders } : {}),
     }));
-    const after = await metricsOf(ours.url);
-    const served = after.gateway_requests_total! - before.gateway_requests_total!;
-    const lookups =
-      after.gateway_identity_cache_hits_total! +
-      after.gateway_identity_cache_misses_total! -
-      before.gateway_identity_cache_hits_total! -
-      before.gateway_identity_cache_misses_total!;
-    result.find((r) => r.target === 'ours-injection')!.extra = {
-      storeQueriesPerRequest: +((after.gateway_identity_cache_store_queries_total! - before.gateway_identity_cache_store_queries_total!) / served).toFixed(5),
-      cacheHitRatio: +((after.gateway_identity_cache_hits_total! - before.gateway_identity_cache_hits_total!) / lookups).toFixed(5),
-    };
+    if (ours && before) {
+      const after = await metricsOf(ours.url);
+      const served = after.gateway_requests_total! - before.gateway_requests_total!;
+      const lookups =
+        after.gateway_identity_cache_hits_total! +
+        after.gateway_identity_cache_misses_total! -
+        before.gateway_identity_cache_hits_total! -
+        before.gateway_identity_cache_misses_total!;
+      result.find((r) => r.target === 'ours-injection')!.extra = {
+        storeQueriesPerRequest: +((after.gateway_identity_cache_store_queries_total! - before.gateway_identity_cache_store_queries_total!) / served).toFixed(5),
+        cacheHitRatio: +((after.gateway_identity_cache_hits_total! - before.gateway_identity_cache_hits_total!) / lookups).toFixed(5),
+      };
+    }
     rows.push(...result);
     for (const t of targets) await t.process?.stop();
     await viewers.close();
@@ -238,7 +248,7 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c')) {
     await waitForGraphQL(identity, identityUrl);
     const supergraph = compose('login', DEMO_STATIC_SUBGRAPHS, { ...urls, identity: identityUrl });
     const targets = await startGateways(supergraph, { ...baseEnv, MONGODB_DB: 'bench_login', IDENTITY_URL: `http://127.0.0.1:${identityPort}` });
-    targets.push({ name: 'direct', url: identityUrl, process: identity });
+    if (!ONLY_TARGETS || ONLY_TARGETS.has('direct')) targets.push({ name: 'direct', url: identityUrl, process: identity });
     let n = 0;
     const login = () =>
       JSON.stringify({
