@@ -5,7 +5,9 @@
  */
 import mongoose, { type Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
@@ -23,8 +25,9 @@ import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-plat
 import { DEMO_PRODUCTS } from '../../subgraphs/products/product-store.js';
 import { startProductsService } from '../../subgraphs/products/products-service.js';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
-import { APPS, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
+import { APPS, DEMO_CONFIG_PATH, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
 import { startTestMongo, type TestMongo } from './mongo.js';
+import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
@@ -50,8 +53,11 @@ export interface System {
   gatewayStoreQueries(): number;
   /** The first gateway's identity cache counters. */
   gatewayCache: IdentityCacheStats;
-  /** A second gateway instance over the same subgraphs and store (its own cache). */
-  startAnotherGateway(): Promise<{ url: string; cache: CachingIdentityDirectory }>;
+  /**
+   * Another gateway as its own OS process (`gateway/main.ts`) over the same subgraphs, store and JWKS,
+   * sharing nothing with the others but the store. Stopped when the system closes.
+   */
+  startGatewayProcess(options?: { cachePollMs?: number }): Promise<GatewayProcess>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -177,6 +183,27 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   };
   const gateway = await startOneGateway();
 
+  let configPath = DEMO_CONFIG_PATH;
+  const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS }: { cachePollMs?: number } = {}) => {
+    if (config !== demoConfig && configPath === DEMO_CONFIG_PATH) {
+      configPath = join(mkdtempSync(join(tmpdir(), 'platform-config-')), 'platform.json');
+      writeFileSync(configPath, JSON.stringify(config));
+    }
+    const running = await startGatewayProcess({
+      ...secrets,
+      PLATFORM_CONFIG: configPath,
+      MONGODB_URI: mongo.uri('gateway'),
+      MONGODB_DB: identityConnection.name,
+      IDENTITY_URL: new URL(identity.jwksUrl).origin,
+      SUBGRAPH_URLS: Object.entries(received)
+        .map(([name, proxy]) => `${name}=${proxy.url}`)
+        .join(','),
+      IDENTITY_CACHE_POLL_MS: String(cachePollMs),
+    });
+    closers.push(() => running.stop());
+    return running;
+  };
+
   const graphql = async <T>(
     query: string,
     variables?: Record<string, unknown>,
@@ -194,7 +221,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   return {
     gatewayUrl: gateway.url,
     gatewayCache: gateway.cache.stats,
-    startAnotherGateway: startOneGateway,
+    startGatewayProcess: gatewayProcess,
     simulator,
     identity,
     identityConnection,
