@@ -124,8 +124,9 @@ async function runScenario(
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const target of order) {
       const load = { ...spec(target), url: target.url, connections };
-      // Warm-up: longer before a target's first round (JIT, connection pools, caches), then 2 s.
-      await measure({ ...load, durationSeconds: round === 0 ? 5 : 2 }, target.process?.child.pid);
+      // Warm-up: longer before a target's first round (JIT tiers, connection pools, caches: Hive Gateway
+      // measured ~25% below its plateau after 5 s), then 2 s.
+      await measure({ ...load, durationSeconds: round === 0 ? 10 : 2 }, target.process?.child.pid);
       const m = await measure({ ...load, durationSeconds: DURATION }, target.process?.child.pid);
       rounds.get(target.name)!.push(m);
       console.log(`  ${scenario} round ${round + 1} ${target.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`);
