@@ -27,6 +27,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     scenarios: { type: 'string', default: 'a,b,c,d' },
     soak: { type: 'string', default: '0' },
+    /** The target the soak runs: ours-plain under scenario b, or ours-injection under scenario a. */
+    'soak-target': { type: 'string', default: 'ours-plain' },
     'no-hive': { type: 'boolean', default: false },
     /** Only these targets (comma-separated names), e.g. to compare two with more rounds. */
     targets: { type: 'string' },
@@ -39,6 +41,9 @@ const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const SCENARIOS = new Set(values.scenarios!.split(','));
 const ONLY_TARGETS = values.targets ? new Set(values.targets.split(',')) : undefined;
+const SOAK_SECONDS = Number(values.soak);
+const SOAK_TARGET = values['soak-target']!;
+if (!['ours-plain', 'ours-injection'].includes(SOAK_TARGET)) throw new Error('--soak-target is ours-plain or ours-injection');
 const PROFILED = new Set(values.profile!.split(',').filter(Boolean));
 const RESULTS = join(ROOT, 'bench', 'results');
 const HIVE_BIN = join(ROOT, 'bench', 'peers', 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
@@ -135,6 +140,40 @@ async function runScenario(
   return targets.map((t) => ({ scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!) }));
 }
 
+/** Runs `target` under load for SOAK_SECONDS, sampling its RSS every 2 s, and notes how RSS moved. */
+async function soakRss(target: Target, spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>, scenario: string): Promise<void> {
+  const pid = target.process!.child.pid!;
+  const samples: { t: number; rss: number }[] = [];
+  const began = Date.now();
+  const timer = setInterval(() => samples.push({ t: (Date.now() - began) / 1000, rss: memoryMiB(pid).rss }), 2000);
+  await measure({ ...spec, url: target.url, connections: CONNECTIONS, durationSeconds: SOAK_SECONDS }, pid);
+  clearInterval(timer);
+  // RSS saw-tooths with garbage collection, so two single samples say little: compare window medians,
+  // and fit a line through every sample after warm-up (its rise over the run is the growth trend).
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const early = median(samples.filter((s) => s.t >= 30 && s.t < 90).map((s) => s.rss));
+  const late = median(samples.filter((s) => s.t >= SOAK_SECONDS - 60).map((s) => s.rss));
+  const warm = samples.filter((s) => s.t >= 30);
+  const trend = linearTrend(warm.map((s) => [s.t, s.rss]));
+  const rise = ((trend.at(SOAK_SECONDS) - trend.at(30)) / trend.at(30)) * 100;
+  const rss = warm.map((s) => s.rss);
+  notes.push(
+    `soak ${SOAK_SECONDS}s ${target.name} under ${scenario}, RSS sampled every 2 s: median of 30-90 s ${early.toFixed(0)} MiB, of the last 60 s ${late.toFixed(0)} MiB (${(((late - early) / early) * 100).toFixed(1)}%); ` +
+      `fitted trend from 30 s to the end ${rise >= 0 ? '+' : ''}${rise.toFixed(1)}%; range after warm-up ${Math.min(...rss).toFixed(0)}-${Math.max(...rss).toFixed(0)} MiB`,
+  );
+}
+
+/** Least-squares line through (x, y) points. */
+function linearTrend(points: [number, number][]): { at(x: number): number } {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  return { at: (x) => my + slope * (x - mx) };
+}
+
 async function metricsOf(url: string): Promise<Record<string, number>> {
   const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
   return Object.fromEntries([...text.matchAll(/^(gateway_[a-z_]+) (\d+(?:\.\d+)?)$/gm)].map((m) => [m[1]!, Number(m[2])]));
@@ -145,7 +184,9 @@ const notes: string[] = [];
 const hiveNote = hiveAvailable();
 if (hiveNote) notes.push(`hive: ${hiveNote}`);
 
-if (SCENARIOS.has('b') || SCENARIOS.has('d') || Number(values.soak) > 0) {
+const soakPlain = SOAK_SECONDS > 0 && SOAK_TARGET === 'ours-plain';
+const soakInjection = SOAK_SECONDS > 0 && SOAK_TARGET === 'ours-injection';
+if (SCENARIOS.has('b') || SCENARIOS.has('d') || soakPlain) {
   console.log('scenarios b/d: four synthetic subgraphs');
   const subgraphs = track(start('synthetic-subgraphs', 'bench/subgraphs/serve.ts', ['synthetic'], {}));
   const urls = await firstJsonLine<Record<string, string>>(subgraphs);
@@ -165,39 +206,20 @@ if (SCENARIOS.has('b') || SCENARIOS.has('d') || Number(values.soak) > 0) {
     if (direct !== undefined) for (const row of result) row.extra = { addedP50Ms: +(row.median.p50 - direct).toFixed(2) };
     rows.push(...result);
   }
-  const soaked = targets.find((t) => t.name === 'ours-plain');
-  if (Number(values.soak) > 0 && soaked) {
-    const ours = soaked;
-    const samples: { t: number; rss: number }[] = [];
-    const began = Date.now();
-    const timer = setInterval(() => samples.push({ t: (Date.now() - began) / 1000, rss: memoryMiB(ours.process!.child.pid!).rss }), 5000);
-    await measure(
-      { url: ours.url, body: JSON.stringify({ query: HEAVY_QUERY }), connections: CONNECTIONS, durationSeconds: Number(values.soak) },
-      ours.process!.child.pid,
-    );
-    clearInterval(timer);
-    // RSS saw-tooths with garbage collection, so compare window medians, not two single samples.
-    const soak = Number(values.soak);
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    const early = median(samples.filter((s) => s.t >= 30 && s.t < 90).map((s) => s.rss));
-    const late = median(samples.filter((s) => s.t >= soak - 60).map((s) => s.rss));
-    const all = samples.filter((s) => s.t >= 30).map((s) => s.rss);
-    notes.push(
-      `soak ${soak}s ours-plain RSS, median of 30-90 s: ${early.toFixed(0)} MiB; median of the last 60 s: ${late.toFixed(0)} MiB (${(((late - early) / early) * 100).toFixed(1)}%); range after warm-up ${Math.min(...all).toFixed(0)}-${Math.max(...all).toFixed(0)} MiB`,
-    );
-  }
+  const soaked = targets.find((t) => t.name === SOAK_TARGET);
+  if (SOAK_SECONDS > 0 && soaked) await soakRss(soaked, { body: JSON.stringify({ query: HEAVY_QUERY }) }, 'b heavy nested');
   for (const t of targets) await t.process?.stop();
   await subgraphs.stop();
 }
 
-if (SCENARIOS.has('a') || SCENARIOS.has('c')) {
+if (SCENARIOS.has('a') || SCENARIOS.has('c') || soakInjection) {
   const mongo = await startMongoDevServer();
   const secrets = benchSecrets();
   const subgraphs = track(start('demo-subgraphs', 'bench/subgraphs/serve.ts', ['demo'], {}));
   const urls = await firstJsonLine<Record<string, string>>(subgraphs);
   const baseEnv = { ...secrets.env, MONGODB_URI: mongo.uri(), PLATFORM_CONFIG: secrets.configPath };
 
-  if (SCENARIOS.has('a')) {
+  if (SCENARIOS.has('a') || soakInjection) {
     console.log('scenario a: the demo query of a logged-in mini-program user');
     const viewers = await seedViewers(mongo.uri('bench_identity'), 200);
     const targets = await startGateways(compose('demo', DEMO_STATIC_SUBGRAPHS, urls), {
@@ -210,11 +232,13 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c')) {
     await verify(targets, body, tokenHeaders[0]);
     const ours = targets.find((t) => t.name === 'ours-injection');
     const before = ours && (await metricsOf(ours.url));
-    const result = await runScenario('a demo query', targets, (t) => ({
-      body,
-      ...(t.name === 'ours-injection' ? { headersPerConnection: tokenHeaders } : {}),
-    }));
-    if (ours && before) {
+    const result = SCENARIOS.has('a')
+      ? await runScenario('a demo query', targets, (t) => ({
+          body,
+          ...(t.name === 'ours-injection' ? { headersPerConnection: tokenHeaders } : {}),
+        }))
+      : [];
+    if (ours && before && result.length > 0) {
       const after = await metricsOf(ours.url);
       const served = after.gateway_requests_total! - before.gateway_requests_total!;
       const lookups =
@@ -228,6 +252,7 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c')) {
       };
     }
     rows.push(...result);
+    if (soakInjection && ours) await soakRss(ours, { body, headersPerConnection: tokenHeaders }, 'a demo query');
     for (const t of targets) await t.process?.stop();
     await viewers.close();
   }
