@@ -5,7 +5,7 @@
  */
 import mongoose, { type Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -186,7 +186,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   let configPath = DEMO_CONFIG_PATH;
   const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS }: { cachePollMs?: number } = {}) => {
     if (config !== demoConfig && configPath === DEMO_CONFIG_PATH) {
-      configPath = join(mkdtempSync(join(tmpdir(), 'platform-config-')), 'platform.json');
+      const dir = mkdtempSync(join(tmpdir(), 'platform-config-'));
+      closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+      configPath = join(dir, 'platform.json');
       writeFileSync(configPath, JSON.stringify(config));
     }
     const running = await startGatewayProcess({
