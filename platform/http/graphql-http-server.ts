@@ -52,7 +52,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   const routes = new Map((options.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    const { text: rawBody, parsed: body } = req.method === 'POST' ? await readJsonBody(req, maxBody) : { text: undefined, parsed: undefined };
+    const { text: rawBody, parsed: body } = req.method === 'POST' ? await readRequestBody(req, maxBody) : { text: undefined, parsed: undefined };
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
@@ -113,7 +113,7 @@ function notFound(res: ServerResponse): void {
 }
 
 /** Reads a body and parses it if JSON; malformed JSON or an oversized body is the client's error (400 / 413). */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string | undefined; parsed: unknown }> {
+export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string | undefined; parsed: unknown }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
