@@ -10,6 +10,7 @@ import { JWKS_PATH } from '../../platform/identity/access-token.js';
 import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
+import { loadTypeDefs } from '../kit/schema-file.js';
 import { startSubgraph } from '../kit/start-subgraph.js';
 import { AccessTokenIssuer } from './access-tokens.js';
 import { AuditLog } from './audit-log.js';
@@ -24,7 +25,6 @@ import { MerchantAssertionVerifier } from './merchant-assertions.js';
 import { MergeService, type AfterStep } from './merges.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
-import { typeDefs } from './schema.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
 import { ThirdPartyPlatform } from './third-party-platform.js';
@@ -106,7 +106,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const officialAccountAppId = platform.config.platform.officialAccountAppId;
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
-    typeDefs,
+    typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, bridgeStartUrl }, claims, requestId),
