@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import type { RunningHttpServer } from '../kit/graphql-http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
 import { loadTypeDefs } from '../kit/schema-file.js';

@@ -10,9 +10,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import type { DocumentNode } from 'graphql';
 import { createErrorFormatter } from '../../platform/graphql/format-error.js';
 import { Headers } from '../../platform/headers.js';
-import { HttpError } from '../../platform/http/http-error.js';
-import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import { identityKey, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { HttpError } from './http-error.js';
+import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
+import { identityKey, verifyIdentity, type IdentityClaims } from './identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {

@@ -6,7 +6,7 @@
  * (rather than a canonical form of query and variables) leaves nothing to re-serialise on either side.
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { Headers, IDENTITY_HEADER_PREFIX } from '../headers.js';
+import { Headers, IDENTITY_HEADER_PREFIX } from '../../platform/headers.js';
 
 /** What a subgraph learns about the viewer. Merchant subgraphs get only their own OpenID. */
 export interface IdentityClaims {

@@ -1,5 +1,5 @@
 /** An error answered directly with an HTTP status and a GraphQL-shaped body, before GraphQL execution. */
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../../platform/errors.js';
 
 export class HttpError extends Error {
   constructor(
