@@ -10,8 +10,8 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../${entry}`, import.meta.url))], {
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(`../${entry}`, import.meta.url)), ...args], {
     env: { ...env, EXIT_WITH_LAUNCHER: '1' },
     // The child watches this stdin pipe: it closes when the launcher dies, and the child exits (no orphans).
     stdio: ['pipe', 'pipe', 'pipe'],

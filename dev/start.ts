@@ -1,22 +1,30 @@
 /**
  * `npm start`: the whole platform on one machine with no set-up. Starts the embedded MongoDB-compatible
- * server and the WeChat simulator (only when MONGODB_URI / WECHAT_API_BASE are unset), then the
- * identity, coupons and products subgraphs and the gateway as their own processes, exactly as they
- * run in production. Ctrl-C stops everything.
+ * server and the WeChat simulator (only when MONGODB_URI / WECHAT_API_BASE are unset), then every
+ * subgraph in the supergraph config and the gateway as their own processes, exactly as they run in
+ * production. Ctrl-C stops everything.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
+import { indexPlatform } from '../platform/config/platform-index.js';
 import { readEnvironment } from '../platform/env.js';
+import { composeSupergraph } from '../schema/compose-supergraph.js';
+import { loadSupergraphConfig, readSubgraphSchemas } from '../schema/supergraph-config.js';
 import { startChild, stopChildren, waitHealthy, type Child } from './child-process.js';
 import { COMPONENT_EVENTS_PATH } from '../subgraphs/identity/third-party-platform.js';
 import { developmentSecrets } from './dev-secrets.js';
+import { GATEWAY, launchPlan, subgraphUrls } from './launch-plan.js';
 import { startMongoDevServer, type MongoDevServer } from './mongo/server.js';
 import { startWechatSimulator, type WechatSimulator } from './wechat/server.js';
 
 const env = readEnvironment();
 const config = loadPlatformConfig(env.PLATFORM_CONFIG);
 const secrets = developmentSecrets(config, env);
+const supergraphConfig = loadSupergraphConfig(env.SUPERGRAPH_CONFIG);
+const plan = launchPlan(env, indexPlatform(config), supergraphConfig);
 const host = '127.0.0.1';
+const identityPort = plan.find((p) => p.name === config.identitySubgraph)!.port;
 
 let mongo: MongoDevServer | undefined;
 let wechat: WechatSimulator | undefined;
@@ -35,6 +43,10 @@ process.once('SIGTERM', () => void shutdown(0));
 
 try {
   const dataDir = env.DATA_DIR ?? join(process.cwd(), '.data', 'mongo');
+  // The gateway serves what the config composes now, so a subgraph added to the config runs before `npm run compose`.
+  const supergraphFile = join(process.cwd(), '.data', 'supergraph.graphql');
+  mkdirSync(join(process.cwd(), '.data'), { recursive: true });
+  writeFileSync(supergraphFile, composeSupergraph(readSubgraphSchemas(supergraphConfig)));
   if (!env.MONGODB_URI) mongo = await startMongoDevServer({ host, port: env.MONGO_DEV_PORT, dataDir });
   if (!env.WECHAT_API_BASE) wechat = await startWechatSimulator({ config, secretOf: (name) => secrets[name], host, port: env.WECHAT_SIM_PORT });
 
@@ -45,21 +57,18 @@ try {
     MONGODB_URI: env.MONGODB_URI ?? mongo!.uri(),
     WECHAT_API_BASE: env.WECHAT_API_BASE ?? wechat!.url,
     WECHAT_OAUTH_BASE: env.WECHAT_OAUTH_BASE ?? wechat?.url ?? 'https://open.weixin.qq.com',
-    IDENTITY_URL: `${base}:${env.IDENTITY_PORT}`,
-    SUBGRAPH_URLS: `identity=${base}:${env.IDENTITY_PORT}/graphql,coupons=${base}:${env.COUPONS_PORT}/graphql,products=${base}:${env.PRODUCTS_PORT}/graphql`,
+    IDENTITY_URL: `${base}:${identityPort}`,
+    SUBGRAPH_URLS: subgraphUrls(plan, base),
+    SUPERGRAPH: env.SUPERGRAPH ?? supergraphFile,
+    // Explicit, so the gateway injects identities rather than running SUPERGRAPH as a plain gateway.
+    PLATFORM_CONFIG: env.PLATFORM_CONFIG,
   };
   delete childEnv.PORT;
-  const services: [string, string, number][] = [
-    ['identity', 'subgraphs/identity/main.ts', env.IDENTITY_PORT],
-    ['coupons', 'subgraphs/coupons/main.ts', env.COUPONS_PORT],
-    ['products', 'subgraphs/products/main.ts', env.PRODUCTS_PORT],
-    ['gateway', 'gateway/main.ts', env.GATEWAY_PORT],
-  ];
-  for (const [name, entry] of services) children.push(startChild(name, entry, childEnv));
-  await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${services[i]![2]}/healthz`)));
+  for (const { name, entry, args } of plan) children.push(startChild(name, entry, childEnv, args));
+  await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${plan[i]!.port}/healthz`)));
   if (wechat && config.thirdPartyPlatform) {
     // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
-    const eventUrl = `${base}:${env.IDENTITY_PORT}${COMPONENT_EVENTS_PATH}`;
+    const eventUrl = `${base}:${identityPort}${COMPONENT_EVENTS_PATH}`;
     const push = () => void wechat!.pushVerifyTicket(eventUrl).catch((error: Error) => console.error(`ticket push failed: ${error.message}`));
     push();
     setInterval(push, 10 * 60_000).unref();
@@ -71,10 +80,7 @@ try {
   console.log(`
 identity-federation-gateway is running (development: embedded components are not for production)
 
-  gateway            http://localhost:${env.GATEWAY_PORT}/graphql      <- the one endpoint for the mini-program
-  identity subgraph  http://localhost:${env.IDENTITY_PORT}/graphql
-  coupons subgraph   http://localhost:${env.COUPONS_PORT}/graphql      (merchant acme)
-  products subgraph  http://localhost:${env.PRODUCTS_PORT}/graphql      (merchant bobs)
+${[plan.at(-1)!, ...plan.slice(0, -1)].map(({ name, port, note }) => `  ${(name === GATEWAY ? name : `${name} subgraph`).padEnd(19)}http://localhost:${port}/graphql      ${note}`).join('\n')}
   WeChat             ${wechat ? `http://localhost:${env.WECHAT_SIM_PORT}  (simulator)` : env.WECHAT_API_BASE}
   MongoDB            ${mongo ? `${mongo.uri()}  (embedded dev server, data in ${dataDir})` : '(MONGODB_URI)'}
 

@@ -11,6 +11,8 @@ const optionalUrl = z.string().url().optional();
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PLATFORM_CONFIG: z.string().default(fileURLToPath(new URL('./config/demo-platform.json', import.meta.url))),
+  /** The subgraphs to compose and run, in rover's supergraph config format. */
+  SUPERGRAPH_CONFIG: z.string().default(fileURLToPath(new URL('../schema/supergraph.yaml', import.meta.url))),
   MONGODB_URI: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI')
@@ -29,9 +31,6 @@ const EnvSchema = z.object({
   /** Overrides the component's own port variable (for running one component on its own). */
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   GATEWAY_PORT: port(4000),
-  IDENTITY_PORT: port(4001),
-  COUPONS_PORT: port(4002),
-  PRODUCTS_PORT: port(4003),
   WECHAT_SIM_PORT: port(4010),
   MONGO_DEV_PORT: port(27017),
   DATA_DIR: z.string().optional(),
@@ -84,7 +83,15 @@ export type Environment = z.infer<typeof EnvSchema> & {
   platformConfigExplicit: boolean;
   /** Reads a secret by the variable name the platform config gives. */
   secret(name: string): string | undefined;
+  /**
+   * The port a subgraph listens on when `<NAME>_PORT` is set (`IDENTITY_PORT`, `COUPONS_PORT`, ...; dashes
+   * become underscores), else undefined: the port of its URL in the platform config applies.
+   */
+  subgraphPort(subgraphName: string): number | undefined;
 };
+
+/** The variable that overrides a subgraph's port. */
+export const subgraphPortVariable = (subgraphName: string) => `${subgraphName.toUpperCase().replaceAll('-', '_')}_PORT`;
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
 export class EnvironmentError extends Error {}
@@ -102,6 +109,14 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
     secret: (name) => {
       const value = snapshot[name];
       return value === undefined || value === '' ? undefined : value;
+    },
+    subgraphPort: (subgraphName) => {
+      const name = subgraphPortVariable(subgraphName);
+      const value = snapshot[name];
+      if (value === undefined || value === '') return undefined;
+      const parsed = port(0).safeParse(value);
+      if (!parsed.success) throw new EnvironmentError(`invalid environment:\n  - ${name}: must be a port number (0-65535)`);
+      return parsed.data;
     },
   };
 }

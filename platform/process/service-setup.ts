@@ -21,3 +21,11 @@ export function subgraphSecret(env: Environment, platform: PlatformIndex, subgra
   if (!config) throw new Error(`subgraph "${subgraph}" is not in the platform config`);
   return requireSecret(env, config.identitySecretEnv, `the secret that signs identities sent to the ${subgraph} subgraph`);
 }
+
+/** The port a subgraph listens on: `<NAME>_PORT` if set, else the port of its URL in the platform config. */
+export function subgraphPort(env: Environment, platform: PlatformIndex, subgraph: string): number {
+  const config = platform.subgraph(subgraph);
+  if (!config) throw new Error(`subgraph "${subgraph}" is not in the platform config`);
+  const url = new URL(config.url);
+  return env.subgraphPort(subgraph) ?? (url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
+}

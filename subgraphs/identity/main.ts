@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { EnvironmentError } from '../../platform/env.js';
 import { required, runService } from '../../platform/process/run-service.js';
-import { connectDatabase, platformFrom, subgraphSecret } from '../../platform/process/service-setup.js';
+import { connectDatabase, platformFrom, subgraphPort, subgraphSecret } from '../../platform/process/service-setup.js';
 import { startIdentityService } from './identity-service.js';
 
 await runService('identity', async (env, logger) => {
@@ -24,7 +24,7 @@ await runService('identity', async (env, logger) => {
     dataKey: env.IDENTITY_DATA_KEY ? Buffer.from(env.IDENTITY_DATA_KEY, 'base64') : randomBytes(32),
     logger,
     host: env.HOST,
-    port: env.PORT ?? env.IDENTITY_PORT,
+    port: env.PORT ?? subgraphPort(env, platform, platform.config.identitySubgraph),
   });
   logger.info({ url: service.url, jwks: service.jwksUrl }, 'identity subgraph ready');
   return {

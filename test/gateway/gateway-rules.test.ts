@@ -31,7 +31,7 @@ const EVERYTHING = `{ me { id linkedMerchants { merchantId } coupons { coupon { 
 function clear() {
   for (const proxy of Object.values(system.received)) proxy.requests.length = 0;
 }
-const seen = (name: keyof System['received']) =>
+const seen = (name: 'identity' | 'coupons' | 'products') =>
   system.received[name].requests.map(
     (r) => JSON.stringify(r.headers) + r.body + Buffer.from(String(r.headers['x-identity'] ?? '').split('.')[0]!, 'base64url').toString('utf8'),
   );

@@ -1,7 +1,7 @@
 /**
  * The whole platform for a test file: embedded MongoDB (or MONGODB_URI), the WeChat simulator, the
- * identity subgraph, both merchant subgraphs and the gateway, each on an ephemeral port, wired exactly
- * as `npm start` wires them. Recording proxies sit in front of the subgraphs.
+ * identity subgraph, every merchant subgraph the supergraph config lists and the gateway, each on an
+ * ephemeral port, wired exactly as `npm start` wires them. Recording proxies sit in front of the subgraphs.
  */
 import mongoose, { type Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
@@ -18,13 +18,13 @@ import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { createLogger } from '../../platform/logger.js';
-import { startCouponsService } from '../../subgraphs/coupons/coupons-service.js';
-import { DEMO_COUPONS, type CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
+import type { CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
 import { startIdentityService, type IdentityService } from '../../subgraphs/identity/identity-service.js';
 import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-platform.js';
-import { DEMO_PRODUCTS } from '../../subgraphs/products/product-store.js';
-import { startProductsService } from '../../subgraphs/products/products-service.js';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
+import { loadMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
+import { composeSupergraph } from '../../schema/compose-supergraph.js';
+import { checkAgainstPlatform, loadSupergraphConfig, readSubgraphSchemas, SUPERGRAPH_CONFIG_PATH } from '../../schema/supergraph-config.js';
 import { APPS, DEMO_CONFIG_PATH, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
 import { startTestMongo, type TestMongo } from './mongo.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
@@ -48,7 +48,7 @@ export interface System {
   identityConnection: Connection;
   secrets: Record<string, string>;
   /** What each subgraph received, by subgraph name. */
-  received: Record<'identity' | 'coupons' | 'products', RecordingProxy>;
+  received: Record<'identity' | 'coupons' | 'products', RecordingProxy> & Record<string, RecordingProxy>;
   /** Identity-store commands the gateway has sent (its viewer lookups). */
   gatewayStoreQueries(): number;
   /** The first gateway's identity cache counters. */
@@ -79,6 +79,8 @@ export interface SystemOptions {
   coupons?: CouponDoc[];
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
+  /** A supergraph config other than schema/supergraph.yaml: its subgraphs are composed, started and routed. */
+  supergraphConfig?: string;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -124,31 +126,29 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   });
   closers.push(() => identity.close());
   await simulator.pushVerifyTicket(`${new URL(identity.url).origin}${COMPONENT_EVENTS_PATH}`);
-  const coupons = await startCouponsService({
-    merchantId: 'acme',
-    subgraphName: 'coupons',
-    connection: await connect('acme_coupons'),
-    identitySecret: subgraphSecret('coupons'),
-    seed: options.coupons ?? DEMO_COUPONS,
-    logger: logger.child({ service: 'coupons' }),
-  });
-  closers.push(() => coupons.close());
-  const products = await startProductsService({
-    merchantId: 'bobs',
-    subgraphName: 'products',
-    connection: await connect('bobs_products'),
-    identitySecret: subgraphSecret('products'),
-    seed: DEMO_PRODUCTS,
-    logger: logger.child({ service: 'products' }),
-  });
-  closers.push(() => products.close());
-
-  const received = {
-    identity: await startRecordingProxy(identity.url),
-    coupons: await startRecordingProxy(coupons.url),
-    products: await startRecordingProxy(products.url),
-  };
-  for (const proxy of Object.values(received)) closers.push(() => proxy.close());
+  const sources = loadSupergraphConfig(options.supergraphConfig ?? SUPERGRAPH_CONFIG_PATH);
+  checkAgainstPlatform(sources, config);
+  const received: Record<string, RecordingProxy> = { identity: await startRecordingProxy(identity.url) };
+  closers.push(() => received.identity!.close());
+  // Every merchant subgraph from config alone, as the launcher's processes start them.
+  for (const source of sources.subgraphs.filter((s) => s.name !== config.identitySubgraph)) {
+    const merchant = platform.merchantBySubgraph(source.name);
+    if (!merchant) throw new Error(`no merchant owns the ${source.name} subgraph`);
+    const subgraph = await loadMerchantSubgraph(source.name, source.schemaFile);
+    const server = await subgraph.start({
+      merchantId: merchant.id,
+      subgraphName: source.name,
+      connection: await connect(subgraph.defaultDatabase),
+      identitySecret: subgraphSecret(source.name),
+      seed: source.name === 'coupons' && options.coupons ? options.coupons : subgraph.demoSeed,
+      logger: logger.child({ service: source.name }),
+    });
+    closers.push(() => server.close());
+    const proxy = await startRecordingProxy(server.url);
+    closers.push(() => proxy.close());
+    received[source.name] = proxy;
+  }
+  const supergraphSdl = options.supergraphConfig ? composeSupergraph(readSubgraphSchemas(sources)) : SUPERGRAPH_SDL;
 
   // The gateway reads the identity database through its own connection, as a separate process would.
   const gatewayConnection = await mongoose.createConnection(mongo.uri('gateway'), { monitorCommands: true }).asPromise();
@@ -163,8 +163,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
     await cache.start();
     const server = await startGateway({
-      supergraphSdl: SUPERGRAPH_SDL,
-      subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
+      supergraphSdl,
+      subgraphUrls: Object.fromEntries(Object.entries(received).map(([name, proxy]) => [name, proxy.url])),
       identity: {
         platform,
         subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
@@ -228,7 +228,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     identity,
     identityConnection,
     secrets,
-    received,
+    received: received as System['received'],
     gatewayStoreQueries: () => storeQueries,
     identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
     dataKey,
