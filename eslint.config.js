@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const noPackageInternals = { group: ['@apollo/*/dist/*'], message: 'Use the public exports of the package (its internals change without notice).' };
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql'] },
   js.configs.recommended,
@@ -22,5 +24,33 @@ export default tseslint.config(
     // (dev/start.ts and bench/processes.ts hand this environment on to the processes they start.)
     files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts', 'bench/processes.ts'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // The kit is a package merchant teams install elsewhere: nothing of this repository, no library internals.
+    files: ['subgraphs/kit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['../*', '!../kit/**'], message: 'The kit is its own package: import only files inside subgraphs/kit/.' }, noPackageInternals],
+        },
+      ],
+    },
+  },
+  {
+    // Subgraphs use the kit as merchant teams do: through its public entry.
+    files: ['subgraphs/*/**/*.ts', 'test/fixtures/**/*.ts'],
+    ignores: ['subgraphs/kit/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/kit/*', '!**/kit/index.js'], message: 'Import the kit through its public entry, subgraphs/kit/index.js.' },
+            noPackageInternals,
+          ],
+        },
+      ],
+    },
   },
 );

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { createErrorFormatter } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
-import { startGraphQLHttpServer, type RunningHttpServer } from '../subgraphs/kit/graphql-http-server.js';
+import { startGraphQLHttpServer, type RunningHttpServer } from '../subgraphs/kit/index.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';

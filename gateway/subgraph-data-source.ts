@@ -10,7 +10,7 @@ import type { GatewayCachePolicy, GatewayGraphQLResponse } from '@apollo/server-
 import type { MerchantConfig } from '../platform/config/platform-config.js';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
-import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/identity-assertion.js';
+import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/index.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';

@@ -4,7 +4,7 @@
  */
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../platform/identity/access-token.js';
-import { HttpError } from '../subgraphs/kit/http-error.js';
+import { HttpError } from '../subgraphs/kit/index.js';
 
 export interface Viewer {
   userId: string;

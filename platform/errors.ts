@@ -2,7 +2,7 @@
  * Every error code a client can see, with what it means, and the GraphQLError subclass that carries it.
  * Codes are the contract with the mini-program: clients branch on `extensions.code`, never on messages.
  */
-import { GraphQLError } from 'graphql';
+import { SubgraphError } from '../subgraphs/kit/index.js';
 
 export const ErrorCodes = {
   UNAUTHENTICATED: { status: 401, description: 'No valid access token: log in or refresh the session.' },
@@ -36,13 +36,11 @@ export const ErrorCodes = {
 export type ErrorCode = keyof typeof ErrorCodes;
 
 /** A client-facing error with a registered code. Extra extensions must never hold secrets or OpenIDs. */
-export class PlatformError extends GraphQLError {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    extensions: Record<string, string | number | boolean> = {},
-  ) {
-    super(message, { extensions: { ...extensions, code } });
+export class PlatformError extends SubgraphError {
+  declare readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, extensions: Record<string, string | number | boolean> = {}) {
+    super(code, message, extensions);
   }
 }
 

@@ -1,11 +1,13 @@
 /** Header names, lower-cased as Node presents them. Never repeat these as literals elsewhere. */
+import { IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from '../subgraphs/kit/index.js';
+
 export const Headers = {
   authorization: 'authorization',
-  requestId: 'x-request-id',
-  /** The signed identity the gateway injects into every subgraph request: `<claims>.<mac>`. */
-  identity: 'x-identity',
+  requestId: REQUEST_ID_HEADER,
+  /** The signed identity the gateway injects into every subgraph request (the kit owns the wire format). */
+  identity: IDENTITY_HEADER,
   contentType: 'content-type',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */
-export const IDENTITY_HEADER_PREFIX = 'x-identity';
+export { IDENTITY_HEADER_PREFIX };

@@ -5,8 +5,7 @@
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
-import { DateTime } from '../../subgraphs/kit/date-time.js';
-import { loadTypeDefs } from '../../subgraphs/kit/schema-file.js';
+import { DateTime, loadTypeDefs } from '../../subgraphs/kit/index.js';
 
 const schemaOf = (name: string) => loadTypeDefs(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url));
 const [identity, coupons, products] = ['identity', 'coupons', 'products'].map(schemaOf) as [DocumentNode, DocumentNode, DocumentNode];

@@ -1,8 +1,7 @@
 /** Wires ACME's coupons subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { startMerchantService } from '../kit/merchant-service.js';
-import { loadTypeDefs } from '../kit/schema-file.js';
+import { startMerchantService, loadTypeDefs } from '../kit/index.js';
 import { CouponStore, type CouponDoc } from './coupon-store.js';
 import { couponLoader, resolvers, type CouponsContext } from './resolvers.js';
 

@@ -1,9 +1,7 @@
 /** Coupon resolvers. The viewer's OpenID comes from the kit; nothing here sees headers or signatures. */
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
 import { PlatformError, badInput } from '../../platform/errors.js';
-import { DateTime } from '../kit/date-time.js';
-import type { MerchantContext } from '../kit/merchant-viewer.js';
+import { DateTime, type MerchantContext, type ResolverMap } from '../kit/index.js';
 import type { ClaimDoc, CouponDoc, CouponStore } from './coupon-store.js';
 
 export interface CouponsContext extends MerchantContext {
@@ -22,7 +20,7 @@ const COUPON_ID = /^[a-z0-9-]{1,64}$/;
 const toCoupon = (doc: CouponDoc) => ({ id: doc._id, title: doc.title, discountCents: doc.discountCents, remaining: doc.stock });
 const toClaim = (claim: ClaimDoc) => ({ couponId: claim.couponId, claimedAt: claim.claimedAt });
 
-export const resolvers: GraphQLResolverMap<CouponsContext> = {
+export const resolvers: ResolverMap<CouponsContext> = {
   DateTime,
   Query: {
     availableCoupons: async (_root, _args, ctx) => (await ctx.store.available()).map(toCoupon),

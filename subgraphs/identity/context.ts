@@ -1,6 +1,6 @@
 /** The identity subgraph's typed request context, with per-request loaders (one store query per batch). */
 import DataLoader from 'dataloader';
-import type { IdentityClaims } from '../kit/identity-assertion.js';
+import type { IdentityClaims } from '../kit/index.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
 import { unauthenticated } from '../../platform/errors.js';
 import type { Consents } from './consents.js';

@@ -7,11 +7,10 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import type { RunningHttpServer } from '../kit/graphql-http-server.js';
+import { loadTypeDefs, startSubgraph, type RunningHttpServer } from '../kit/index.js';
+import { createErrorFormatter } from '../../platform/graphql/format-error.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
-import { loadTypeDefs } from '../kit/schema-file.js';
-import { startSubgraph } from '../kit/start-subgraph.js';
 import { AccessTokenIssuer } from './access-tokens.js';
 import { AuditLog } from './audit-log.js';
 import { Consents } from './consents.js';
@@ -111,6 +110,8 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, bridgeStartUrl }, claims, requestId),
     logger,
+    // The platform's own subgraph answers only codes of the platform's registry.
+    formatError: createErrorFormatter(logger),
     host: options.host,
     port: options.port,
     routes: [

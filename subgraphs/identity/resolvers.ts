@@ -1,8 +1,7 @@
 /** Thin resolvers: validate, delegate to the services, shape the answer. */
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { PlatformError } from '../../platform/errors.js';
 import type { ConsentDoc, ConsentPurpose, IdentityDoc } from '../../platform/identity-store/models.js';
-import { DateTime } from '../kit/date-time.js';
+import { DateTime, type ResolverMap } from '../kit/index.js';
 import type { IdentityContext } from './context.js';
 import type { SessionTokens } from './sessions.js';
 
@@ -25,7 +24,7 @@ async function requireSelf(user: UserRef, ctx: IdentityContext): Promise<void> {
   if ((await ctx.requireViewer()).userId !== user.id) throw new PlatformError('FORBIDDEN', 'Only the user themselves can see this.');
 }
 
-export const resolvers: GraphQLResolverMap<IdentityContext> = {
+export const resolvers: ResolverMap<IdentityContext> = {
   DateTime,
   Query: {
     me: async (_root, _args, ctx): Promise<UserRef> => ({ id: (await ctx.requireViewer()).userId }),

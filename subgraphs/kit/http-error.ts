@@ -1,10 +1,10 @@
 /** An error answered directly with an HTTP status and a GraphQL-shaped body, before GraphQL execution. */
-import type { ErrorCode } from '../../platform/errors.js';
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode | 'BAD_REQUEST',
+    /** The `extensions.code` clients branch on. */
+    readonly code: string,
     message: string,
   ) {
     super(message);

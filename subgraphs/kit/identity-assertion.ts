@@ -6,7 +6,7 @@
  * (rather than a canonical form of query and variables) leaves nothing to re-serialise on either side.
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { Headers, IDENTITY_HEADER_PREFIX } from '../../platform/headers.js';
+import { IDENTITY_HEADER, IDENTITY_HEADER_PREFIX } from './headers.js';
 
 /** What a subgraph learns about the viewer. Merchant subgraphs get only their own OpenID. */
 export interface IdentityClaims {
@@ -60,7 +60,7 @@ export function signEncodedIdentity(key: IdentityKey, encodedClaims: string, bod
 
 /** The header to set on a subgraph request with this body. */
 export function signIdentity(key: IdentityKey, claims: IdentityClaims, body: string): Record<string, string> {
-  return { [Headers.identity]: signEncodedIdentity(key, encodeClaims(claims), body) };
+  return { [IDENTITY_HEADER]: signEncodedIdentity(key, encodeClaims(claims), body) };
 }
 
 export type VerifyResult = { ok: true; claims: IdentityClaims | undefined } | { ok: false; reason: string };
@@ -81,7 +81,7 @@ export interface SignedRequest {
  */
 export function verifyIdentity(key: IdentityKey, subgraph: string, request: SignedRequest, nowSeconds = Math.floor(Date.now() / 1000)): VerifyResult {
   const { headers } = request;
-  const value = headers[Headers.identity];
+  const value = headers[IDENTITY_HEADER];
   if (value === undefined) {
     const claimed = Object.keys(headers).some((name) => name.startsWith(IDENTITY_HEADER_PREFIX));
     return claimed ? { ok: false, reason: 'identity claimed without a signed x-identity header' } : { ok: true, claims: undefined };

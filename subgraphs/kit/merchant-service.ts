@@ -2,22 +2,22 @@
  * Starts a merchant team's subgraph: their schema, resolvers and store, with the verified viewer in
  * the context. A merchant subgraph only ever learns its own OpenID of the viewer.
  */
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
 import type { RunningHttpServer } from './graphql-http-server.js';
-import type { Logger } from '../../platform/logger.js';
+import type { SubgraphLogger } from './logger.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
+import type { ResolverMap } from './resolver-map.js';
 import { startSubgraph } from './start-subgraph.js';
 
 export interface MerchantServiceOptions<TContext extends MerchantContext> {
   merchantId: string;
   subgraphName: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: ResolverMap<TContext>;
   identitySecret: string;
   /** Adds the merchant's own per-request state (stores, loaders) to the base context. */
   extendContext(base: MerchantContext): TContext;
-  logger: Logger;
+  logger: SubgraphLogger;
   host?: string;
   port?: number;
 }

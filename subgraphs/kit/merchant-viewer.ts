@@ -3,7 +3,7 @@
  * merchant's own mini-program, exactly as the merchant's own login would give it. Signatures, headers
  * and platform ids never reach merchant code.
  */
-import { PlatformError } from '../../platform/errors.js';
+import { MERCHANT_IDENTITY_NOT_LINKED, SubgraphError } from './errors.js';
 import type { IdentityClaims } from './identity-assertion.js';
 
 export class MerchantViewer {
@@ -23,7 +23,7 @@ export class MerchantViewer {
   /** The OpenID, or the error a field needing it reports (the rest of the response still resolves). */
   requireOpenId(): string {
     if (!this.openId) {
-      throw new PlatformError('MERCHANT_IDENTITY_NOT_LINKED', `You have no ${this.merchantId} identity linked to your account yet.`, {
+      throw new SubgraphError(MERCHANT_IDENTITY_NOT_LINKED, `You have no ${this.merchantId} identity linked to your account yet.`, {
         merchantId: this.merchantId,
       });
     }

@@ -6,25 +6,27 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { DocumentNode } from 'graphql';
-import { createErrorFormatter } from '../../platform/graphql/format-error.js';
-import { Headers } from '../../platform/headers.js';
-import { HttpError } from './http-error.js';
+import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import { IDENTITY_SIGNATURE_INVALID, maskUnexpectedErrors } from './errors.js';
 import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
+import { REQUEST_ID_HEADER } from './headers.js';
+import { HttpError } from './http-error.js';
 import { identityKey, verifyIdentity, type IdentityClaims } from './identity-assertion.js';
-import type { Logger } from '../../platform/logger.js';
+import type { SubgraphLogger } from './logger.js';
+import type { ResolverMap } from './resolver-map.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   /** The subgraph's name in the platform config (what its identity claims are addressed to). */
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: ResolverMap<TContext>;
   /** The secret shared with the gateway for this subgraph. */
   identitySecret: string;
   /** Builds the resolvers' context from the verified identity (undefined: anonymous). */
   context(identity: IdentityClaims | undefined, requestId: string): Promise<TContext> | TContext;
-  logger: Logger;
+  logger: SubgraphLogger;
+  /** How errors reach clients. @default deliberate errors (a GraphQLError with a code) pass, the rest are masked */
+  formatError?(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
   host?: string;
   port?: number;
   routes?: RawRoute[];
@@ -32,8 +34,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
 
 export async function startSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
-    formatError: createErrorFormatter(options.logger),
+    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers } as unknown as Parameters<typeof buildSubgraphSchema>[0]),
+    formatError: options.formatError ?? maskUnexpectedErrors(options.logger),
     includeStacktraceInErrorResponses: false,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
@@ -50,10 +52,10 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     context: async (req) => {
       const verified = verifyIdentity(key, options.name, req);
-      const requestId = headerValue(req.headers[Headers.requestId]) ?? 'direct';
+      const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? 'direct';
       if (!verified.ok) {
         options.logger.warn({ requestId, reason: verified.reason }, 'refused an injected identity');
-        throw new HttpError(401, 'IDENTITY_SIGNATURE_INVALID', 'The injected identity is missing, forged or stale.');
+        throw new HttpError(401, IDENTITY_SIGNATURE_INVALID, 'The injected identity is missing, forged or stale.');
       }
       return options.context(verified.claims, requestId);
     },

@@ -1,8 +1,7 @@
 /** Wires Bob's products subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { startMerchantService } from '../kit/merchant-service.js';
-import { loadTypeDefs } from '../kit/schema-file.js';
+import { startMerchantService, loadTypeDefs } from '../kit/index.js';
 import { ProductStore, type ProductDoc } from './product-store.js';
 import { productLoader, resolvers, type ProductsContext } from './resolvers.js';
 

@@ -1,8 +1,7 @@
 /** Product resolvers: cursor pagination over the catalogue, favourites by the viewer's OpenID. */
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import DataLoader from 'dataloader';
 import { PlatformError, badInput } from '../../platform/errors.js';
-import type { MerchantContext } from '../kit/merchant-viewer.js';
+import type { MerchantContext, ResolverMap } from '../kit/index.js';
 import type { ProductDoc, ProductStore } from './product-store.js';
 
 export interface ProductsContext extends MerchantContext {
@@ -27,7 +26,7 @@ function decodeCursor(cursor: string): string {
   return decoded.slice(8);
 }
 
-export const resolvers: GraphQLResolverMap<ProductsContext> = {
+export const resolvers: ResolverMap<ProductsContext> = {
   Query: {
     products: async (_root, args: { first: number; after?: string | null }, ctx) => {
       if (!Number.isInteger(args.first) || args.first < 1 || args.first > 100) throw badInput('first must be between 1 and 100.');

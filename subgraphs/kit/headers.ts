@@ -1,0 +1,8 @@
+/** The headers of the gateway-to-subgraph contract, lower-cased as Node presents them. */
+
+/** The signed identity the gateway injects into every subgraph request: `<claims>.<mac>`. */
+export const IDENTITY_HEADER = 'x-identity';
+/** Every header that could pose as the gateway's identity starts with this; only a signed `x-identity` is honoured. */
+export const IDENTITY_HEADER_PREFIX = 'x-identity';
+/** The gateway's request id, for correlating logs across services. */
+export const REQUEST_ID_HEADER = 'x-request-id';

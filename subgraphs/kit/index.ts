@@ -1,0 +1,37 @@
+/**
+ * @identity-federation-gateway/subgraph-kit: everything a merchant team needs to serve a subgraph behind
+ * the platform's gateway, and nothing of the platform itself. Resolvers get the viewer's OpenID in the
+ * merchant's own app (`ctx.viewer.openId`), verified from the gateway's signed `x-identity` header.
+ * A subgraph in another stack uses `verifyIdentity` alone, or the test vectors in `test-vectors/`.
+ */
+export { DateTime } from './date-time.js';
+export { IDENTITY_SIGNATURE_INVALID, MERCHANT_IDENTITY_NOT_LINKED, SubgraphError, maskUnexpectedErrors } from './errors.js';
+export {
+  readRequestBody,
+  startGraphQLHttpServer,
+  type GraphQLHttpRequest,
+  type GraphQLHttpServerOptions,
+  type RawRoute,
+  type RunningHttpServer,
+} from './graphql-http-server.js';
+export { IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from './headers.js';
+export { HttpError } from './http-error.js';
+export {
+  IDENTITY_TTL_SECONDS,
+  encodeClaims,
+  identityKey,
+  peekClaims,
+  signEncodedIdentity,
+  signIdentity,
+  verifyIdentity,
+  type IdentityClaims,
+  type IdentityKey,
+  type SignedRequest,
+  type VerifyResult,
+} from './identity-assertion.js';
+export type { SubgraphLogger } from './logger.js';
+export { startMerchantService, type MerchantServiceOptions } from './merchant-service.js';
+export { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
+export type { ResolverMap } from './resolver-map.js';
+export { loadTypeDefs } from './schema-file.js';
+export { startSubgraph, type SubgraphOptions } from './start-subgraph.js';

@@ -1,0 +1,13 @@
+/** Resolvers by type and field, as `buildSubgraphSchema` takes them. */
+import type { GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
+
+/**
+ * The shape of a subgraph's resolvers (`@apollo/subgraph` has the same type but does not export it).
+ * Sources are typed by each resolver; the context is the subgraph's own.
+ */
+export interface ResolverMap<TContext> {
+  [typeName: string]:
+    | { [fieldName: string]: GraphQLFieldResolver<never, TContext> | { requires?: string; resolve?: GraphQLFieldResolver<never, TContext> } }
+    | GraphQLScalarType
+    | { [enumValue: string]: string | number };
+}
