@@ -62,6 +62,21 @@ export class LinkingFlows {
     return this.deps.links.link({ identity, userId: nonce.userId, route: 'HANDOFF', requestId });
   }
 
+  /**
+   * Login found the identity's new UnionID held by another user: links them (`via: UNIONID`), merging the
+   * newer user into the older. A conflict is audited and leaves them apart, and the login goes on: the
+   * person proved their own identity, and refusing the merge must not lock them out of the app.
+   */
+  async linkByUnionId(identity: IdentityDoc, holderUserId: string, requestId?: string): Promise<string> {
+    try {
+      return await this.deps.links.link({ identity, userId: holderUserId, route: 'UNIONID', requestId });
+    } catch (error) {
+      if (!(error instanceof PlatformError && error.code === 'IDENTITY_CONFLICT')) throw error;
+      this.deps.logger.warn({ userId: identity.userId, otherUserId: holderUserId, requestId }, 'UnionID links two users that cannot be one person; not merged');
+      return identity.userId;
+    }
+  }
+
   /** A nonce the merchant must put in its signed assertion. */
   async createAssertionNonce(viewer: IdentityViewer, merchantId: string) {
     const merchant = this.merchantWithRoute(merchantId, 'merchantAssertion');

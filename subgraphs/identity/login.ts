@@ -47,7 +47,7 @@ export class LoginService {
     const app = this.miniProgram(appId);
     if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
     const session = await this.exchange(app, code);
-    const identity = await this.resolveIdentity(app, session);
+    const identity = await this.resolveIdentity(app, session, requestId);
     const userId = linkNonce === undefined ? identity.userId : await this.deps.linking.redeemHandoff(linkNonce, identity, requestId);
     return this.deps.sessions.start(userId, app.appId);
   }
@@ -84,7 +84,7 @@ export class LoginService {
   }
 
   /** The identity (and so the user) this WeChat login proves, creating both on first login. */
-  private async resolveIdentity(app: AppConfig, session: WechatSession): Promise<IdentityDoc> {
+  private async resolveIdentity(app: AppConfig, session: WechatSession, requestId?: string): Promise<IdentityDoc> {
     const { store, vault, platform } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const sessionKey = vault.seal(session.sessionKey);
@@ -94,11 +94,14 @@ export class LoginService {
 
     const existing = await store.findIdentity(app.appId, session.openId);
     if (existing) {
-      const newUnionId = unionId && !existing.unionId ? unionId : undefined;
+      // A UnionID seen before was claimed (or deliberately not) when first seen; claim only a new one, as when
+      // the app was bound to an Open Platform account after this identity's first login.
+      const newUnionId = unionId && unionId !== existing.unionId ? unionId : undefined;
+      // Claim (and merge) before recording the UnionID: after a crash in between, the next login claims again.
+      const userId =
+        newUnionId && app.openPlatform && unionLinkingAllowed ? await this.claimUnionFor(existing, app.openPlatform, newUnionId, requestId) : existing.userId;
       await store.recordLogin(existing._id, { sessionKey, ...(newUnionId ? { unionId: newUnionId, openPlatform: app.openPlatform } : {}) }, now);
-      // A UnionID seen before was claimed (or deliberately not) when first seen; claim only a new one.
-      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing.userId, app.openPlatform, newUnionId);
-      return existing;
+      return { ...existing, userId };
     }
 
     let userId: string = randomUUID();
@@ -118,9 +121,12 @@ export class LoginService {
     return identity;
   }
 
-  /** Claims a UnionID newly sent for a known identity; one held by another user is left for a merge. */
-  private async claimUnionFor(userId: string, openPlatform: string, unionId: string): Promise<void> {
-    const claim = await this.deps.store.claimUnionId(openPlatform, unionId, userId);
-    if (claim.userId !== userId) this.deps.logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
+  /**
+   * Claims a UnionID newly sent for a known identity. When another user holds it, WeChat has just proven the
+   * two users one person: they are merged as every linking route merges. Returns the identity's user after.
+   */
+  private async claimUnionFor(identity: IdentityDoc, openPlatform: string, unionId: string, requestId?: string): Promise<string> {
+    const claim = await this.deps.store.claimUnionId(openPlatform, unionId, identity.userId);
+    return claim.userId === identity.userId ? identity.userId : this.deps.linking.linkByUnionId(identity, claim.userId, requestId);
   }
 }
