@@ -16,7 +16,8 @@ export interface MerchantSubgraphStart<TSeed> {
   subgraphName: string;
   /** The subgraph's own database. */
   connection: Connection;
-  identitySecret: string;
+  /** The current secret shared with the gateway, then the previous one during a rotation. */
+  identitySecret: string | readonly string[];
   /** Data a fresh database starts with (never overwriting what is there). */
   seed: TSeed;
   logger: Logger;

@@ -6,7 +6,7 @@
 import { loadSupergraphConfig } from '../../schema/supergraph-config.js';
 import { loadMerchantSubgraph } from './merchant-subgraph.js';
 import { runService } from './run-service.js';
-import { connectDatabase, platformFrom, subgraphPort, subgraphSecret } from './service-setup.js';
+import { connectDatabase, platformFrom, subgraphPort, subgraphSecrets } from './service-setup.js';
 
 const subgraphName = process.argv[2];
 if (!subgraphName) {
@@ -26,7 +26,7 @@ await runService(subgraphName, async (env, logger) => {
     merchantId: merchant.id,
     subgraphName,
     connection,
-    identitySecret: subgraphSecret(env, platform, subgraphName),
+    identitySecret: subgraphSecrets(env, platform, subgraphName),
     seed: subgraph.demoSeed,
     logger,
     host: env.HOST,

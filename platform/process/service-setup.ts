@@ -22,6 +22,19 @@ export function subgraphSecret(env: Environment, platform: PlatformIndex, subgra
   return requireSecret(env, config.identitySecretEnv, `the secret that signs identities sent to the ${subgraph} subgraph`);
 }
 
+/**
+ * What a subgraph accepts identities signed with: its current secret and, during a rotation, the previous
+ * one in `<its secret variable>_PREVIOUS` (e.g. COUPONS_SUBGRAPH_SECRET_PREVIOUS). The gateway signs with
+ * the current one only, so subgraphs take the new secret first, then the gateway, then PREVIOUS is dropped.
+ */
+export function subgraphSecrets(env: Environment, platform: PlatformIndex, subgraph: string): string[] {
+  const current = subgraphSecret(env, platform, subgraph);
+  const previousName = `${platform.subgraph(subgraph)!.identitySecretEnv}_PREVIOUS`;
+  return env.secret(previousName) === undefined
+    ? [current]
+    : [current, requireSecret(env, previousName, `the previous secret of the ${subgraph} subgraph, during a rotation`)];
+}
+
 /** The port a subgraph listens on: `<NAME>_PORT` if set, else the port of its URL in the platform config. */
 export function subgraphPort(env: Environment, platform: PlatformIndex, subgraph: string): number {
   const config = platform.subgraph(subgraph);

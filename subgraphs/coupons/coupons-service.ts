@@ -9,7 +9,7 @@ export interface CouponsServiceOptions {
   merchantId: string;
   subgraphName: string;
   connection: Connection;
-  identitySecret: string;
+  identitySecret: string | readonly string[];
   seed?: CouponDoc[];
   logger: Logger;
   host?: string;

@@ -37,8 +37,8 @@ export interface IdentityServiceOptions {
   /** This service's public origin for the bridge pages. @default the address it listens on */
   publicOrigin?: string;
   secretOf(envName: string): string | undefined;
-  /** The secret the gateway signs this subgraph's identities with. */
-  identitySecret: string;
+  /** The secret the gateway signs this subgraph's identities with; during a rotation [current, previous]. */
+  identitySecret: string | readonly string[];
   /** PKCS#8 PEM; a throwaway key pair when absent (development). */
   jwtPrivateKeyPem?: string;
   /** 32 bytes: encrypts session keys, and keys the bridge's official-account OpenID digests. */

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { EnvironmentError } from '../../platform/env.js';
 import { required, runService } from '../../platform/process/run-service.js';
-import { connectDatabase, platformFrom, subgraphPort, subgraphSecret } from '../../platform/process/service-setup.js';
+import { connectDatabase, platformFrom, subgraphPort, subgraphSecrets } from '../../platform/process/service-setup.js';
 import { startIdentityService } from './identity-service.js';
 
 await runService('identity', async (env, logger) => {
@@ -19,7 +19,7 @@ await runService('identity', async (env, logger) => {
     oauthAuthorizeBase: env.WECHAT_OAUTH_BASE,
     publicOrigin: env.IDENTITY_PUBLIC_URL,
     secretOf: env.secret,
-    identitySecret: subgraphSecret(env, platform, platform.config.identitySubgraph),
+    identitySecret: subgraphSecrets(env, platform, platform.config.identitySubgraph),
     jwtPrivateKeyPem: env.IDENTITY_JWT_PRIVATE_KEY,
     dataKey: env.IDENTITY_DATA_KEY ? Buffer.from(env.IDENTITY_DATA_KEY, 'base64') : randomBytes(32),
     logger,

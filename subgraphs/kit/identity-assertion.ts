@@ -5,8 +5,8 @@
  * for any other query, variables or subgraph, and expires within seconds. Signing the bytes as sent
  * (rather than a canonical form of query and variables) leaves nothing to re-serialise on either side.
  */
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { IDENTITY_HEADER, IDENTITY_HEADER_PREFIX } from './headers.js';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { IDENTITY_HEADER } from './headers.js';
 
 /** What a subgraph learns about the viewer. Merchant subgraphs get only their own OpenID. */
 export interface IdentityClaims {
@@ -36,7 +36,7 @@ export interface IdentityClaims {
 /** How long an injected identity stays valid. Subgraph calls happen within milliseconds of signing. */
 export const IDENTITY_TTL_SECONDS = 30;
 /** Tolerated clock difference between gateway and subgraph hosts. */
-const CLOCK_SKEW_SECONDS = 5;
+export const CLOCK_SKEW_SECONDS = 5;
 
 /** A subgraph's signing secret, prepared once (a KeyObject saves re-importing the key on every fetch). */
 export type IdentityKey = KeyObject;
@@ -45,8 +45,9 @@ export function identityKey(secret: string): IdentityKey {
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
-function mac(key: IdentityKey, encodedClaims: string, body: string): Buffer {
-  return createHmac('sha256', key).update(`${encodedClaims}.${body}`).digest();
+/** HMAC-SHA256 over `<encoded claims>.<body bytes>`: the whole wire format's signature. */
+export function identityMac(key: IdentityKey, encodedClaims: string, body: string | Uint8Array): Buffer {
+  return createHmac('sha256', key).update(`${encodedClaims}.`).update(body).digest();
 }
 
 export function encodeClaims(claims: IdentityClaims): string {
@@ -55,55 +56,12 @@ export function encodeClaims(claims: IdentityClaims): string {
 
 /** The `x-identity` value for already-encoded claims, bound to the exact request body that will carry it. */
 export function signEncodedIdentity(key: IdentityKey, encodedClaims: string, body: string): string {
-  return `${encodedClaims}.${mac(key, encodedClaims, body).toString('base64url')}`;
+  return `${encodedClaims}.${identityMac(key, encodedClaims, body).toString('base64url')}`;
 }
 
 /** The header to set on a subgraph request with this body. */
 export function signIdentity(key: IdentityKey, claims: IdentityClaims, body: string): Record<string, string> {
   return { [IDENTITY_HEADER]: signEncodedIdentity(key, encodeClaims(claims), body) };
-}
-
-export type VerifyResult = { ok: true; claims: IdentityClaims | undefined } | { ok: false; reason: string };
-
-/** What the verifier needs of an incoming request. */
-export interface SignedRequest {
-  method: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** The body exactly as received (undefined without one). */
-  rawBody: string | undefined;
-}
-
-/**
- * Checks the injected identity on an incoming subgraph request. No identity header at all is an
- * anonymous request (direct calls may be anonymous); anything claiming an identity without a valid,
- * fresh signature for this subgraph and this exact body is refused. Identities ride only on POST:
- * the gateway never sends them another way.
- */
-export function verifyIdentity(key: IdentityKey, subgraph: string, request: SignedRequest, nowSeconds = Math.floor(Date.now() / 1000)): VerifyResult {
-  const { headers } = request;
-  const value = headers[IDENTITY_HEADER];
-  if (value === undefined) {
-    const claimed = Object.keys(headers).some((name) => name.startsWith(IDENTITY_HEADER_PREFIX));
-    return claimed ? { ok: false, reason: 'identity claimed without a signed x-identity header' } : { ok: true, claims: undefined };
-  }
-  if (typeof value !== 'string') return { ok: false, reason: 'more than one identity header' };
-  if (request.method !== 'POST' || request.rawBody === undefined) return { ok: false, reason: 'identity sent without a POST body to bind it to' };
-  const dot = value.indexOf('.');
-  if (dot <= 0) return { ok: false, reason: 'identity claims without a signature' };
-  const encoded = value.slice(0, dot);
-  const given = Buffer.from(value.slice(dot + 1), 'base64url');
-  const expected = mac(key, encoded, request.rawBody);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'identity signature does not match' };
-  let claims: IdentityClaims;
-  try {
-    claims = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as IdentityClaims;
-  } catch {
-    return { ok: false, reason: 'identity claims are not JSON' };
-  }
-  if (claims.v !== 1 || claims.sg !== subgraph) return { ok: false, reason: 'identity claims are for another subgraph' };
-  if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return { ok: false, reason: 'identity claims carry no validity window' };
-  if (nowSeconds > claims.exp + CLOCK_SKEW_SECONDS || claims.iat > nowSeconds + CLOCK_SKEW_SECONDS) return { ok: false, reason: 'identity claims are stale' };
-  return { ok: true, claims };
 }
 
 /** The claims inside an `x-identity` header value, unverified (for tests and diagnostics only). */

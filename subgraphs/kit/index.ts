@@ -23,11 +23,8 @@ export {
   peekClaims,
   signEncodedIdentity,
   signIdentity,
-  verifyIdentity,
   type IdentityClaims,
   type IdentityKey,
-  type SignedRequest,
-  type VerifyResult,
 } from './identity-assertion.js';
 export type { SubgraphLogger } from './logger.js';
 export { startMerchantService, type MerchantServiceOptions } from './merchant-service.js';
@@ -35,3 +32,4 @@ export { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 export type { ResolverMap } from './resolver-map.js';
 export { loadTypeDefs } from './schema-file.js';
 export { startSubgraph, type SubgraphOptions } from './start-subgraph.js';
+export { verifyIdentity, type IdentityRefusal, type IdentityRequest, type IdentityVerification, type VerifyIdentityOptions } from './verify-identity.js';

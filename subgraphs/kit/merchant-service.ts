@@ -14,7 +14,8 @@ export interface MerchantServiceOptions<TContext extends MerchantContext> {
   subgraphName: string;
   typeDefs: DocumentNode;
   resolvers: ResolverMap<TContext>;
-  identitySecret: string;
+  /** Shared with the gateway; during a rotation `[current, previous]`. */
+  identitySecret: string | readonly string[];
   /** Adds the merchant's own per-request state (stores, loaders) to the base context. */
   extendContext(base: MerchantContext): TContext;
   logger: SubgraphLogger;

@@ -11,17 +11,18 @@ import { IDENTITY_SIGNATURE_INVALID, maskUnexpectedErrors } from './errors.js';
 import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
 import { REQUEST_ID_HEADER } from './headers.js';
 import { HttpError } from './http-error.js';
-import { identityKey, verifyIdentity, type IdentityClaims } from './identity-assertion.js';
+import { identityKey, type IdentityClaims } from './identity-assertion.js';
 import type { SubgraphLogger } from './logger.js';
 import type { ResolverMap } from './resolver-map.js';
+import { verifyWithKeys } from './verify-identity.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   /** The subgraph's name in the platform config (what its identity claims are addressed to). */
   name: string;
   typeDefs: DocumentNode;
   resolvers: ResolverMap<TContext>;
-  /** The secret shared with the gateway for this subgraph. */
-  identitySecret: string;
+  /** The secret shared with the gateway for this subgraph; during a rotation `[current, previous]`, either verifies. */
+  identitySecret: string | readonly string[];
   /** Builds the resolvers' context from the verified identity (undefined: anonymous). */
   context(identity: IdentityClaims | undefined, requestId: string): Promise<TContext> | TContext;
   logger: SubgraphLogger;
@@ -43,7 +44,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
-  const key = identityKey(options.identitySecret);
+  const keys = (typeof options.identitySecret === 'string' ? [options.identitySecret] : options.identitySecret).map(identityKey);
   return startGraphQLHttpServer({
     apollo,
     host: options.host,
@@ -51,7 +52,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     context: async (req) => {
-      const verified = verifyIdentity(key, options.name, req);
+      const verified = verifyWithKeys(req, keys, options.name);
       const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? 'direct';
       if (!verified.ok) {
         options.logger.warn({ requestId, reason: verified.reason }, 'refused an injected identity');

@@ -9,7 +9,7 @@ export interface ProductsServiceOptions {
   merchantId: string;
   subgraphName: string;
   connection: Connection;
-  identitySecret: string;
+  identitySecret: string | readonly string[];
   seed?: ProductDoc[];
   logger: Logger;
   host?: string;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { identityClaimsFor } from '../../gateway/identity-injection.js';
 import { pairwisePseudonym, pseudonymizeUserRepresentations } from '../../gateway/pseudonym.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
-import { identityKey, signIdentity, verifyIdentity, type IdentityClaims } from '../../subgraphs/kit/index.js';
+import { identityKey, signIdentity, verifyIdentity, type IdentityClaims, type IdentityRequest } from '../../subgraphs/kit/index.js';
 import { APPS, demoConfig } from '../support/fixtures.js';
 
 const platform = indexPlatform(demoConfig);
@@ -45,34 +45,36 @@ describe('identityClaimsFor', () => {
 
 describe('signed identity', () => {
   const claims: IdentityClaims = { v: 1, sg: 'coupons', iat: 1000, exp: 1030, oid: 'o1' };
-  const key = identityKey('secret-secret-secret');
+  const SECRET = 'secret-secret-secret';
+  const key = identityKey(SECRET);
+  const check = (secret: string, subgraph: string, request: IdentityRequest, now: number) => verifyIdentity({ ...request, secret, subgraph, now });
   const body = JSON.stringify({ query: '{ me { id } }', variables: { a: 1 } });
   const headers = signIdentity(key, claims, body);
   const post = (h: Record<string, string>, rawBody: string | undefined = body, method = 'POST') => ({ method, headers: h, rawBody });
 
   it('verifies for the right subgraph, secret, body and time', () => {
-    expect(verifyIdentity(key, 'coupons', post(headers), 1010)).toEqual({ ok: true, claims });
+    expect(check(SECRET, 'coupons', post(headers), 1010)).toEqual({ ok: true, claims });
   });
 
   it('treats no identity headers as anonymous', () => {
-    expect(verifyIdentity(key, 'coupons', post({}), 1010)).toEqual({ ok: true, claims: undefined });
-    expect(verifyIdentity(key, 'coupons', post({}, undefined, 'GET'), 1010)).toEqual({ ok: true, claims: undefined });
+    expect(check(SECRET, 'coupons', post({}), 1010)).toEqual({ ok: true, claims: undefined });
+    expect(check(SECRET, 'coupons', post({}, undefined, 'GET'), 1010)).toEqual({ ok: true, claims: undefined });
   });
 
   it('refuses claims without a signature, unsigned identity headers, a forged signature, another subgraph, another body, a GET and stale claims', () => {
-    const refuse = (result: ReturnType<typeof verifyIdentity>) => expect(result.ok).toBe(false);
+    const refuse = (result: ReturnType<typeof check>) => expect(result.ok).toBe(false);
     const [encoded, signature] = headers['x-identity']!.split('.');
-    refuse(verifyIdentity(key, 'coupons', post({ 'x-identity': encoded! }), 1010));
-    refuse(verifyIdentity(key, 'coupons', post({ 'x-identity-claims': encoded! }), 1010));
-    refuse(verifyIdentity(identityKey('another-secret-value'), 'coupons', post(headers), 1010));
+    refuse(check(SECRET, 'coupons', post({ 'x-identity': encoded! }), 1010));
+    refuse(check(SECRET, 'coupons', post({ 'x-identity-claims': encoded! }), 1010));
+    refuse(check('another-secret-value', 'coupons', post(headers), 1010));
     const tampered = Buffer.from(JSON.stringify({ ...claims, oid: 'o2' })).toString('base64url');
-    refuse(verifyIdentity(key, 'coupons', post({ 'x-identity': `${tampered}.${signature}` }), 1010));
-    refuse(verifyIdentity(key, 'products', post(headers), 1010));
-    refuse(verifyIdentity(key, 'coupons', post(headers, JSON.stringify({ query: '{ me { id } }', variables: { a: 2 } })), 1010));
+    refuse(check(SECRET, 'coupons', post({ 'x-identity': `${tampered}.${signature}` }), 1010));
+    refuse(check(SECRET, 'products', post(headers), 1010));
+    refuse(check(SECRET, 'coupons', post(headers, JSON.stringify({ query: '{ me { id } }', variables: { a: 2 } })), 1010));
     // The same query and variables serialised differently is another body: signatures cover bytes, not meaning.
-    refuse(verifyIdentity(key, 'coupons', post(headers, JSON.stringify({ variables: { a: 1 }, query: '{ me { id } }' })), 1010));
-    refuse(verifyIdentity(key, 'coupons', post(headers, undefined, 'GET'), 1010));
-    refuse(verifyIdentity(key, 'coupons', post(headers), 1030 + 6));
+    refuse(check(SECRET, 'coupons', post(headers, JSON.stringify({ variables: { a: 1 }, query: '{ me { id } }' })), 1010));
+    refuse(check(SECRET, 'coupons', post(headers, undefined, 'GET'), 1010));
+    refuse(check(SECRET, 'coupons', post(headers), 1030 + 6));
   });
 });
 

@@ -22,7 +22,9 @@ import type { CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
 import { startIdentityService, type IdentityService } from '../../subgraphs/identity/identity-service.js';
 import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-platform.js';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
+import { readEnvironment } from '../../platform/env.js';
 import { loadMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
+import { subgraphSecrets } from '../../platform/process/service-setup.js';
 import { composeSupergraph } from '../../schema/compose-supergraph.js';
 import { checkAgainstPlatform, loadSupergraphConfig, readSubgraphSchemas, SUPERGRAPH_CONFIG_PATH } from '../../schema/supergraph-config.js';
 import { APPS, DEMO_CONFIG_PATH, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
@@ -57,7 +59,7 @@ export interface System {
    * Another gateway as its own OS process (`gateway/main.ts`) over the same subgraphs, store and JWKS,
    * sharing nothing with the others but the store. Stopped when the system closes.
    */
-  startGatewayProcess(options?: { cachePollMs?: number }): Promise<GatewayProcess>;
+  startGatewayProcess(options?: { cachePollMs?: number; env?: Record<string, string> }): Promise<GatewayProcess>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -81,6 +83,8 @@ export interface SystemOptions {
   config?: PlatformConfig;
   /** A supergraph config other than schema/supergraph.yaml: its subgraphs are composed, started and routed. */
   supergraphConfig?: string;
+  /** A secret rotation under way: by secret variable, the previous value the subgraphs still accept. */
+  previousSecrets?: Record<string, string>;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -107,6 +111,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const platform = indexPlatform(config);
   const secretOf = (name: string) => secrets[name];
   const subgraphSecret = (name: string) => secrets[platform.subgraph(name)!.identitySecretEnv]!;
+  // What each subgraph accepts, read as its process reads it: the current secret, and <NAME>_PREVIOUS in a rotation.
+  const previous = Object.entries(options.previousSecrets ?? {}).map(([name, value]) => [`${name}_PREVIOUS`, value]);
+  const subgraphEnv = readEnvironment({ ...secrets, ...Object.fromEntries(previous) });
+  const acceptedSecrets = (name: string) => subgraphSecrets(subgraphEnv, platform, name);
 
   const identityConnection = await connect('identity', true);
   const identityFindCounts = new Map<string, number>();
@@ -120,7 +128,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     wechat: { baseUrl: simulator.url, backoffMs: 5, timeoutMs: 2000 },
     oauthAuthorizeBase: simulator.url,
     secretOf,
-    identitySecret: subgraphSecret('identity'),
+    identitySecret: acceptedSecrets('identity'),
     dataKey,
     logger: logger.child({ service: 'identity' }),
   });
@@ -139,7 +147,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       merchantId: merchant.id,
       subgraphName: source.name,
       connection: await connect(subgraph.defaultDatabase),
-      identitySecret: subgraphSecret(source.name),
+      identitySecret: acceptedSecrets(source.name),
       seed: source.name === 'coupons' && options.coupons ? options.coupons : subgraph.demoSeed,
       logger: logger.child({ service: source.name }),
     });
@@ -184,7 +192,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const gateway = await startOneGateway();
 
   let configPath = DEMO_CONFIG_PATH;
-  const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS }: { cachePollMs?: number } = {}) => {
+  const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS, env = {} }: { cachePollMs?: number; env?: Record<string, string> } = {}) => {
     if (config !== demoConfig && configPath === DEMO_CONFIG_PATH) {
       const dir = mkdtempSync(join(tmpdir(), 'platform-config-'));
       closers.push(async () => rmSync(dir, { recursive: true, force: true }));
@@ -201,6 +209,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         .map(([name, proxy]) => `${name}=${proxy.url}`)
         .join(','),
       IDENTITY_CACHE_POLL_MS: String(cachePollMs),
+      ...env,
     });
     closers.push(() => running.stop());
     return running;
