@@ -4,6 +4,17 @@ import tseslint from 'typescript-eslint';
 
 const noPackageInternals = { group: ['@apollo/*/dist/*'], message: 'Use the public exports of the package (its internals change without notice).' };
 
+/** Kit files matching `files` may not import above the kit folder (`outside`: that relative pattern from their depth). */
+const kitImports = (files, outside) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: [{ group: [outside], message: 'The kit is its own package: import only files inside subgraphs/kit/.' }, noPackageInternals] },
+    ],
+  },
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql'] },
   js.configs.recommended,
@@ -25,18 +36,9 @@ export default tseslint.config(
     files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts', 'bench/processes.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
-  {
-    // The kit is a package merchant teams install elsewhere: nothing of this repository, no library internals.
-    files: ['subgraphs/kit/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [{ group: ['../*', '!../kit/**'], message: 'The kit is its own package: import only files inside subgraphs/kit/.' }, noPackageInternals],
-        },
-      ],
-    },
-  },
+  // The kit is a package merchant teams install elsewhere: nothing of this repository, no library internals.
+  kitImports(['subgraphs/kit/*.ts'], '../*'),
+  kitImports(['subgraphs/kit/*/*.ts'], '../../*'),
   {
     // Subgraphs use the kit as merchant teams do: through its public entry.
     files: ['subgraphs/*/**/*.ts', 'test/fixtures/**/*.ts'],

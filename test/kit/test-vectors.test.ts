@@ -1,0 +1,45 @@
+/** The kit's verifier against every language-neutral case in subgraphs/kit/test-vectors/identity-v1.json. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { verifyIdentity } from '../../subgraphs/kit/index.js';
+import { identityTestVectors, type IdentityTestVector } from '../../subgraphs/kit/test-vectors/generate.js';
+
+const committed = JSON.parse(readFileSync(fileURLToPath(new URL('../../subgraphs/kit/test-vectors/identity-v1.json', import.meta.url)), 'utf8')) as {
+  cases: IdentityTestVector[];
+};
+
+describe('identity test vectors', () => {
+  it('are what the generator produces (run `npm run kit:test-vectors` if this fails)', () => {
+    expect(committed).toEqual(JSON.parse(JSON.stringify(identityTestVectors())));
+  });
+
+  it('cover every reason for refusal the verifier has', () => {
+    const reasons = new Set(committed.cases.flatMap((c) => (c.expect.ok ? [] : [c.expect.reason])));
+    expect([...reasons].sort()).toEqual(
+      [
+        'BAD_CLAIMS',
+        'BAD_SIGNATURE',
+        'DUPLICATE_IDENTITY_HEADER',
+        'EXPIRED',
+        'EXTRA_IDENTITY_HEADER',
+        'MALFORMED',
+        'NOT_POST',
+        'NOT_YET_VALID',
+        'WRONG_SUBGRAPH',
+      ].sort(),
+    );
+  });
+
+  it.each(committed.cases.map((c) => [c.name, c] as const))('%s', (_name, vector) => {
+    const result = verifyIdentity({
+      method: vector.method,
+      headers: vector.headers,
+      rawBody: vector.body === null ? undefined : Buffer.from(vector.body, 'base64'),
+      secret: vector.secrets,
+      subgraph: vector.subgraph,
+      now: vector.now,
+    });
+    expect(result.ok ? { ok: true, claims: result.claims ?? null } : result).toEqual(vector.expect);
+  });
+});
