@@ -16,6 +16,7 @@ import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createGatewayMetrics } from './metrics.js';
 import { SubgraphTransport } from './subgraph-transport.js';
+import type { ReloadingSupergraph } from './supergraph-source.js';
 import type { ViewerVerifier } from './viewer.js';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
@@ -32,7 +33,8 @@ export interface GatewayIdentityOptions {
 }
 
 export interface GatewayOptions {
-  supergraphSdl: string;
+  /** The supergraph, fixed, or one that reloads without a restart (gateway/supergraph-source.ts). */
+  supergraphSdl: string | ReloadingSupergraph;
   /** Subgraph URLs replacing the supergraph's, by subgraph name. */
   subgraphUrls?: Record<string, string>;
   identity?: GatewayIdentityOptions;
@@ -69,7 +71,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     stopOnTerminationSignals: false,
   });
   await apollo.start();
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats);
   const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,

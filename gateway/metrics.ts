@@ -3,13 +3,14 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RawRoute } from '../platform/http/graphql-http-server.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
+import type { SupergraphReloadStats } from './supergraph-source.js';
 
 export interface GatewayMetrics {
   route: RawRoute;
   requests: Counter;
 }
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined): GatewayMetrics {
+export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined, supergraph?: SupergraphReloadStats): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -34,6 +35,21 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
         registers: [registry],
         collect() {
           this.set(cache[key]);
+        },
+      });
+    }
+  }
+  if (supergraph) {
+    for (const [key, help] of [
+      ['reloads', 'Supergraphs switched to without a restart'],
+      ['refused', 'New supergraphs refused (invalid or unreadable); the previous one kept serving'],
+    ] as const) {
+      new Gauge({
+        name: `gateway_supergraph_${key}_total`,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(supergraph[key]);
         },
       });
     }
