@@ -23,6 +23,7 @@ import { LinkingFlows } from './linking-flows.js';
 import { LoginService } from './login.js';
 import { MerchantAssertionVerifier } from './merchant-assertions.js';
 import { MergeService, type AfterStep } from './merges.js';
+import { newSessionsPlugin } from './new-sessions.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
 import { SessionKeyVault } from './session-key-vault.js';
@@ -110,6 +111,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     resolvers,
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, bridgeStartUrl }, claims, requestId),
+    plugins: [newSessionsPlugin()],
     logger,
     host: options.host,
     port: options.port,

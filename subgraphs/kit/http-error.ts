@@ -6,11 +6,13 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode | 'BAD_REQUEST',
     message: string,
+    /** More machine-readable detail beside the code (never secrets), e.g. `reason`. */
+    readonly extensions: Record<string, string> = {},
   ) {
     super(message);
   }
 
   body(): string {
-    return JSON.stringify({ errors: [{ message: this.message, extensions: { code: this.code } }] });
+    return JSON.stringify({ errors: [{ message: this.message, extensions: { ...this.extensions, code: this.code } }] });
   }
 }
