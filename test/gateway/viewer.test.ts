@@ -2,7 +2,7 @@
 import { createLocalJWKSet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createViewerVerifier } from '../../gateway/viewer.js';
-import { HttpError } from '../../platform/http/http-error.js';
+import { HttpError } from '../../subgraphs/kit/http-error.js';
 import { AccessTokenIssuer } from '../../subgraphs/identity/access-tokens.js';
 
 async function setUp() {
