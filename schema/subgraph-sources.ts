@@ -1,10 +1,10 @@
 /**
- * Where the working tree's subgraph SDLs come from, for `schema:check` and the dev loop. One function,
- * so moving the SDLs (to `subgraphs/<name>/schema.graphql` files listed in a config) is one edit here.
+ * Where the working tree's subgraph SDLs come from, for `schema:check` and the dev loop: the schema files
+ * `schema/supergraph.yaml` lists, checked against the platform config.
  */
-import { print } from 'graphql';
+import { relative } from 'node:path';
 import type { PlatformConfig } from '../platform/config/platform-config.js';
-import { SUBGRAPH_TYPE_DEFS } from './subgraph-sdl.js';
+import { checkAgainstPlatform, loadSupergraphConfig, readSubgraphSchemas } from './supergraph-config.js';
 
 /** One subgraph as composition sees it. */
 export interface SubgraphSource {
@@ -16,11 +16,9 @@ export interface SubgraphSource {
   origin: string;
 }
 
-/** Every subgraph in the platform config, with the SDL the working tree defines for it. */
-export function workingTreeSubgraphs(config: PlatformConfig): SubgraphSource[] {
-  return config.subgraphs.map((subgraph) => {
-    const typeDefs = SUBGRAPH_TYPE_DEFS[subgraph.name];
-    if (!typeDefs) throw new Error(`subgraph "${subgraph.name}" is in the platform config but has no schema in schema/subgraph-sdl.ts`);
-    return { name: subgraph.name, url: subgraph.url, sdl: print(typeDefs), origin: `subgraphs/${subgraph.name} (schema.ts)` };
-  });
+/** Every subgraph of `schema/supergraph.yaml`, with the SDL of its schema file in the working tree. */
+export function workingTreeSubgraphs(platform: PlatformConfig): SubgraphSource[] {
+  const config = loadSupergraphConfig();
+  checkAgainstPlatform(config, platform);
+  return readSubgraphSchemas(config).map((s) => ({ name: s.name, url: s.routingUrl, sdl: s.sdl, origin: relative(process.cwd(), s.schemaFile) }));
 }

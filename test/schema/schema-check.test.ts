@@ -11,7 +11,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema, type SchemaCheckReport } from '../../schema/check/check-schema.js';
-import { sdlOf } from '../../schema/subgraph-sdl.js';
 import { workingTreeSubgraphs } from '../../schema/subgraph-sources.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -41,7 +40,7 @@ const operations = { operationGlobs: ['app/operations/*.graphql'], manifestGlobs
 
 /** The working tree's SDL of `subgraph` with one edit applied (the edit must apply). */
 function proposed(subgraph: string, from: RegExp, to: string): string {
-  const sdl = sdlOf(subgraph);
+  const sdl = workingTreeSubgraphs(demoConfig).find((s) => s.name === subgraph)!.sdl;
   const changed = sdl.replace(from, to);
   expect(changed, `the edit ${from} applies to ${subgraph}`).not.toBe(sdl);
   return changed;
