@@ -37,6 +37,7 @@ export interface RunningPlatform {
 
 const HOST = '127.0.0.1';
 
+/** Starts everything and resolves once every component answers /healthz; on failure stops what it started. */
 export async function launchPlatform(options: PlatformLaunchOptions): Promise<RunningPlatform> {
   const { env, config, secrets } = options;
   const children: Child[] = [];
