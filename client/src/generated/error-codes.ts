@@ -26,6 +26,10 @@ export type ErrorCode =
   | 'SNAPSHOT_USER'
   | 'NOT_FOUND'
   | 'OUT_OF_STOCK'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_NOT_IN_LIST'
+  | 'PERSISTED_QUERY_ID_REQUIRED'
+  | 'PERSISTED_QUERY_HASH_MISMATCH'
   | 'INTERNAL_SERVER_ERROR';
 
 /** What each code means. */
@@ -55,6 +59,10 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   SNAPSHOT_USER: "WeChat marked this a snapshot-mode (virtual) user; it is never linked.",
   NOT_FOUND: "The thing asked for does not exist.",
   OUT_OF_STOCK: "Nothing is left to claim.",
+  PERSISTED_QUERY_NOT_FOUND: "The gateway does not know this document hash yet: send it again with the document text (automatic persisted queries).",
+  PERSISTED_QUERY_NOT_IN_LIST: "The document hash is not in the gateway’s persisted-documents manifest (only trusted documents run).",
+  PERSISTED_QUERY_ID_REQUIRED: "Only persisted documents run here: send a document hash (documentId or extensions.persistedQuery), not query text.",
+  PERSISTED_QUERY_HASH_MISMATCH: "The sha256 hash sent does not match the document text sent with it.",
   INTERNAL_SERVER_ERROR: "Something failed on the server; the request id identifies it in the logs.",
 };
 
