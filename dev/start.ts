@@ -5,6 +5,7 @@
  * run in production. Ctrl-C stops everything.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
 import { readEnvironment } from '../platform/env.js';
 import { startChild, stopChildren, waitHealthy, type Child } from './child-process.js';
@@ -46,6 +47,8 @@ try {
     WECHAT_API_BASE: env.WECHAT_API_BASE ?? wechat!.url,
     WECHAT_OAUTH_BASE: env.WECHAT_OAUTH_BASE ?? wechat?.url ?? 'https://open.weixin.qq.com',
     IDENTITY_URL: `${base}:${env.IDENTITY_PORT}`,
+    // The example mini-program's documents are known by hash; free text still runs in development.
+    PERSISTED_DOCUMENTS: env.PERSISTED_DOCUMENTS ?? fileURLToPath(new URL('../examples/mini-program/generated/persisted-documents.json', import.meta.url)),
     SUBGRAPH_URLS: `identity=${base}:${env.IDENTITY_PORT}/graphql,coupons=${base}:${env.COUPONS_PORT}/graphql,products=${base}:${env.PRODUCTS_PORT}/graphql`,
   };
   delete childEnv.PORT;

@@ -11,6 +11,7 @@ import { Headers } from '../platform/headers.js';
 import { startGraphQLHttpServer, type RunningHttpServer } from '../subgraphs/kit/graphql-http-server.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
+import { PersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
 import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   port?: number;
   /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
   dedupe?: boolean;
+  /** Known documents and whether only they run. @default no manifest, free text allowed (and Apollo's APQ) */
+  persistedDocuments?: PersistedDocumentsOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -50,6 +53,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const { identity } = options;
   const transport = new SubgraphTransport({ dedupe: options.dedupe });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
+  const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
@@ -68,6 +72,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     gateway: gateway as never,
     formatError: createErrorFormatter(options.logger),
     includeStacktraceInErrorResponses: false,
+    // persisted-documents.ts handles hashes (the manifest and APQ alike), so Apollo's own APQ is off.
+    persistedQueries: false,
+    plugins: [persisted.plugin()],
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
   });
@@ -81,11 +88,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
     context: async (req) => {
       metrics.requests.inc();
+      const document = persisted.resolve(req);
       const given = req.headers[Headers.requestId];
       const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       const authorization = req.headers[Headers.authorization];
       const viewer = identity ? await identity.verifyViewer(typeof authorization === 'string' ? authorization : undefined) : undefined;
-      return buildGatewayContext(requestId, viewer, identity?.directory);
+      return persisted.attach(buildGatewayContext(requestId, viewer, identity?.directory), document);
     },
   });
   return {

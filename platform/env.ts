@@ -68,6 +68,13 @@ const EnvSchema = z.object({
       }
       return urls;
     }),
+  /** A persisted-documents manifest (GraphQL Code Generator's persisted-documents.json) the gateway loads at start-up. */
+  PERSISTED_DOCUMENTS: z.string().optional(),
+  /** Run only documents from the PERSISTED_DOCUMENTS manifest (recommended in production). */
+  PERSISTED_DOCUMENTS_ONLY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** A supergraph SDL file; without PLATFORM_CONFIG set explicitly alongside it, the gateway runs as a plain federation gateway. */
   SUPERGRAPH: z.string().optional(),
   /** ES256 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
