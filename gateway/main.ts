@@ -50,6 +50,12 @@ await runService('gateway', async (env, logger) => {
     host: env.HOST,
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
+    queryLimits: {
+      maxDepth: env.QUERY_MAX_DEPTH,
+      maxAliases: env.QUERY_MAX_ALIASES,
+      maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
+      maxTokens: env.QUERY_MAX_TOKENS,
+    },
   });
   logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
   return {
