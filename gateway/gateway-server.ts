@@ -17,6 +17,7 @@ import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createGatewayMetrics } from './metrics.js';
+import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ViewerVerifier } from './viewer.js';
 
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   port?: number;
   /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
   dedupe?: boolean;
+  /** @default DEFAULT_QUERY_LIMITS */
+  queryLimits?: QueryLimits;
   /** Known documents and whether only they run. @default no manifest, free text allowed (and Apollo's APQ) */
   persistedDocuments?: PersistedDocumentsOptions;
 }
@@ -79,6 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  const checkQueryLimits = createQueryLimitCheck(options.queryLimits ?? DEFAULT_QUERY_LIMITS);
   const metrics = createGatewayMetrics(transport, identity?.cacheStats);
   const server = await startGraphQLHttpServer({
     apollo,
@@ -88,6 +92,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
     context: async (req) => {
       metrics.requests.inc();
+      checkQueryLimits(req);
       const document = persisted.resolve(req);
       const given = req.headers[Headers.requestId];
       const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();

@@ -56,6 +56,12 @@ await runService('gateway', async (env, logger) => {
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
     persistedDocuments: { manifest, only: env.PERSISTED_DOCUMENTS_ONLY },
+    queryLimits: {
+      maxDepth: env.QUERY_MAX_DEPTH,
+      maxAliases: env.QUERY_MAX_ALIASES,
+      maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
+      maxTokens: env.QUERY_MAX_TOKENS,
+    },
   });
   logger.info(
     { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },

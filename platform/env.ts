@@ -52,6 +52,11 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** Query limits, checked before validation and planning (see gateway/query-limits.ts). */
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  QUERY_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
   /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
   SUBGRAPH_URLS: z
     .string()

@@ -43,6 +43,10 @@ export const ErrorCodes = {
     description: 'Only persisted documents run here: send a document hash (documentId or extensions.persistedQuery), not query text.',
   },
   PERSISTED_QUERY_HASH_MISMATCH: { status: 400, description: 'The sha256 hash sent does not match the document text sent with it.' },
+  QUERY_TOO_LARGE: { status: 400, description: 'The query has more tokens than the gateway accepts (QUERY_MAX_TOKENS).' },
+  QUERY_TOO_DEEP: { status: 400, description: 'The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).' },
+  QUERY_TOO_MANY_ALIASES: { status: 400, description: 'The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).' },
+  QUERY_TOO_MANY_ROOT_FIELDS: { status: 400, description: 'The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'Something failed on the server; the request id identifies it in the logs.' },
 } as const;
 

@@ -18,7 +18,7 @@ export interface GatewayProcess {
 
 const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
 
-export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
+export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 90_000): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     // EXIT_WITH_LAUNCHER: the child exits when our end of its stdin closes, so a crashed test leaves no orphan.
     env: { ...env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', NODE_ENV: 'test', EXIT_WITH_LAUNCHER: '1' },

@@ -32,6 +32,9 @@ import { startTestMongo, type TestMongo } from './mongo.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
+/** For tests that start gateway OS processes: each compiles the gateway with tsx, slow on a busy machine. */
+export const PROCESS_TEST_TIMEOUT_MS = 120_000;
+
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
 
