@@ -4,9 +4,8 @@
  */
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { randomUUID } from 'node:crypto';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
-import { createErrorFormatter } from '../platform/graphql/format-error.js';
+import { createErrorFormatter, maskedErrorLogging } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
 import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http/graphql-http-server.js';
 import type { Logger } from '../platform/logger.js';
@@ -14,6 +13,7 @@ import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
+import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createGatewayMetrics } from './metrics.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ViewerVerifier } from './viewer.js';
@@ -41,48 +41,52 @@ export interface GatewayOptions {
   port?: number;
   /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
   dedupe?: boolean;
+  /**
+   * Apollo Server's CSRF rule (GET and non-JSON requests need a preflight header). Off by default: the
+   * gateway authenticates only by the Authorization header, which a cross-site request cannot carry.
+   * @default false
+   */
+  csrfPrevention?: boolean;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const { identity } = options;
   const transport = new SubgraphTransport({ dedupe: options.dedupe });
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
-      if (!identity) return new SubgraphDataSource(name, target, undefined, transport);
+      if (!identity) return new SubgraphDataSource(name, target, undefined, transport, metrics.fetches);
       const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
       const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
-      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport);
+      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport, metrics.fetches);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
-    formatError: createErrorFormatter(options.logger),
+    formatError: createErrorFormatter(),
     includeStacktraceInErrorResponses: false,
+    plugins: [maskedErrorLogging(options.logger), metrics.plugin, legacyJsonStatusCodes()],
+    csrfPrevention: options.csrfPrevention ?? false,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
   });
   await apollo.start();
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
   const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,
     port: options.port,
-    onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
+    onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
     context: async (req) => {
       metrics.requests.inc();
-      const given = req.headers[Headers.requestId];
-      const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       const authorization = req.headers[Headers.authorization];
       const viewer = identity ? await identity.verifyViewer(typeof authorization === 'string' ? authorization : undefined) : undefined;
-      return buildGatewayContext(requestId, viewer, identity?.directory);
+      return buildGatewayContext(req.requestId, viewer, identity?.directory);
     },
   });
   return {

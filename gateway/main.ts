@@ -47,6 +47,7 @@ await runService('gateway', async (env, logger) => {
     host: env.HOST,
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
+    csrfPrevention: env.CSRF_PREVENTION,
   });
   logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
   return {

@@ -52,6 +52,11 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** Restores Apollo Server's CSRF preflight rule on the gateway (for deployments that add cookie authentication in front). */
+  CSRF_PREVENTION: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
   SUBGRAPH_URLS: z
     .string()
