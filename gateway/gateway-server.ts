@@ -4,6 +4,7 @@
  */
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { createErrorFormatter, maskedErrorLogging } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
@@ -47,6 +48,10 @@ export interface GatewayOptions {
    * @default false
    */
   csrfPrevention?: boolean;
+  /** Production mode: "Did you mean ...?" suggestions are left out of validation errors. @default false */
+  production?: boolean;
+  /** Schema introspection. @default !production */
+  introspection?: boolean;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
@@ -70,8 +75,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     gateway: gateway as never,
     formatError: createErrorFormatter(),
     includeStacktraceInErrorResponses: false,
-    plugins: [maskedErrorLogging(options.logger), metrics.plugin, legacyJsonStatusCodes()],
+    // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
+    plugins: [maskedErrorLogging(options.logger), metrics.plugin, legacyJsonStatusCodes(), ApolloServerPluginLandingPageDisabled()],
     csrfPrevention: options.csrfPrevention ?? false,
+    introspection: options.introspection ?? !options.production,
+    hideSchemaDetailsFromClientErrors: options.production ?? false,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
   });

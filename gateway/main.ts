@@ -48,6 +48,8 @@ await runService('gateway', async (env, logger) => {
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
     csrfPrevention: env.CSRF_PREVENTION,
+    production: env.NODE_ENV === 'production',
+    introspection: env.GRAPHQL_INTROSPECTION,
   });
   logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
   return {

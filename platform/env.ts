@@ -52,6 +52,11 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** Schema introspection on the gateway; default: on, except with NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
   /** Restores Apollo Server's CSRF preflight rule on the gateway (for deployments that add cookie authentication in front). */
   CSRF_PREVENTION: z
     .enum(['true', 'false'])

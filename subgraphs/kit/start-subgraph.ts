@@ -4,7 +4,7 @@
  * A forged, stale or unsigned identity is answered 401 and never reaches the resolvers.
  */
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
@@ -37,7 +37,8 @@ export async function startSubgraph<TContext extends BaseContext & RequestLogIds
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
     // Federated traces would tell any caller how long each resolver took; this platform reports none.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), maskedErrorLogging(options.logger)],
+    // No landing page: Apollo's loads from its CDN.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), maskedErrorLogging(options.logger)],
   });
   await apollo.start();
   const key = identityKey(options.identitySecret);
