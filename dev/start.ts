@@ -15,6 +15,10 @@ import { startMongoDevServer, type MongoDevServer } from './mongo/server.js';
 import { startWechatSimulator, type WechatSimulator } from './wechat/server.js';
 
 const env = readEnvironment();
+if (env.NODE_ENV === 'production') {
+  console.error('npm start runs the development system (embedded MongoDB, WeChat simulator, generated secrets): use npm run start:prod in production');
+  process.exit(2);
+}
 const config = loadPlatformConfig(env.PLATFORM_CONFIG);
 const secrets = developmentSecrets(config, env);
 const host = '127.0.0.1';

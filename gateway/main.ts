@@ -62,6 +62,9 @@ await runService('gateway', async (env, logger) => {
       maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
       maxTokens: env.QUERY_MAX_TOKENS,
     },
+    csrfPrevention: env.CSRF_PREVENTION,
+    production: env.NODE_ENV === 'production',
+    introspection: env.GRAPHQL_INTROSPECTION,
   });
   logger.info(
     { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },

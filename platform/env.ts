@@ -57,6 +57,16 @@ const EnvSchema = z.object({
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
   QUERY_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
+  /** Schema introspection on the gateway; default: on, except with NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** Restores Apollo Server's CSRF preflight rule on the gateway (for deployments that add cookie authentication in front). */
+  CSRF_PREVENTION: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
   SUBGRAPH_URLS: z
     .string()
