@@ -20,6 +20,7 @@ import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { SubgraphTransport } from './subgraph-transport.js';
+import type { ReloadingSupergraph } from './supergraph-source.js';
 import type { ViewerVerifier } from './viewer.js';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
@@ -36,7 +37,8 @@ export interface GatewayIdentityOptions {
 }
 
 export interface GatewayOptions {
-  supergraphSdl: string;
+  /** The supergraph, fixed, or one that reloads without a restart (gateway/supergraph-source.ts). */
+  supergraphSdl: string | ReloadingSupergraph;
   /** Subgraph URLs replacing the supergraph's, by subgraph name. */
   subgraphUrls?: Record<string, string>;
   identity?: GatewayIdentityOptions;
@@ -66,7 +68,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const transport = new SubgraphTransport({ dedupe: options.dedupe });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {

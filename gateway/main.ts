@@ -1,8 +1,8 @@
 /**
  * `npm run start:gateway`. With the platform config it verifies viewers and injects identities; given
- * only SUPERGRAPH (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain gateway.
+ * only SUPERGRAPH or SUPERGRAPH_URL (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain
+ * gateway. Either way the supergraph reloads without a restart when its file or URL changes.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
@@ -14,6 +14,7 @@ import { CachingIdentityDirectory } from './identity-cache.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { SessionRevocations } from './session-revocations.js';
+import { ReloadingSupergraph } from './supergraph-source.js';
 import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
@@ -22,8 +23,12 @@ await runService('gateway', async (env, logger) => {
   if (env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS)
     throw new EnvironmentError('PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path');
   const manifest = env.PERSISTED_DOCUMENTS ? loadPersistedDocuments(env.PERSISTED_DOCUMENTS) : new Map<string, string>();
-  const supergraphSdl = readFileSync(env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH, 'utf8');
-  const plain = env.SUPERGRAPH !== undefined && !env.platformConfigExplicit;
+  const supergraphSdl = new ReloadingSupergraph({
+    origin: env.SUPERGRAPH_URL ? { url: env.SUPERGRAPH_URL } : { file: env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH },
+    pollMs: env.SUPERGRAPH_POLL_MS,
+    logger,
+  });
+  const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
   let identity: GatewayIdentityOptions | undefined;
   let closeDatabase = async () => {};
   if (!plain) {

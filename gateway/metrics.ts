@@ -9,6 +9,7 @@ import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
 import { scrapedCounter } from '../platform/metrics-counter.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
+import type { SupergraphReloadStats } from './supergraph-source.js';
 
 /** How a subgraph fetch ended: `ok`, or why not. */
 export type FetchOutcome = 'ok' | 'graphql_errors' | 'http_error' | 'invalid_body' | 'network_error';
@@ -30,7 +31,7 @@ export interface GatewayMetrics {
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined): GatewayMetrics {
+export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined, supergraph?: SupergraphReloadStats): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -69,6 +70,14 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
     ] as const) {
       const name = `gateway_identity_cache_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
       scrapedCounter(registry, name, help, () => cache[key]);
+    }
+  }
+  if (supergraph) {
+    for (const [key, help] of [
+      ['reloads', 'Supergraphs switched to without a restart'],
+      ['refused', 'New supergraphs refused (invalid or unreadable); the previous one kept serving'],
+    ] as const) {
+      scrapedCounter(registry, `gateway_supergraph_${key}_total`, help, () => supergraph[key]);
     }
   }
   return {

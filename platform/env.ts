@@ -92,6 +92,10 @@ const EnvSchema = z.object({
     .transform((v) => v === 'true'),
   /** A supergraph SDL file; without PLATFORM_CONFIG set explicitly alongside it, the gateway runs as a plain federation gateway. */
   SUPERGRAPH: z.string().optional(),
+  /** Where the gateway polls its supergraph from (instead of the SUPERGRAPH file); a changed answer is loaded without a restart. */
+  SUPERGRAPH_URL: optionalUrl,
+  /** How often SUPERGRAPH_URL is polled. (A SUPERGRAPH file is watched: its changes load at once.) */
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** ES256 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   IDENTITY_JWT_PRIVATE_KEY: z.string().optional(),
   /** 32 bytes, base64: encrypts WeChat session keys at rest. Required in production. */
