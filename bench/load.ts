@@ -7,6 +7,8 @@ export interface LoadSpec {
   body: string | (() => string);
   /** Headers per connection (cycled), e.g. one viewer's token each. */
   headersPerConnection?: Record<string, string>[];
+  /** Headers per request (cycled), e.g. more viewers than connections, each request the next viewer's. */
+  headersPerRequest?: Record<string, string>[];
   connections: number;
   durationSeconds: number;
 }
@@ -25,15 +27,29 @@ export interface Measurement {
 export async function measure(spec: LoadSpec, targetPid: number | undefined): Promise<Measurement> {
   const cpuBefore = targetPid ? cpuSeconds(targetPid) : 0;
   let connection = 0;
+  let sent = 0;
+  const { body, headersPerRequest } = spec;
+  const perRequest = typeof body !== 'string' || headersPerRequest !== undefined;
   const result = await autocannon({
     url: spec.url,
     method: 'POST',
     connections: spec.connections,
     duration: spec.durationSeconds,
     headers: { 'content-type': 'application/json' },
-    ...(typeof spec.body === 'string'
-      ? { body: spec.body }
-      : { requests: [{ method: 'POST', setupRequest: (request: Record<string, unknown>) => ({ ...request, body: (spec.body as () => string)() }) }] }),
+    ...(!perRequest
+      ? { body }
+      : {
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (request: { headers?: Record<string, string> }) => ({
+                ...request,
+                body: typeof body === 'string' ? body : body(),
+                headers: { ...request.headers, ...headersPerRequest?.[sent++ % headersPerRequest.length] },
+              }),
+            },
+          ],
+        }),
     setupClient: (client: { setHeaders(h: Record<string, string>): void }) => {
       const extra = spec.headersPerConnection?.[connection++ % spec.headersPerConnection.length];
       if (extra) client.setHeaders({ 'content-type': 'application/json', ...extra });

@@ -14,6 +14,7 @@ import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
+import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ViewerVerifier } from './viewer.js';
@@ -39,7 +40,7 @@ export interface GatewayOptions {
   logger: Logger;
   host?: string;
   port?: number;
-  /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
+  /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. @default true */
   dedupe?: boolean;
 }
 
@@ -69,15 +70,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     stopOnTerminationSignals: false,
   });
   await apollo.start();
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
+  const inbound = options.dedupe === false ? undefined : createInboundDedupe();
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, inbound);
   const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,
     port: options.port,
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
-    context: async (req) => {
+    around: (req, execute) => {
       metrics.requests.inc();
+      return inbound ? inbound.run(req, execute) : execute();
+    },
+    context: async (req) => {
       const given = req.headers[Headers.requestId];
       const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       const authorization = req.headers[Headers.authorization];

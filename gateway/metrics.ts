@@ -2,6 +2,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RawRoute } from '../platform/http/graphql-http-server.js';
 import type { IdentityCacheStats } from './identity-cache.js';
+import type { InboundDedupe } from './inbound-dedupe.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 
 export interface GatewayMetrics {
@@ -9,7 +10,7 @@ export interface GatewayMetrics {
   requests: Counter;
 }
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined): GatewayMetrics {
+export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined, inbound?: InboundDedupe): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -19,6 +20,22 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
     registers: [registry],
     collect() {
       this.set(transport.deduplicated);
+    },
+  });
+  new Gauge({
+    name: 'gateway_requests_merged_total',
+    help: 'Client requests answered by an identical in-flight request (same body, same viewer)',
+    registers: [registry],
+    collect() {
+      this.set(inbound?.merged ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_subgraph_fetches_total',
+    help: 'Subgraph fetches sent (not counting those merged into one in flight)',
+    registers: [registry],
+    collect() {
+      this.set(transport.sent);
     },
   });
   if (cache) {
