@@ -45,10 +45,14 @@ export function createInboundDedupe(options: InboundDedupeOptions = {}): Inbound
       if (key === undefined) return execute();
       const running = inFlight.get(key);
       if (running) {
-        const answer = await running;
-        // A streamed answer cannot be shared: this request runs on its own.
-        if (answer.body.kind !== 'complete') return execute();
+        // Counted on joining, when the request is counted too, so the two always add up.
         merged++;
+        const answer = await running;
+        if (answer.body.kind !== 'complete') {
+          // A streamed answer cannot be shared: this request runs on its own.
+          merged--;
+          return execute();
+        }
         return { status: answer.status, headers: new HeaderMap(answer.headers), body: { kind: 'complete', string: answer.body.string } };
       }
       const started = execute();
