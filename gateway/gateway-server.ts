@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { createErrorFormatter } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
-import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http/graphql-http-server.js';
+import { startGraphQLHttpServer, type RunningHttpServer } from '../subgraphs/kit/graphql-http-server.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
+import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
@@ -49,17 +50,19 @@ const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const { identity } = options;
   const transport = new SubgraphTransport({ dedupe: options.dedupe });
+  const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
-      if (!identity) return new SubgraphDataSource(name, target, undefined, transport);
+      if (!identity || !sessions) return new SubgraphDataSource(name, target, undefined, transport);
       const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
-      const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
-      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport);
+      const isIdentity = name === identity.platform.config.identitySubgraph;
+      const afterMutation = isIdentity ? identity.afterIdentityMutation : undefined;
+      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation, sessions, reportsSessions: isIdentity }, transport);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({

@@ -11,6 +11,7 @@ import { connectDatabase, platformFrom, subgraphSecret } from '../platform/proce
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
+import { SessionRevocations } from './session-revocations.js';
 import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
@@ -25,17 +26,19 @@ await runService('gateway', async (env, logger) => {
     const connection = await connectDatabase(env, 'identity');
     const models = identityModels(connection);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
-    await cache.start();
+    const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
+    await Promise.all([cache.start(), revocations.start()]);
     closeDatabase = async () => {
       cache.stop();
+      revocations.stop();
       await connection.close();
     };
     identity = {
       platform,
       subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
-      verifyViewer: createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL)),
+      verifyViewer: revocations.guard(createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL))),
       directory: cache,
-      afterIdentityMutation: () => cache.refreshNow(),
+      afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
       cacheStats: cache.stats,
     };
   }

@@ -1,6 +1,6 @@
 /** The gateway's Prometheus metrics (GET /metrics): process health, identity cache and subgraph fetches. */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RawRoute } from '../platform/http/graphql-http-server.js';
+import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { InboundDedupe } from './inbound-dedupe.js';
 import type { SubgraphTransport } from './subgraph-transport.js';

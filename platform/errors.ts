@@ -35,6 +35,14 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/** Why a request is UNAUTHENTICATED (`extensions.reason`): tells a client whether refreshing the session can help. */
+export const UnauthenticatedReasons = {
+  TOKEN_EXPIRED: 'The access token was valid but has expired: refresh the session.',
+  TOKEN_INVALID: 'The access token is malformed, forged or signed with a retired key: refresh, or log in again.',
+} as const;
+
+export type UnauthenticatedReason = keyof typeof UnauthenticatedReasons;
+
 /** A client-facing error with a registered code. Extra extensions must never hold secrets or OpenIDs. */
 export class PlatformError extends GraphQLError {
   constructor(

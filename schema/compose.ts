@@ -1,5 +1,6 @@
 /**
- * `npm run compose`: writes schema/supergraph.graphql from the subgraphs in the platform config.
+ * `npm run compose`: writes schema/supergraph.graphql from the subgraphs in schema/supergraph.yaml (which
+ * must agree with the platform config).
  * `npm run compose -- --check` fails (exit 1) when the committed file is stale, for CI.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,11 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
 import { readEnvironment } from '../platform/env.js';
 import { composeSupergraph } from './compose-supergraph.js';
+import { checkAgainstPlatform, loadSupergraphConfig, readSubgraphSchemas } from './supergraph-config.js';
 
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('./supergraph.graphql', import.meta.url));
 
 const env = readEnvironment();
-const supergraph = composeSupergraph(loadPlatformConfig(env.PLATFORM_CONFIG));
+const sources = loadSupergraphConfig();
+checkAgainstPlatform(sources, loadPlatformConfig(env.PLATFORM_CONFIG));
+const supergraph = composeSupergraph(readSubgraphSchemas(sources));
 if (process.argv.includes('--check')) {
   const committed = readFileSync(SUPERGRAPH_PATH, 'utf8');
   if (committed !== supergraph) {

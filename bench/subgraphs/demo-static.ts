@@ -5,10 +5,11 @@
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
-import { typeDefs as coupons } from '../../subgraphs/coupons/schema.js';
-import { typeDefs as identity } from '../../subgraphs/identity/schema.js';
 import { DateTime } from '../../subgraphs/kit/date-time.js';
-import { typeDefs as products } from '../../subgraphs/products/schema.js';
+import { loadTypeDefs } from '../../subgraphs/kit/schema-file.js';
+
+const schemaOf = (name: string) => loadTypeDefs(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url));
+const [identity, coupons, products] = ['identity', 'coupons', 'products'].map(schemaOf) as [DocumentNode, DocumentNode, DocumentNode];
 
 const at = new Date(Date.UTC(2026, 0, 1));
 const claims = [1, 2, 3].map((i) => ({ claimedAt: at, coupon: { id: `c${i}`, title: `Coupon ${i}`, discountCents: 100 * i, remaining: 10 } }));

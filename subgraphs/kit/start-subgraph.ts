@@ -3,16 +3,16 @@
  * the shared HTTP edge, with the gateway's injected identity verified before any resolver runs.
  * A forged, stale or unsigned identity is answered 401 and never reaches the resolvers.
  */
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
 import { createErrorFormatter } from '../../platform/graphql/format-error.js';
 import { Headers } from '../../platform/headers.js';
-import { HttpError } from '../../platform/http/http-error.js';
-import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import { identityKey, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { HttpError } from './http-error.js';
+import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
+import { identityKey, verifyIdentity, type IdentityClaims } from './identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -28,6 +28,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   host?: string;
   port?: number;
   routes?: RawRoute[];
+  /** More Apollo Server plugins (the identity subgraph reports new sessions through one). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 export async function startSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
@@ -38,7 +40,7 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
     // Federated traces would tell any caller how long each resolver took; this platform reports none.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
   });
   await apollo.start();
   const key = identityKey(options.identitySecret);

@@ -14,6 +14,7 @@ import type { WechatSimulator } from '../../dev/wechat/server.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
+import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
@@ -161,22 +162,24 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const startOneGateway = async () => {
     const models = identityModels(directoryDb);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
-    await cache.start();
+    const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
+    await Promise.all([cache.start(), revocations.start()]);
     const server = await startGateway({
       supergraphSdl: SUPERGRAPH_SDL,
       subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
       identity: {
         platform,
         subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
-        verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
+        verifyViewer: revocations.guard(createViewerVerifier(new URL(identity.jwksUrl))),
         directory: cache,
-        afterIdentityMutation: () => cache.refreshNow(),
+        afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
         cacheStats: cache.stats,
       },
       logger: logger.child({ service: 'gateway' }),
     });
     closers.push(async () => {
       cache.stop();
+      revocations.stop();
       await server.close();
     });
     return { url: server.url, cache };
