@@ -10,7 +10,7 @@
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { Kind, OperationTypeNode, parse, type DocumentNode } from 'graphql';
 import { Headers } from '../platform/headers.js';
-import type { GraphQLHttpRequest } from '../platform/http/graphql-http-server.js';
+import type { GraphQLHttpRequest } from '../subgraphs/kit/graphql-http-server.js';
 
 /**
  * The request headers an answer can depend on (the viewer; content negotiation; CSRF prevention). A

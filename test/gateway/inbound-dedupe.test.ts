@@ -6,7 +6,7 @@ import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import { createInboundDedupe } from '../../gateway/inbound-dedupe.js';
-import type { GraphQLHttpRequest } from '../../platform/http/graphql-http-server.js';
+import type { GraphQLHttpRequest } from '../../subgraphs/kit/graphql-http-server.js';
 import { createLogger } from '../../platform/logger.js';
 
 const request = (body: Record<string, unknown>, headers: Record<string, string> = {}): GraphQLHttpRequest => ({
