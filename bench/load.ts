@@ -68,3 +68,16 @@ export async function measure(spec: LoadSpec, targetPid: number | undefined): Pr
     peakRssMiB: targetPid ? memoryMiB(targetPid).peak : 0,
   };
 }
+
+/** Sends `body` once per header set (e.g. once per viewer), 50 at a time, failing on any error. */
+export async function prime(target: { name: string; url: string }, body: string, headerSets: Record<string, string>[]): Promise<void> {
+  for (let i = 0; i < headerSets.length; i += 50) {
+    await Promise.all(
+      headerSets.slice(i, i + 50).map(async (headers) => {
+        const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        if (!response.ok) throw new Error(`${target.name} answered ${response.status} while priming`);
+        await response.arrayBuffer();
+      }),
+    );
+  }
+}

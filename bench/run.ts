@@ -12,8 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startMongoDevServer } from '../dev/mongo/server.js';
 import { startWechatSimulator } from '../dev/wechat/server.js';
-import { metricsOf, perRequest } from './gateway-metrics.js';
-import { measure, type LoadSpec, type Measurement } from './load.js';
+import { accumulate, metricsOf, perRequest, signedFetchCost } from './gateway-metrics.js';
+import { checkGoals, printGoals, type SoakResult } from './goals.js';
+import { measure, prime, type LoadSpec, type Measurement } from './load.js';
 import { ROOT, firstJsonLine, freePort, start, waitForGraphQL, type Running } from './processes.js';
 import { printTable, summarize, writeResults, type Row } from './report.js';
 import { soakRss } from './soak.js';
@@ -172,19 +173,8 @@ async function runScenario(
   });
 }
 
-/** Adds one window's counter deltas to a target's running totals. */
-function accumulate(
-  totals: Map<string, { before: Record<string, number>; after: Record<string, number> }>,
-  name: string,
-  before: Record<string, number>,
-  after: Record<string, number>,
-): void {
-  const total = totals.get(name) ?? { before: {}, after: {} };
-  for (const key of Object.keys(after)) total.after[key] = (total.after[key] ?? 0) + after[key]! - (before[key] ?? 0);
-  totals.set(name, total);
-}
-
 const notes: string[] = [];
+const soaks: SoakResult[] = [];
 
 /** Soaks one gateway under a scenario's load and notes how its RSS moved. */
 async function soak(
@@ -193,37 +183,9 @@ async function soak(
   scenario: string,
   connections = CONNECTIONS,
 ): Promise<void> {
-  notes.push(await soakRss(target.name, target.process!.child.pid!, { ...spec, url: target.url, connections }, SOAK_SECONDS, scenario));
-}
-
-/** Sends `body` once per header set (e.g. once per viewer), 50 at a time, failing on any error. */
-async function prime(target: Target, body: string, headerSets: Record<string, string>[]): Promise<void> {
-  for (let i = 0; i < headerSets.length; i += 50) {
-    await Promise.all(
-      headerSets.slice(i, i + 50).map(async (headers) => {
-        const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-        if (!response.ok) throw new Error(`${target.name} answered ${response.status} while priming`);
-        await response.arrayBuffer();
-      }),
-    );
-  }
-}
-
-/**
- * Gateway CPU per signed subgraph fetch: CPU per request with injection (ours-injection) minus without
- * (ours-no-dedupe: same gateway, same query, no platform config, no merging), over fetches per request.
- */
-function signedFetchCost(result: Row[]): string {
-  const on = result.find((r) => r.target === 'ours-injection');
-  const off = result.find((r) => r.target === 'ours-no-dedupe');
-  const fetches = on?.extra?.subgraphFetchesPerExecutedRequest;
-  if (!on || !off || typeof fetches !== 'number' || !on.median.requestsPerCpuSecond || !off.median.requestsPerCpuSecond)
-    return 'signed fetch cost: needs ours-injection and ours-no-dedupe';
-  const onUs = 1e6 / on.median.requestsPerCpuSecond;
-  const offUs = 1e6 / off.median.requestsPerCpuSecond;
-  const perFetch = (onUs - offUs) / fetches;
-  on.extra = { ...on.extra, gatewayCpuUsPerSignedFetch: +perFetch.toFixed(1) };
-  return `a: gateway CPU per request ${onUs.toFixed(0)} µs with injection, ${offUs.toFixed(0)} µs without; ${fetches.toFixed(2)} signed fetches per request: ${perFetch.toFixed(1)} µs of gateway CPU per signed fetch (target <= 25)`;
+  const result = await soakRss(target.name, target.process!.child.pid!, { ...spec, url: target.url, connections }, SOAK_SECONDS, scenario);
+  notes.push(result.note);
+  soaks.push(result);
 }
 
 const rows: Row[] = [];
@@ -351,6 +313,8 @@ const table = printTable(rows);
 console.log(`\n${table}\n`);
 for (const row of rows) if (row.extra) console.log(`${row.scenario} ${row.target}: ${JSON.stringify(row.extra)}`);
 for (const note of notes) console.log(note);
+const goals = checkGoals(rows, soaks);
+console.log(`\nthe issue's targets (ratios from this run):\n${printGoals(goals)}`);
 const measured = [...new Set(rows.map((r) => r.target))];
 const settings = Object.fromEntries(measured.map((t) => [t, TARGET_SETTINGS[t] ?? 'unknown']));
 console.log('\ncaches and merging per target (no response cache anywhere):');
@@ -363,6 +327,7 @@ const file = writeResults(RESULTS, rows, {
   node: process.version,
   notes,
   settings,
+  goals,
   table,
 });
 console.log(`\nresults: ${file} (and bench/results/latest.svg)`);

@@ -1,9 +1,16 @@
 /** RSS of one gateway under a long load: does memory stay flat once warm? */
+import type { SoakResult } from './goals.js';
 import { measure, type LoadSpec } from './load.js';
 import { memoryMiB } from './proc-stats.js';
 
 /** Runs the load on `pid`'s server for `seconds`, sampling its RSS every 2 s, and says how RSS moved. */
-export async function soakRss(name: string, pid: number, load: Omit<LoadSpec, 'durationSeconds'>, seconds: number, scenario: string): Promise<string> {
+export async function soakRss(
+  name: string,
+  pid: number,
+  load: Omit<LoadSpec, 'durationSeconds'>,
+  seconds: number,
+  scenario: string,
+): Promise<SoakResult & { note: string }> {
   const samples: { t: number; rss: number }[] = [];
   const began = Date.now();
   const timer = setInterval(() => samples.push({ t: (Date.now() - began) / 1000, rss: memoryMiB(pid).rss }), 2000);
@@ -18,11 +25,12 @@ export async function soakRss(name: string, pid: number, load: Omit<LoadSpec, 'd
   const trend = linearTrend(warm.map((s) => [s.t, s.rss]));
   const rise = ((trend.at(seconds) - trend.at(30)) / trend.at(30)) * 100;
   const rss = warm.map((s) => s.rss);
-  return (
+  const changePercent = ((late - early) / early) * 100;
+  const note =
     `soak ${seconds}s ${name} under ${scenario} (${result.rps.toFixed(0)} req/s, ${result.errors} errors), RSS sampled every 2 s: ` +
-    `median of 30-90 s ${early.toFixed(0)} MiB, of the last 60 s ${late.toFixed(0)} MiB (${(((late - early) / early) * 100).toFixed(1)}%); ` +
-    `fitted trend from 30 s to the end ${rise >= 0 ? '+' : ''}${rise.toFixed(1)}%; range after warm-up ${Math.min(...rss).toFixed(0)}-${Math.max(...rss).toFixed(0)} MiB`
-  );
+    `median of 30-90 s ${early.toFixed(0)} MiB, of the last 60 s ${late.toFixed(0)} MiB (${changePercent.toFixed(1)}%); ` +
+    `fitted trend from 30 s to the end ${rise >= 0 ? '+' : ''}${rise.toFixed(1)}%; range after warm-up ${Math.min(...rss).toFixed(0)}-${Math.max(...rss).toFixed(0)} MiB`;
+  return { name, scenario, changePercent, trendPercent: rise, note };
 }
 
 /** Least-squares line through (x, y) points. */
