@@ -17,6 +17,7 @@ import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
+import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { SubgraphTransport } from './subgraph-transport.js';
@@ -45,7 +46,7 @@ export interface GatewayOptions {
   logger: Logger;
   host?: string;
   port?: number;
-  /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
+  /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. @default true */
   dedupe?: boolean;
   /** @default DEFAULT_QUERY_LIMITS */
   queryLimits?: QueryLimits;
@@ -68,7 +69,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const transport = new SubgraphTransport({ dedupe: options.dedupe });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats, typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats);
+  const inbound = options.dedupe === false ? undefined : createInboundDedupe();
+  const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
@@ -111,8 +114,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     port: options.port,
     onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
-    context: async (req) => {
+    around: (req, execute) => {
       metrics.requests.inc();
+      return inbound ? inbound.run(req, execute) : execute();
+    },
+    context: async (req) => {
       checkQueryLimits(req);
       const document = persisted.resolve(req);
       const authorization = req.headers[Headers.authorization];

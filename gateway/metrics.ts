@@ -8,6 +8,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
 import { scrapedCounter } from '../platform/metrics-counter.js';
 import type { IdentityCacheStats } from './identity-cache.js';
+import type { InboundDedupe } from './inbound-dedupe.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 import type { SupergraphReloadStats } from './supergraph-source.js';
 
@@ -31,7 +32,12 @@ export interface GatewayMetrics {
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined, supergraph?: SupergraphReloadStats): GatewayMetrics {
+export function createGatewayMetrics(
+  transport: SubgraphTransport,
+  cache: IdentityCacheStats | undefined,
+  supergraph?: SupergraphReloadStats,
+  inbound?: InboundDedupe,
+): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -61,6 +67,13 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
     'Subgraph fetches answered by an identical in-flight fetch with the same identity',
     () => transport.deduplicated,
   );
+  scrapedCounter(
+    registry,
+    'gateway_requests_merged_total',
+    'Client requests answered by an identical in-flight request (same body, same viewer)',
+    () => inbound?.merged ?? 0,
+  );
+  scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
   if (cache) {
     for (const [key, help] of [
       ['hits', 'Viewer identity lookups answered from the cache'],

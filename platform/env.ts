@@ -47,7 +47,7 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().default('http://127.0.0.1:4000'),
   /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
   IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
-  /** Merge identical in-flight subgraph queries that carry the same identity. */
+  /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. */
   GATEWAY_DEDUPE: z
     .enum(['true', 'false'])
     .default('true')
