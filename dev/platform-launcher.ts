@@ -3,6 +3,7 @@
  * MongoDB-compatible server and the WeChat simulator (only when MONGODB_URI / WECHAT_API_BASE are unset),
  * then the identity, coupons and products subgraphs and the gateway, exactly as they run in production.
  */
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { PlatformConfig } from '../platform/config/platform-config.js';
 import type { Environment } from '../platform/env.js';
@@ -68,6 +69,8 @@ export async function launchPlatform(options: PlatformLaunchOptions): Promise<Ru
       WECHAT_API_BASE: env.WECHAT_API_BASE ?? wechat!.url,
       WECHAT_OAUTH_BASE: env.WECHAT_OAUTH_BASE ?? wechat?.url ?? 'https://open.weixin.qq.com',
       IDENTITY_URL: `${base}:${env.IDENTITY_PORT}`,
+      // The example mini-program's documents are known by hash; free text still runs in development.
+      PERSISTED_DOCUMENTS: env.PERSISTED_DOCUMENTS ?? fileURLToPath(new URL('../examples/mini-program/generated/persisted-documents.json', import.meta.url)),
       SUBGRAPH_URLS: Object.entries(subgraphUrls)
         .map(([name, url]) => `${name}=${url}`)
         .join(','),

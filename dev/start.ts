@@ -10,6 +10,10 @@ import { developmentSecrets } from './dev-secrets.js';
 import { launchPlatform, type RunningPlatform } from './platform-launcher.js';
 
 const env = readEnvironment();
+if (env.NODE_ENV === 'production') {
+  console.error('npm start runs the development system (embedded MongoDB, WeChat simulator, generated secrets): use npm run start:prod in production');
+  process.exit(2);
+}
 const config = loadPlatformConfig(env.PLATFORM_CONFIG);
 const secrets = developmentSecrets(config, env);
 
