@@ -48,6 +48,8 @@ export interface IdentityServiceOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  /** Access token lifetime. @default ACCESS_TOKEN_TTL_SECONDS (15 minutes); tests shorten it to see tokens expire. */
+  accessTokenTtlSeconds?: number;
   /** Tests only: observe (or interrupt) merges after each step. */
   afterMergeStep?: AfterStep;
 }
@@ -66,7 +68,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   await store.init();
   const { models } = store;
   const wechat = new WechatClient(options.wechat);
-  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem);
+  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem, options.accessTokenTtlSeconds);
   const sessions = new SessionService(store, issuer);
   const audit = new AuditLog(models);
   const merges = new MergeService(models, audit, undefined, options.afterMergeStep);
