@@ -17,6 +17,7 @@ import type { IdentityDirectory } from './identity-directory.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createGatewayMetrics } from './metrics.js';
 import { SubgraphTransport } from './subgraph-transport.js';
+import { operationSpanPlugin } from './tracing.js';
 import type { ViewerVerifier } from './viewer.js';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
@@ -76,7 +77,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     formatError: createErrorFormatter(),
     includeStacktraceInErrorResponses: false,
     // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
-    plugins: [maskedErrorLogging(options.logger), metrics.plugin, legacyJsonStatusCodes(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      maskedErrorLogging(options.logger),
+      metrics.plugin,
+      legacyJsonStatusCodes(),
+      ApolloServerPluginLandingPageDisabled(),
+      operationSpanPlugin(),
+    ].filter((plugin) => plugin !== undefined),
     csrfPrevention: options.csrfPrevention ?? false,
     introspection: options.introspection ?? !options.production,
     hideSchemaDetailsFromClientErrors: options.production ?? false,
