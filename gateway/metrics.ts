@@ -5,10 +5,12 @@
  */
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RawRoute } from '../platform/http/graphql-http-server.js';
+import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
 import { scrapedCounter } from '../platform/metrics-counter.js';
 import type { IdentityCacheStats } from './identity-cache.js';
+import type { InboundDedupe } from './inbound-dedupe.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
+import type { SupergraphReloadStats } from './supergraph-source.js';
 
 /** How a subgraph fetch ended: `ok`, or why not. */
 export type FetchOutcome = 'ok' | 'graphql_errors' | 'http_error' | 'invalid_body' | 'network_error';
@@ -30,7 +32,12 @@ export interface GatewayMetrics {
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined): GatewayMetrics {
+export function createGatewayMetrics(
+  transport: SubgraphTransport,
+  cache: IdentityCacheStats | undefined,
+  supergraph?: SupergraphReloadStats,
+  inbound?: InboundDedupe,
+): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -60,6 +67,13 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
     'Subgraph fetches answered by an identical in-flight fetch with the same identity',
     () => transport.deduplicated,
   );
+  scrapedCounter(
+    registry,
+    'gateway_requests_merged_total',
+    'Client requests answered by an identical in-flight request (same body, same viewer)',
+    () => inbound?.merged ?? 0,
+  );
+  scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
   if (cache) {
     for (const [key, help] of [
       ['hits', 'Viewer identity lookups answered from the cache'],
@@ -69,6 +83,14 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
     ] as const) {
       const name = `gateway_identity_cache_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
       scrapedCounter(registry, name, help, () => cache[key]);
+    }
+  }
+  if (supergraph) {
+    for (const [key, help] of [
+      ['reloads', 'Supergraphs switched to without a restart'],
+      ['refused', 'New supergraphs refused (invalid or unreadable); the previous one kept serving'],
+    ] as const) {
+      scrapedCounter(registry, `gateway_supergraph_${key}_total`, help, () => supergraph[key]);
     }
   }
   return {

@@ -6,6 +6,10 @@ export const Headers = {
   identity: 'x-identity',
   contentType: 'content-type',
   connection: 'connection',
+  accept: 'accept',
+  /** Apollo's CSRF prevention accepts requests that carry either of these. */
+  apolloRequirePreflight: 'apollo-require-preflight',
+  apolloOperationName: 'x-apollo-operation-name',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

@@ -7,7 +7,7 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { PlatformError } from '../../platform/errors.js';
-import type { RawRoute } from '../../platform/http/graphql-http-server.js';
+import type { RawRoute } from '../kit/graphql-http-server.js';
 import type { LinkRoute } from '../../platform/identity-store/models.js';
 import { WechatErrcode } from '../../platform/wechat/wechat-error.js';
 

@@ -3,15 +3,15 @@
  * the shared HTTP edge, with the gateway's injected identity verified before any resolver runs.
  * A forged, stale or unsigned identity is answered 401 and never reaches the resolvers.
  */
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
 import { createErrorFormatter, maskedErrorLogging, type RequestLogIds } from '../../platform/graphql/format-error.js';
-import { HttpError } from '../../platform/http/http-error.js';
-import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import { identityKey, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { HttpError } from './http-error.js';
+import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
+import { identityKey, verifyIdentity, type IdentityClaims } from './identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -27,6 +27,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   host?: string;
   port?: number;
   routes?: RawRoute[];
+  /** More Apollo Server plugins (the identity subgraph reports new sessions through one). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 export async function startSubgraph<TContext extends BaseContext & RequestLogIds>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
@@ -38,7 +40,7 @@ export async function startSubgraph<TContext extends BaseContext & RequestLogIds
     stopOnTerminationSignals: false,
     // Federated traces would tell any caller how long each resolver took; this platform reports none.
     // No landing page: Apollo's loads from its CDN.
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), maskedErrorLogging(options.logger)],
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), maskedErrorLogging(options.logger), ...(options.plugins ?? [])],
   });
   await apollo.start();
   const key = identityKey(options.identitySecret);

@@ -1,4 +1,5 @@
 /** The identity service's Prometheus metrics: logins, WeChat errcodes, refreshes and reuse, links; bounded labels. */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginCode, sim } from '../support/fixtures.js';
 import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
@@ -10,8 +11,10 @@ beforeAll(async () => {
 });
 afterAll(() => system.close());
 
+const metricsText = async () => (await fetch(`${new URL(system.identity.url).origin}/metrics`)).text();
+
 async function scrape(): Promise<(series: string) => number> {
-  const text = await (await fetch(`${new URL(system.identity.url).origin}/metrics`)).text();
+  const text = await metricsText();
   const samples = new Map([...text.matchAll(/^(\S+) (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
   return (series) => samples.get(series) ?? 0;
 }
@@ -39,6 +42,13 @@ describe('identity service metrics', () => {
     const value = await scrape();
     expect(value('identity_token_refreshes_total{outcome="ok"}')).toBe(1);
     expect(value('identity_token_refreshes_total{outcome="REFRESH_TOKEN_REUSED"}')).toBe(1);
+  });
+
+  it('documents every identity metric in the README', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const names = [...(await metricsText()).matchAll(/^# TYPE (identity_\S+) /gm)].map((m) => m[1]!);
+    expect(names).toHaveLength(4);
+    for (const name of names) expect(readme, name).toContain(`\`${name}\``);
   });
 
   it('counts links by route and outcome', async () => {

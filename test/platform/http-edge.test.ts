@@ -5,7 +5,7 @@
 import { ApolloServer } from '@apollo/server';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGraphQLHttpServer, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import { startGraphQLHttpServer, type RunningHttpServer } from '../../subgraphs/kit/graphql-http-server.js';
 
 let server: RunningHttpServer;
 const seenRequestIds: string[] = [];

@@ -29,7 +29,7 @@ const MAIN = fileURLToPath(new URL('../../gateway/main.ts', import.meta.url));
  * Runs `node ...args` and waits for the log line `readyMessage` (with its `url`). A `.ts` entry runs
  * through tsx; a compiled `.js` entry runs on plain node.
  */
-export async function startServiceProcess(entry: string, env: Record<string, string>, readyMessage: string, timeoutMs = 30_000): Promise<ServiceProcess> {
+export async function startServiceProcess(entry: string, env: Record<string, string>, readyMessage: string, timeoutMs = 90_000): Promise<ServiceProcess> {
   const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
   const child = spawn(process.execPath, args, {
     // EXIT_WITH_LAUNCHER: the child exits when our end of its stdin closes, so a crashed test leaves no orphan.

@@ -3,12 +3,12 @@
  * the context is built from it, and Apollo's answer is written back. Extra routes (JWKS, health,
  * metrics, web pages) sit beside /graphql. Nothing past this file touches Node's HTTP objects.
  */
-import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Headers } from '../headers.js';
-import { inServerSpan } from '../telemetry.js';
+import { Headers } from '../../platform/headers.js';
+import { inServerSpan } from '../../platform/telemetry.js';
 import { HttpError } from './http-error.js';
 
 /** What the context builder sees of a request. */
@@ -43,6 +43,8 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Called for failures outside GraphQL execution (never shown to clients). */
   onError?(error: unknown, requestId: string): void;
+  /** Wraps each GraphQL request's context building and execution (e.g. to merge identical in-flight requests). */
+  around?(req: GraphQLHttpRequest, execute: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse>;
 }
 
 export interface RunningHttpServer {
@@ -67,8 +69,12 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const contextValue = await options.context({ method: request.method, headers: req.headers, body, rawBody, search: url.search, requestId });
-    const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
+    const typed: GraphQLHttpRequest = { method: request.method, headers: req.headers, body, rawBody, search: url.search, requestId };
+    const execute = async () => {
+      const contextValue = await options.context(typed);
+      return options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
+    };
+    const response = options.around ? await options.around(typed, execute) : await execute();
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) outHeaders[name] = value;
     res.writeHead(response.status ?? 200, outHeaders);
