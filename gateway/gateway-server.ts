@@ -17,6 +17,7 @@ import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
+import { installOperationCache } from './operation-cache.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ViewerVerifier } from './viewer.js';
 
@@ -74,7 +75,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   });
   await apollo.start();
   const inbound = options.dedupe === false ? undefined : createInboundDedupe();
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats, inbound);
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, inbound, installOperationCache());
   const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,

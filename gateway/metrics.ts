@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { InboundDedupe } from './inbound-dedupe.js';
+import type { OperationCacheStats } from './operation-cache.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 
 export interface GatewayMetrics {
@@ -10,7 +11,12 @@ export interface GatewayMetrics {
   requests: Counter;
 }
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined, inbound?: InboundDedupe): GatewayMetrics {
+export function createGatewayMetrics(
+  transport: SubgraphTransport,
+  cache: IdentityCacheStats | undefined,
+  inbound?: InboundDedupe,
+  operations?: OperationCacheStats,
+): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -38,6 +44,16 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
       this.set(transport.sent);
     },
   });
+  for (const key of ['hits', 'misses'] as const) {
+    new Gauge({
+      name: `gateway_operation_cache_${key}_total`,
+      help: `Executions whose result-shaping operation was ${key === 'hits' ? 'reused' : 'built'} (per document and schema)`,
+      registers: [registry],
+      collect() {
+        this.set(operations?.[key] ?? 0);
+      },
+    });
+  }
   if (cache) {
     for (const [key, help] of [
       ['hits', 'Viewer identity lookups answered from the cache'],
