@@ -6,7 +6,7 @@
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import type { Environment } from '../platform/env.js';
 import { subgraphPort } from '../platform/process/service-setup.js';
-import { checkAgainstPlatform, type SupergraphConfig } from '../schema/supergraph-config.js';
+import type { SupergraphConfig } from '../schema/supergraph-config.js';
 
 export interface LaunchedProcess {
   name: string;
@@ -21,7 +21,6 @@ export interface LaunchedProcess {
 export const GATEWAY = 'gateway';
 
 export function launchPlan(env: Environment, platform: PlatformIndex, supergraph: SupergraphConfig): LaunchedProcess[] {
-  checkAgainstPlatform(supergraph, platform.config);
   const subgraphs = supergraph.subgraphs.map((subgraph): LaunchedProcess => {
     const port = subgraphPort(env, platform, subgraph.name);
     if (subgraph.name === platform.config.identitySubgraph) return { name: subgraph.name, entry: 'subgraphs/identity/main.ts', args: [], port, note: '' };

@@ -1,86 +1,55 @@
 /**
  * `npm start`: the whole platform on one machine with no set-up. Starts the embedded MongoDB-compatible
- * server and the WeChat simulator (only when MONGODB_URI / WECHAT_API_BASE are unset), then every
- * subgraph in the supergraph config and the gateway as their own processes, exactly as they run in
- * production. Ctrl-C stops everything.
+ * server and the WeChat simulator (only when MONGODB_URI / WECHAT_API_BASE are unset), then the
+ * identity, coupons and products subgraphs and the gateway as their own processes, exactly as they
+ * run in production. Ctrl-C stops everything.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
-import { indexPlatform } from '../platform/config/platform-index.js';
 import { readEnvironment } from '../platform/env.js';
+import { developmentSecrets } from './dev-secrets.js';
+import { GATEWAY } from './launch-plan.js';
+import { launchPlatform, type RunningPlatform } from './platform-launcher.js';
 import { composeSupergraph } from '../schema/compose-supergraph.js';
 import { loadSupergraphConfig, readSubgraphSchemas } from '../schema/supergraph-config.js';
-import { startChild, stopChildren, waitHealthy, type Child } from './child-process.js';
-import { COMPONENT_EVENTS_PATH } from '../subgraphs/identity/third-party-platform.js';
-import { developmentSecrets } from './dev-secrets.js';
-import { GATEWAY, launchPlan, subgraphUrls } from './launch-plan.js';
-import { startMongoDevServer, type MongoDevServer } from './mongo/server.js';
-import { startWechatSimulator, type WechatSimulator } from './wechat/server.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const env = readEnvironment();
+if (env.NODE_ENV === 'production') {
+  console.error('npm start runs the development system (embedded MongoDB, WeChat simulator, generated secrets): use npm run start:prod in production');
+  process.exit(2);
+}
 const config = loadPlatformConfig(env.PLATFORM_CONFIG);
 const secrets = developmentSecrets(config, env);
-const supergraphConfig = loadSupergraphConfig(env.SUPERGRAPH_CONFIG);
-const plan = launchPlan(env, indexPlatform(config), supergraphConfig);
-const host = '127.0.0.1';
-const identityPort = plan.find((p) => p.name === config.identitySubgraph)!.port;
 
-let mongo: MongoDevServer | undefined;
-let wechat: WechatSimulator | undefined;
-const children: Child[] = [];
+let platform: RunningPlatform | undefined;
 let shuttingDown = false;
 
 async function shutdown(code: number): Promise<never> {
   shuttingDown = true;
-  await stopChildren(children);
-  await wechat?.close();
-  await mongo?.close();
+  await platform?.close();
   process.exit(code);
 }
 process.once('SIGINT', () => void shutdown(0));
 process.once('SIGTERM', () => void shutdown(0));
 
 try {
-  const dataDir = env.DATA_DIR ?? join(process.cwd(), '.data', 'mongo');
   // The gateway serves what the config composes now, so a subgraph added to the config runs before `npm run compose`.
   const supergraphFile = join(process.cwd(), '.data', 'supergraph.graphql');
-  mkdirSync(join(process.cwd(), '.data'), { recursive: true });
-  writeFileSync(supergraphFile, composeSupergraph(readSubgraphSchemas(supergraphConfig)));
-  if (!env.MONGODB_URI) mongo = await startMongoDevServer({ host, port: env.MONGO_DEV_PORT, dataDir });
-  if (!env.WECHAT_API_BASE) wechat = await startWechatSimulator({ config, secretOf: (name) => secrets[name], host, port: env.WECHAT_SIM_PORT });
-
-  const base = `http://${host}`;
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...secrets,
-    MONGODB_URI: env.MONGODB_URI ?? mongo!.uri(),
-    WECHAT_API_BASE: env.WECHAT_API_BASE ?? wechat!.url,
-    WECHAT_OAUTH_BASE: env.WECHAT_OAUTH_BASE ?? wechat?.url ?? 'https://open.weixin.qq.com',
-    IDENTITY_URL: `${base}:${identityPort}`,
-    SUBGRAPH_URLS: subgraphUrls(plan, base),
-    SUPERGRAPH: env.SUPERGRAPH ?? supergraphFile,
-    // Explicit, so the gateway injects identities rather than running SUPERGRAPH as a plain gateway.
-    PLATFORM_CONFIG: env.PLATFORM_CONFIG,
-  };
-  delete childEnv.PORT;
-  for (const { name, entry, args } of plan) children.push(startChild(name, entry, childEnv, args));
-  await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${plan[i]!.port}/healthz`)));
-  if (wechat && config.thirdPartyPlatform) {
-    // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
-    const eventUrl = `${base}:${identityPort}${COMPONENT_EVENTS_PATH}`;
-    const push = () => void wechat!.pushVerifyTicket(eventUrl).catch((error: Error) => console.error(`ticket push failed: ${error.message}`));
-    push();
-    setInterval(push, 10 * 60_000).unref();
-  }
-  for (const child of children)
+  mkdirSync(dirname(supergraphFile), { recursive: true });
+  writeFileSync(supergraphFile, composeSupergraph(readSubgraphSchemas(loadSupergraphConfig(env.SUPERGRAPH_CONFIG))));
+  // PLATFORM_CONFIG explicit: given SUPERGRAPH alone, the gateway would run as a plain federation gateway.
+  const childEnv = { ...process.env, SUPERGRAPH: env.SUPERGRAPH ?? supergraphFile, PLATFORM_CONFIG: env.PLATFORM_CONFIG };
+  platform = await launchPlatform({ env, childEnv, config, secrets });
+  const { mongo, wechat, dataDir } = platform;
+  for (const child of platform.children)
     void child.exited.then((code) => !shuttingDown && console.error(`${child.name} stopped unexpectedly (exit ${code}); the others keep running`));
 
   const platformApp = config.platform.miniProgramAppId;
   console.log(`
 identity-federation-gateway is running (development: embedded components are not for production)
 
-${[plan.at(-1)!, ...plan.slice(0, -1)].map(({ name, port, note }) => `  ${(name === GATEWAY ? name : `${name} subgraph`).padEnd(19)}http://localhost:${port}/graphql      ${note}`).join('\n')}
+${platform.plan.map(({ name, port, note }) => `  ${(name === GATEWAY ? name : `${name} subgraph`).padEnd(19)}http://localhost:${port}/graphql      ${note}`).join('\n')}
   WeChat             ${wechat ? `http://localhost:${env.WECHAT_SIM_PORT}  (simulator)` : env.WECHAT_API_BASE}
   MongoDB            ${mongo ? `${mongo.uri()}  (embedded dev server, data in ${dataDir})` : '(MONGODB_URI)'}
 

@@ -1,12 +1,17 @@
 /** Header names, lower-cased as Node presents them. Never repeat these as literals elsewhere. */
-import { IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from '../subgraphs/kit/index.js';
+import { CONNECTION_HEADER, CONTENT_TYPE_HEADER, IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from '../subgraphs/kit/index.js';
 
 export const Headers = {
   authorization: 'authorization',
   requestId: REQUEST_ID_HEADER,
   /** The signed identity the gateway injects into every subgraph request (the kit owns the wire format). */
   identity: IDENTITY_HEADER,
-  contentType: 'content-type',
+  contentType: CONTENT_TYPE_HEADER,
+  connection: CONNECTION_HEADER,
+  accept: 'accept',
+  /** Apollo's CSRF prevention accepts requests that carry either of these. */
+  apolloRequirePreflight: 'apollo-require-preflight',
+  apolloOperationName: 'x-apollo-operation-name',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

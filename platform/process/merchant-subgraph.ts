@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mongoose';
-import type { RunningHttpServer } from '../../subgraphs/kit/index.js';
+import type { RunningHttpServer, ServerSpan } from '../../subgraphs/kit/index.js';
 import type { Logger } from '../logger.js';
 
 /** What the platform hands a merchant subgraph when it starts it. */
@@ -23,6 +23,8 @@ export interface MerchantSubgraphStart<TSeed> {
   logger: Logger;
   host?: string;
   port?: number;
+  /** The platform's OpenTelemetry server span, continuing the gateway's trace. */
+  serverSpan?: ServerSpan;
 }
 
 export interface MerchantSubgraph<TSeed = unknown> {
@@ -38,8 +40,8 @@ export function defineMerchantSubgraph<TSeed>(subgraph: MerchantSubgraph<TSeed>)
   return subgraph;
 }
 
-/** The module, beside the schema file, that defines a merchant subgraph. */
-export const MERCHANT_SUBGRAPH_MODULE = 'subgraph.ts';
+/** The module, beside the schema file, that defines a merchant subgraph (compiled by `npm run build`: .js). */
+export const MERCHANT_SUBGRAPH_MODULE = import.meta.url.endsWith('.js') ? 'subgraph.js' : 'subgraph.ts';
 
 /** Imports the merchant subgraph whose schema file is `schemaFile`; the error names the file to write. */
 export async function loadMerchantSubgraph(subgraphName: string, schemaFile: string): Promise<MerchantSubgraph> {

@@ -4,6 +4,7 @@
  * and its merchant in the platform config, connects its own database, starts it, and stops it cleanly.
  */
 import { loadSupergraphConfig } from '../../schema/supergraph-config.js';
+import { inServerSpan } from '../telemetry.js';
 import { loadMerchantSubgraph } from './merchant-subgraph.js';
 import { runService } from './run-service.js';
 import { connectDatabase, platformFrom, subgraphPort, subgraphSecrets } from './service-setup.js';
@@ -31,6 +32,7 @@ await runService(subgraphName, async (env, logger) => {
     logger,
     host: env.HOST,
     port: env.PORT ?? subgraphPort(env, platform, subgraphName),
+    serverSpan: inServerSpan,
   });
   logger.info({ url: server.url, merchant: merchant.id }, `${subgraphName} subgraph ready`);
   return {

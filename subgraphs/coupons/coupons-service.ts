@@ -1,7 +1,7 @@
 /** Wires ACME's coupons subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { startMerchantService, loadTypeDefs } from '../kit/index.js';
+import { startMerchantService, loadTypeDefs, type ServerSpan } from '../kit/index.js';
 import { CouponStore, type CouponDoc } from './coupon-store.js';
 import { couponLoader, resolvers, type CouponsContext } from './resolvers.js';
 
@@ -14,6 +14,7 @@ export interface CouponsServiceOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  serverSpan?: ServerSpan;
 }
 
 export async function startCouponsService(options: CouponsServiceOptions) {

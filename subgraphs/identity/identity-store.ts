@@ -5,6 +5,7 @@
  */
 import { recordIdentityChange } from '../../platform/identity-store/models.js';
 import type { Connection } from 'mongoose';
+import { ACCESS_TOKEN_TTL_SECONDS } from './access-tokens.js';
 import {
   identityModels,
   isDuplicateKeyError,
@@ -139,9 +140,18 @@ export class IdentityStore {
       .exec();
   }
 
+  /**
+   * Ends a session family: first tells every gateway to refuse its access tokens (until the last of them
+   * has expired), then revokes its refresh tokens. Repeating it is harmless.
+   */
   async revokeFamily(familyId: string, now: Date): Promise<void> {
+    const expiresAt = new Date(now.getTime() + (ACCESS_TOKEN_TTL_SECONDS + REVOCATION_CLOCK_SKEW_SECONDS) * 1000);
+    await this.models.RevokedSession.create({ sessionId: familyId, at: now, expiresAt });
     await this.models.RefreshToken.updateMany({ familyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).exec();
   }
 }
+
+/** Slack for clocks of the identity service and gateways that disagree about when a token expires. */
+const REVOCATION_CLOCK_SKEW_SECONDS = 60;
 
 export type { LinkRoute };

@@ -3,6 +3,7 @@
  * an `extensions.code`) means the message for the client; anything else is an accident, logged with the
  * request id and answered as a bare INTERNAL_SERVER_ERROR, so stacks, URLs and data never leave.
  */
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { SubgraphLogger } from './logger.js';
@@ -30,16 +31,43 @@ export class SubgraphError extends GraphQLError {
 // Request errors Apollo Server raises itself: written for clients, but not always wrapping a GraphQLError.
 const REQUEST_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE']);
 
-/** The kit's default `formatError`: deliberate errors pass (without stack traces), the rest are masked. */
-export function maskUnexpectedErrors(logger: SubgraphLogger) {
+/** Decides from an error's `extensions.code` and the error itself whether clients may see it. */
+export type PublicErrorRule = (code: unknown, error: unknown) => boolean;
+
+/** The kit's default: deliberate errors (a GraphQLError with a code, thrown by your code or Apollo's request checks). */
+export const deliberateErrors: PublicErrorRule = (code, error) =>
+  typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && (unwrapResolverError(error) instanceof GraphQLError || REQUEST_CODES.has(code));
+
+/** Apollo's `formatError`: public errors lose their stack trace, every other error is masked. */
+export function maskingFormatter(isPublic: PublicErrorRule) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    const deliberate = unwrapResolverError(error) instanceof GraphQLError || REQUEST_CODES.has(String(code));
-    if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && deliberate) {
+    if (isPublic(formatted.extensions?.code, error)) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    logger.error({ err: error, path: formatted.path }, 'unexpected error masked for the client');
     return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
+}
+
+/** What a request's log lines carry so an operator can find every line of one request. */
+export interface RequestLogIds {
+  requestId: string;
+  /** The W3C trace id when tracing is on. */
+  traceId?: string;
+}
+
+/** Logs each error the formatter will mask, with the request's ids (the client sees the same id in `x-request-id`). */
+export function maskedErrorLogging<TContext extends RequestLogIds>(logger: SubgraphLogger, isPublic: PublicErrorRule): ApolloServerPlugin<TContext> {
+  const listener: GraphQLRequestListener<TContext> = {
+    async didEncounterErrors({ contextValue, errors }) {
+      for (const error of errors) {
+        if (isPublic(error.extensions?.code, error)) continue;
+        logger.error(
+          { requestId: contextValue.requestId, traceId: contextValue.traceId, err: error.originalError ?? error, path: error.path },
+          'unexpected error masked for the client',
+        );
+      }
+    },
+  };
+  return { requestDidStart: async () => listener };
 }

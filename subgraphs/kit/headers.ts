@@ -6,3 +6,6 @@ export const IDENTITY_HEADER = 'x-identity';
 export const IDENTITY_HEADER_PREFIX = 'x-identity';
 /** The gateway's request id, for correlating logs across services. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** Standard headers the HTTP edge reads and writes. */
+export const CONTENT_TYPE_HEADER = 'content-type';
+export const CONNECTION_HEADER = 'connection';

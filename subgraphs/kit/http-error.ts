@@ -6,11 +6,13 @@ export class HttpError extends Error {
     /** The `extensions.code` clients branch on. */
     readonly code: string,
     message: string,
+    /** More machine-readable detail beside the code (never secrets), e.g. `reason`. */
+    readonly extensions: Record<string, string> = {},
   ) {
     super(message);
   }
 
   body(): string {
-    return JSON.stringify({ errors: [{ message: this.message, extensions: { code: this.code } }] });
+    return JSON.stringify({ errors: [{ message: this.message, extensions: { ...this.extensions, code: this.code } }] });
   }
 }

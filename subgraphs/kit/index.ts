@@ -5,7 +5,16 @@
  * A subgraph in another stack uses `verifyIdentity` alone, or the test vectors in `test-vectors/`.
  */
 export { DateTime } from './date-time.js';
-export { IDENTITY_SIGNATURE_INVALID, MERCHANT_IDENTITY_NOT_LINKED, SubgraphError, maskUnexpectedErrors } from './errors.js';
+export {
+  IDENTITY_SIGNATURE_INVALID,
+  MERCHANT_IDENTITY_NOT_LINKED,
+  SubgraphError,
+  deliberateErrors,
+  maskedErrorLogging,
+  maskingFormatter,
+  type PublicErrorRule,
+  type RequestLogIds,
+} from './errors.js';
 export {
   readRequestBody,
   startGraphQLHttpServer,
@@ -13,8 +22,9 @@ export {
   type GraphQLHttpServerOptions,
   type RawRoute,
   type RunningHttpServer,
+  type ServerSpan,
 } from './graphql-http-server.js';
-export { IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from './headers.js';
+export { CONNECTION_HEADER, CONTENT_TYPE_HEADER, IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from './headers.js';
 export { HttpError } from './http-error.js';
 export {
   IDENTITY_TTL_SECONDS,

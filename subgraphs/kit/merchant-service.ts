@@ -3,7 +3,7 @@
  * the context. A merchant subgraph only ever learns its own OpenID of the viewer.
  */
 import type { DocumentNode } from 'graphql';
-import type { RunningHttpServer } from './graphql-http-server.js';
+import type { RunningHttpServer, ServerSpan } from './graphql-http-server.js';
 import type { SubgraphLogger } from './logger.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 import type { ResolverMap } from './resolver-map.js';
@@ -21,6 +21,8 @@ export interface MerchantServiceOptions<TContext extends MerchantContext> {
   logger: SubgraphLogger;
   host?: string;
   port?: number;
+  /** Traces each request. @default no tracing */
+  serverSpan?: ServerSpan;
 }
 
 export function startMerchantService<TContext extends MerchantContext>(options: MerchantServiceOptions<TContext>): Promise<RunningHttpServer> {
@@ -32,6 +34,7 @@ export function startMerchantService<TContext extends MerchantContext>(options: 
     logger: options.logger,
     host: options.host,
     port: options.port,
+    serverSpan: options.serverSpan,
     context: (claims, requestId) => options.extendContext({ viewer: MerchantViewer.fromClaims(options.merchantId, claims), requestId }),
   });
 }

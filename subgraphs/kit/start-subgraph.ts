@@ -3,13 +3,12 @@
  * the shared HTTP edge, with the gateway's injected identity verified before any resolver runs.
  * A forged, stale or unsigned identity is answered 401 and never reaches the resolvers.
  */
-import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { DocumentNode, GraphQLFormattedError } from 'graphql';
-import { IDENTITY_SIGNATURE_INVALID, maskUnexpectedErrors } from './errors.js';
-import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
-import { REQUEST_ID_HEADER } from './headers.js';
+import type { DocumentNode } from 'graphql';
+import { IDENTITY_SIGNATURE_INVALID, deliberateErrors, maskedErrorLogging, maskingFormatter, type PublicErrorRule, type RequestLogIds } from './errors.js';
+import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer, type ServerSpan } from './graphql-http-server.js';
 import { HttpError } from './http-error.js';
 import { identityKey, type IdentityClaims } from './identity-assertion.js';
 import type { SubgraphLogger } from './logger.js';
@@ -26,22 +25,32 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   /** Builds the resolvers' context from the verified identity (undefined: anonymous). */
   context(identity: IdentityClaims | undefined, requestId: string): Promise<TContext> | TContext;
   logger: SubgraphLogger;
-  /** How errors reach clients. @default deliberate errors (a GraphQLError with a code) pass, the rest are masked */
-  formatError?(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError;
+  /** Which errors clients may see; the rest are masked and logged. @default deliberate errors (a GraphQLError with a code) */
+  publicError?: PublicErrorRule;
   host?: string;
   port?: number;
   routes?: RawRoute[];
+  /** Traces each request (the platform passes its OpenTelemetry server span). @default no tracing */
+  serverSpan?: ServerSpan;
+  /** More Apollo Server plugins (the identity subgraph reports new sessions through one). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
-export async function startSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
+export async function startSubgraph<TContext extends BaseContext & RequestLogIds>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers } as unknown as Parameters<typeof buildSubgraphSchema>[0]),
-    formatError: options.formatError ?? maskUnexpectedErrors(options.logger),
+    formatError: maskingFormatter(options.publicError ?? deliberateErrors),
     includeStacktraceInErrorResponses: false,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
     // Federated traces would tell any caller how long each resolver took; this platform reports none.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // No landing page: Apollo's loads from its CDN.
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+      maskedErrorLogging(options.logger, options.publicError ?? deliberateErrors),
+      ...(options.plugins ?? []),
+    ],
   });
   await apollo.start();
   const keys = (typeof options.identitySecret === 'string' ? [options.identitySecret] : options.identitySecret).map(identityKey);
@@ -49,11 +58,12 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     apollo,
     host: options.host,
     port: options.port,
+    serverSpan: options.serverSpan,
     routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
-    onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
+    onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     context: async (req) => {
       const verified = verifyWithKeys(req, keys, options.name);
-      const requestId = headerValue(req.headers[REQUEST_ID_HEADER]) ?? 'direct';
+      const { requestId } = req;
       if (!verified.ok) {
         options.logger.warn({ requestId, reason: verified.reason }, 'refused an injected identity');
         throw new HttpError(401, IDENTITY_SIGNATURE_INVALID, 'The injected identity is missing, forged or stale.');
@@ -61,8 +71,4 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       return options.context(verified.claims, requestId);
     },
   });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

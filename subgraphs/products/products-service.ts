@@ -1,7 +1,7 @@
 /** Wires Bob's products subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { startMerchantService, loadTypeDefs } from '../kit/index.js';
+import { startMerchantService, loadTypeDefs, type ServerSpan } from '../kit/index.js';
 import { ProductStore, type ProductDoc } from './product-store.js';
 import { productLoader, resolvers, type ProductsContext } from './resolvers.js';
 
@@ -14,6 +14,7 @@ export interface ProductsServiceOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  serverSpan?: ServerSpan;
 }
 
 export async function startProductsService(options: ProductsServiceOptions) {

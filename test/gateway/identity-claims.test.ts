@@ -61,12 +61,13 @@ describe('signed identity', () => {
     expect(check(SECRET, 'coupons', post({}, undefined, 'GET'), 1010)).toEqual({ ok: true, claims: undefined });
   });
 
-  it('refuses claims without a signature, unsigned identity headers, a forged signature, another subgraph, another body, a GET and stale claims', () => {
+  it('refuses claims without a signature, unsigned identity headers (alone or beside a signed one), a forged signature, another subgraph, another body, a GET and stale claims', () => {
     const refuse = (result: ReturnType<typeof check>) => expect(result.ok).toBe(false);
     const [encoded, signature] = headers['x-identity']!.split('.');
     refuse(check(SECRET, 'coupons', post({ 'x-identity': encoded! }), 1010));
     refuse(check(SECRET, 'coupons', post({ 'x-identity-claims': encoded! }), 1010));
     refuse(check('another-secret-value', 'coupons', post(headers), 1010));
+    refuse(check(SECRET, 'coupons', post({ ...headers, 'x-identity-openid': 'o2' }), 1010));
     const tampered = Buffer.from(JSON.stringify({ ...claims, oid: 'o2' })).toString('base64url');
     refuse(check(SECRET, 'coupons', post({ 'x-identity': `${tampered}.${signature}` }), 1010));
     refuse(check(SECRET, 'products', post(headers), 1010));

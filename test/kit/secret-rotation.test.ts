@@ -8,7 +8,7 @@ import { indexPlatform } from '../../platform/config/platform-index.js';
 import { readEnvironment } from '../../platform/env.js';
 import { subgraphSecrets } from '../../platform/process/service-setup.js';
 import { demoConfig } from '../support/fixtures.js';
-import { APPS, startSystem, type System } from '../support/system.js';
+import { APPS, PROCESS_TEST_TIMEOUT_MS, startSystem, type System } from '../support/system.js';
 
 const OLD_SECRET = 'the-secret-before-the-rotation';
 const QUERY = '{ me { coupons { coupon { id } } } availableCoupons { id } }';
@@ -39,19 +39,23 @@ describe('identity secret rotation', () => {
     );
   });
 
-  it('serves a gateway signing with the new secret and one still signing with the previous; refuses any other', async () => {
-    const { accessToken } = await system.login(APPS.acme, 'rotating-rita');
-    const current = await query(system.gatewayUrl, accessToken);
-    expect(current.errors).toBeUndefined();
-    expect(current.data!.availableCoupons!.length).toBeGreaterThan(0);
+  it(
+    'serves a gateway signing with the new secret and one still signing with the previous; refuses any other',
+    async () => {
+      const { accessToken } = await system.login(APPS.acme, 'rotating-rita');
+      const current = await query(system.gatewayUrl, accessToken);
+      expect(current.errors).toBeUndefined();
+      expect(current.data!.availableCoupons!.length).toBeGreaterThan(0);
 
-    const notYetSwitched = await system.startGatewayProcess({ env: { COUPONS_SUBGRAPH_SECRET: OLD_SECRET } });
-    expect(await query(notYetSwitched.url, accessToken)).toEqual(current);
+      const notYetSwitched = await system.startGatewayProcess({ env: { COUPONS_SUBGRAPH_SECRET: OLD_SECRET } });
+      expect(await query(notYetSwitched.url, accessToken)).toEqual(current);
 
-    const stranger = await system.startGatewayProcess({ env: { COUPONS_SUBGRAPH_SECRET: 'a-secret-no-subgraph-accepts' } });
-    const refused = await query(stranger.url, accessToken);
-    expect(refused.data?.availableCoupons ?? null).toBeNull();
-    expect(refused.errors?.length).toBeGreaterThan(0);
-    expect(system.logs()).toContain('BAD_SIGNATURE');
-  });
+      const stranger = await system.startGatewayProcess({ env: { COUPONS_SUBGRAPH_SECRET: 'a-secret-no-subgraph-accepts' } });
+      const refused = await query(stranger.url, accessToken);
+      expect(refused.data?.availableCoupons ?? null).toBeNull();
+      expect(refused.errors?.length).toBeGreaterThan(0);
+      expect(system.logs()).toContain('BAD_SIGNATURE');
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });

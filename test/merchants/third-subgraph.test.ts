@@ -16,7 +16,7 @@ import { composeSupergraph } from '../../schema/compose-supergraph.js';
 import { loadSubgraphSchemas, loadSupergraphConfig } from '../../schema/supergraph-config.js';
 import { identityOf } from '../support/fixtures.js';
 import { startTestMongo } from '../support/mongo.js';
-import { APPS, startSystem, type System } from '../support/system.js';
+import { APPS, PROCESS_TEST_TIMEOUT_MS, startSystem, type System } from '../support/system.js';
 
 const fixture = (file: string) => fileURLToPath(new URL(`../fixtures/teashop/${file}`, import.meta.url));
 const PLATFORM_CONFIG = fixture('platform.json');
@@ -76,42 +76,46 @@ describe('a third merchant subgraph added by config alone', () => {
     expect(subgraphUrls(plan('43104'), 'http://127.0.0.1')).toContain('teashop=http://127.0.0.1:43104/graphql');
   });
 
-  it('runs as its own process through the shared merchant entry the launcher uses', async () => {
-    const mongo = await startTestMongo();
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('../../platform/process/run-merchant-process.ts', import.meta.url)), 'teashop'],
-      {
-        env: {
-          PLATFORM_CONFIG,
-          SUPERGRAPH_CONFIG,
-          MONGODB_URI: mongo.uri('teashop'),
-          TEASHOP_SUBGRAPH_SECRET: system.secrets.TEASHOP_SUBGRAPH_SECRET,
-          TEASHOP_PORT: '0',
-          EXIT_WITH_LAUNCHER: '1',
+  it(
+    'runs as its own process through the shared merchant entry the launcher uses',
+    async () => {
+      const mongo = await startTestMongo();
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('../../platform/process/run-merchant-process.ts', import.meta.url)), 'teashop'],
+        {
+          env: {
+            PLATFORM_CONFIG,
+            SUPERGRAPH_CONFIG,
+            MONGODB_URI: mongo.uri('teashop'),
+            TEASHOP_SUBGRAPH_SECRET: system.secrets.TEASHOP_SUBGRAPH_SECRET,
+            TEASHOP_PORT: '0',
+            EXIT_WITH_LAUNCHER: '1',
+          },
+          stdio: ['pipe', 'pipe', 'pipe'],
         },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('teashop process not ready in 20 s')), 20_000);
-        child.once('exit', (code) => reject(new Error(`teashop process exited with ${code}`)));
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          const entry = JSON.parse(line) as { msg?: string; url?: string };
-          if (entry.msg === 'teashop subgraph ready' && entry.url) {
-            clearTimeout(timer);
-            resolve(entry.url);
-          }
+      );
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('teashop process not ready in 20 s')), 20_000);
+          child.once('exit', (code) => reject(new Error(`teashop process exited with ${code}`)));
+          createInterface({ input: child.stdout! }).on('line', (line) => {
+            const entry = JSON.parse(line) as { msg?: string; url?: string };
+            if (entry.msg === 'teashop subgraph ready' && entry.url) {
+              clearTimeout(timer);
+              resolve(entry.url);
+            }
+          });
         });
-      });
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ teaMenu }' }) });
-      expect(await response.json()).toEqual({ data: { teaMenu: ['oolong', 'pu-erh'] } });
-    } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await mongo.close();
-    }
-  });
+        const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ teaMenu }' }) });
+        expect(await response.json()).toEqual({ data: { teaMenu: ['oolong', 'pu-erh'] } });
+      } finally {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+        await mongo.close();
+      }
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });

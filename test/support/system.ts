@@ -14,6 +14,8 @@ import type { WechatSimulator } from '../../dev/wechat/server.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
+import { SessionRevocations } from '../../gateway/session-revocations.js';
+import type { PersistedDocumentsOptions } from '../../gateway/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
@@ -23,6 +25,7 @@ import { startIdentityService, type IdentityService } from '../../subgraphs/iden
 import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-platform.js';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
 import { readEnvironment } from '../../platform/env.js';
+import { inServerSpan } from '../../platform/telemetry.js';
 import { loadMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
 import { subgraphSecrets } from '../../platform/process/service-setup.js';
 import { composeSupergraph } from '../../schema/compose-supergraph.js';
@@ -31,6 +34,9 @@ import { APPS, DEMO_CONFIG_PATH, demoConfig, demoSecrets, loginCode, startSimula
 import { startTestMongo, type TestMongo } from './mongo.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+
+/** For tests that start gateway OS processes: each compiles the gateway with tsx, slow on a busy machine. */
+export const PROCESS_TEST_TIMEOUT_MS = 120_000;
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
@@ -60,6 +66,8 @@ export interface System {
    * sharing nothing with the others but the store. Stopped when the system closes.
    */
   startGatewayProcess(options?: { cachePollMs?: number; env?: Record<string, string> }): Promise<GatewayProcess>;
+  /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
+  startGateway(options: GatewayVariant): Promise<{ url: string }>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -77,8 +85,17 @@ export interface System {
   close(): Promise<void>;
 }
 
+/** How a gateway of the system differs from the default one. */
+export interface GatewayVariant {
+  persistedDocuments?: PersistedDocumentsOptions;
+}
+
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** Access tokens live this long, so tests see them expire for real. @default 15 minutes */
+  accessTokenTtlSeconds?: number;
+  /** The main gateway's persisted documents. @default none, free text allowed */
+  persistedDocuments?: PersistedDocumentsOptions;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
   /** A supergraph config other than schema/supergraph.yaml: its subgraphs are composed, started and routed. */
@@ -130,6 +147,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secretOf,
     identitySecret: acceptedSecrets('identity'),
     dataKey,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     logger: logger.child({ service: 'identity' }),
   });
   closers.push(() => identity.close());
@@ -150,6 +168,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       identitySecret: acceptedSecrets(source.name),
       seed: source.name === 'coupons' && options.coupons ? options.coupons : subgraph.demoSeed,
       logger: logger.child({ service: source.name }),
+      serverSpan: inServerSpan,
     });
     closers.push(() => server.close());
     const proxy = await startRecordingProxy(server.url);
@@ -166,30 +185,33 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const startOneGateway = async () => {
+  const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
-    await cache.start();
+    const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
+    await Promise.all([cache.start(), revocations.start()]);
     const server = await startGateway({
       supergraphSdl,
       subgraphUrls: Object.fromEntries(Object.entries(received).map(([name, proxy]) => [name, proxy.url])),
       identity: {
         platform,
         subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
-        verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
+        verifyViewer: revocations.guard(createViewerVerifier(new URL(identity.jwksUrl))),
         directory: cache,
-        afterIdentityMutation: () => cache.refreshNow(),
+        afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
         cacheStats: cache.stats,
       },
       logger: logger.child({ service: 'gateway' }),
+      persistedDocuments,
     });
     closers.push(async () => {
       cache.stop();
+      revocations.stop();
       await server.close();
     });
     return { url: server.url, cache };
   };
-  const gateway = await startOneGateway();
+  const gateway = await startOneGateway({ persistedDocuments: options.persistedDocuments });
 
   let configPath = DEMO_CONFIG_PATH;
   const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS, env = {} }: { cachePollMs?: number; env?: Record<string, string> } = {}) => {
@@ -233,6 +255,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     gatewayUrl: gateway.url,
     gatewayCache: gateway.cache.stats,
     startGatewayProcess: gatewayProcess,
+    startGateway: async (variant) => ({ url: (await startOneGateway(variant)).url }),
     simulator,
     identity,
     identityConnection,
