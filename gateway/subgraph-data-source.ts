@@ -12,6 +12,7 @@ import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
 import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/identity-assertion.js';
 import type { GatewayContext } from './gateway-context.js';
+import type { FetchObserver, FetchOutcome } from './metrics.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';
 import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
@@ -71,6 +72,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly url: string,
     injection: IdentityInjection | undefined,
     private readonly transport: SubgraphTransport,
+    private readonly observer?: FetchObserver,
   ) {
     this.signing = injection && {
       platform: injection.platform,
@@ -124,8 +126,18 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
     const body = JSON.stringify({ query, operationName: request.operationName, variables, extensions: request.extensions });
     if (claims !== undefined) headers[Headers.identity] = signEncodedIdentity(this.signing!.key, claims, body);
-    const answer = await this.transport.post(this.url, headers, body, dedupeKey);
-    const response = this.parse(answer);
+    const started = this.observer ? performance.now() : 0;
+    let outcome: FetchOutcome = 'network_error';
+    let answer: SubgraphAnswer;
+    let response: GatewayGraphQLResponse;
+    try {
+      answer = await this.transport.post(this.url, headers, body, dedupeKey);
+      outcome = answer.status < 200 || answer.status > 299 ? 'http_error' : 'invalid_body';
+      response = this.parse(answer);
+      outcome = response.errors?.length ? 'graphql_errors' : 'ok';
+    } finally {
+      this.observer?.fetched(this.subgraph, (performance.now() - started) / 1000, outcome);
+    }
     if (incoming && this.signing?.reportsSessions) await this.signing.sessions.take(incoming.context, incoming.pathInIncomingRequest, response);
 
     const policy = incoming?.incomingRequestContext.overallCachePolicy;

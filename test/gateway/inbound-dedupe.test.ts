@@ -14,6 +14,7 @@ const request = (body: Record<string, unknown>, headers: Record<string, string> 
   headers: { 'content-type': 'application/json', ...headers },
   body,
   rawBody: JSON.stringify(body),
+  requestId: 'test-request',
   search: '',
 });
 

@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildASTSchema, isObjectType, parse } from 'graphql';
+import { buildASTSchema, buildClientSchema, buildSchema, getIntrospectionQuery, isObjectType, parse, printSchema, type IntrospectionQuery } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { startGateway } from '../../gateway/gateway-server.js';
+import { createLogger } from '../../platform/logger.js';
+import { API_SCHEMA_PATH, apiSchemaOf } from '../../schema/api-schema.js';
 import { composeSupergraph } from '../../schema/compose-supergraph.js';
 import { checkAgainstPlatform, loadSubgraphSchemas, loadSupergraphConfig, SUPERGRAPH_CONFIG_PATH } from '../../schema/supergraph-config.js';
 import { demoConfig } from '../support/fixtures.js';
@@ -62,5 +65,30 @@ describe('schema/supergraph.yaml validation', () => {
       'federation_version: =2.14.4\nsubgraphs:\n  teashop:\n    routing_url: http://127.0.0.1:4004/graphql\n    schema:\n      file: nowhere.graphql\n',
     );
     expect(() => loadSubgraphSchemas(path)).toThrow(/subgraphs\.teashop\.schema\.file: cannot read/);
+  });
+});
+
+describe('schema/api.graphql', () => {
+  const api = readFileSync(API_SCHEMA_PATH, 'utf8');
+
+  it('is the API schema of the committed supergraph (run `npm run compose` if this fails)', () => {
+    expect(api).toBe(apiSchemaOf(committed));
+    expect(api).not.toMatch(/join__|link__|@key|@join/);
+    expect(api).toContain('Logs in from any registered mini-program');
+  });
+
+  it('is what introspecting the running gateway gives', async () => {
+    const gateway = await startGateway({ supergraphSdl: committed, logger: createLogger('test', 'silent') });
+    try {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: getIntrospectionQuery({ descriptions: true }) }),
+      });
+      const { data } = (await response.json()) as { data: IntrospectionQuery };
+      expect(printSchema(buildClientSchema(data))).toBe(printSchema(buildSchema(api)));
+    } finally {
+      await gateway.close();
+    }
   });
 });
