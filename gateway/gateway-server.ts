@@ -9,9 +9,11 @@ import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { createErrorFormatter } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
 import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http/graphql-http-server.js';
+import { readiness, type ReadinessCheck } from '../platform/http/health.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { subgraphProbe } from './subgraph-probe.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -44,20 +46,26 @@ export interface GatewayOptions {
   dedupe?: boolean;
   /** @default DEFAULT_QUERY_LIMITS */
   queryLimits?: QueryLimits;
+  /** Time each subgraph fetch may take before its fields answer SUBGRAPH_UNAVAILABLE. @default 5000 */
+  subgraphTimeoutMs?: number;
+  /** Readiness checks besides the subgraph probes the gateway adds itself (identity store, JWKS). */
+  readiness?: ReadinessCheck[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const { identity } = options;
-  const transport = new SubgraphTransport({ dedupe: options.dedupe });
+  const transport = new SubgraphTransport({ dedupe: options.dedupe, timeoutMs: options.subgraphTimeoutMs });
+  const probes: ReadinessCheck[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
+      const secret = identity?.subgraphSecrets[name];
+      probes.push(subgraphProbe({ name, url: target, signing: identity && secret ? { platform: identity.platform, secret } : undefined }, transport));
       if (!identity) return new SubgraphDataSource(name, target, undefined, transport);
-      const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
       const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
@@ -72,6 +80,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  await logProbes(probes, options.logger);
   const checkQueryLimits = createQueryLimitCheck(options.queryLimits ?? DEFAULT_QUERY_LIMITS);
   const metrics = createGatewayMetrics(transport, identity?.cacheStats);
   const server = await startGraphQLHttpServer({
@@ -79,7 +88,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     host: options.host,
     port: options.port,
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
-    routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
+    routes: [metrics.route],
+    readiness: [...(options.readiness ?? []), ...probes],
     context: async (req) => {
       metrics.requests.inc();
       checkQueryLimits(req);
@@ -92,9 +102,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   });
   return {
     ...server,
-    close: async () => {
-      await server.close();
+    close: async (shutdown) => {
+      await server.close(shutdown);
       await transport.close();
     },
   };
+}
+
+/** Probes every subgraph once at start-up: a refused signature would fail every request, so it is logged as an error. */
+async function logProbes(probes: ReadinessCheck[], logger: Logger): Promise<void> {
+  const { results } = await readiness(probes, false);
+  for (const [check, result] of results) {
+    if (result.ok) continue;
+    if (result.degradedOnly) logger.warn({ check, reason: result.reason }, 'subgraph not answering at start-up; its fields fail until it does');
+    else logger.error({ check, reason: result.reason }, 'SUBGRAPH REFUSES THE GATEWAY: every request reaching it will fail until the secrets match');
+  }
 }

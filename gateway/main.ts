@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { databaseCheck, type ReadinessCheck } from '../platform/http/health.js';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
 import { runService } from '../platform/process/run-service.js';
@@ -12,6 +13,7 @@ import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { SessionRevocations } from './session-revocations.js';
+import { jwksCheck } from './subgraph-probe.js';
 import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
@@ -21,10 +23,13 @@ await runService('gateway', async (env, logger) => {
   const plain = env.SUPERGRAPH !== undefined && !env.platformConfigExplicit;
   let identity: GatewayIdentityOptions | undefined;
   let closeDatabase = async () => {};
+  const readinessChecks: ReadinessCheck[] = [];
   if (!plain) {
     const platform = platformFrom(env);
     const connection = await connectDatabase(env, 'identity');
     const models = identityModels(connection);
+    const jwksUrl = new URL(JWKS_PATH, env.IDENTITY_URL);
+    readinessChecks.push(databaseCheck('identityStore', connection), jwksCheck(jwksUrl));
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
@@ -36,7 +41,7 @@ await runService('gateway', async (env, logger) => {
     identity = {
       platform,
       subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
-      verifyViewer: revocations.guard(createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL))),
+      verifyViewer: revocations.guard(createViewerVerifier(jwksUrl)),
       directory: cache,
       afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
       cacheStats: cache.stats,
@@ -50,6 +55,8 @@ await runService('gateway', async (env, logger) => {
     host: env.HOST,
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
+    subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    readiness: readinessChecks,
     queryLimits: {
       maxDepth: env.QUERY_MAX_DEPTH,
       maxAliases: env.QUERY_MAX_ALIASES,
@@ -59,8 +66,8 @@ await runService('gateway', async (env, logger) => {
   });
   logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
   return {
-    close: async () => {
-      await server.close();
+    close: async (shutdown) => {
+      await server.close(shutdown);
       await closeDatabase();
     },
   };

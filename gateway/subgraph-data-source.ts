@@ -9,6 +9,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayCachePolicy, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { MerchantConfig } from '../platform/config/platform-config.js';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
+import { PlatformError } from '../platform/errors.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
 import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../platform/identity/identity-assertion.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -37,6 +38,17 @@ export class SubgraphAnswerError extends Error {
   }
 }
 
+/**
+ * A subgraph gave no answer in time, or said it is unavailable (502, 503, 504): its fields are null and the
+ * rest of the response resolves. Names the subgraph, never its URL.
+ */
+export class SubgraphUnavailableError extends PlatformError {
+  constructor(subgraph: string) {
+    super('SUBGRAPH_UNAVAILABLE', `The ${subgraph} service is unavailable; its fields could not be resolved.`, { subgraph });
+  }
+}
+
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 const MUTATION = /^\s*mutation\b/;
 
 interface EncodedClaims {
@@ -114,7 +126,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
     const body = JSON.stringify({ query, operationName: request.operationName, variables, extensions: request.extensions });
     if (claims !== undefined) headers[Headers.identity] = signEncodedIdentity(this.signing!.key, claims, body);
-    const answer = await this.transport.post(this.url, headers, body, dedupeKey);
+    const answer = await this.transport.post(this.url, headers, body, dedupeKey).catch(() => {
+      throw new SubgraphUnavailableError(this.subgraph);
+    });
     const response = this.parse(answer);
 
     const policy = incoming?.incomingRequestContext.overallCachePolicy;
@@ -143,6 +157,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   private parse(answer: SubgraphAnswer): GatewayGraphQLResponse {
+    if (UNAVAILABLE_STATUSES.has(answer.status)) throw new SubgraphUnavailableError(this.subgraph);
     if (answer.status < 200 || answer.status > 299) throw new SubgraphAnswerError(this.subgraph, answer.status, 'not a success status');
     let parsed: unknown;
     try {

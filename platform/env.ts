@@ -52,6 +52,12 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** On SIGTERM: keep serving this long with /readyz at 503 (so load balancers stop sending), then drain. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /** On SIGTERM: the longest in-flight requests may take to finish before their connections are closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** Time a subgraph has to answer one fetch before its fields answer SUBGRAPH_UNAVAILABLE. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(5000),
   /** Query limits, checked before validation and planning (see gateway/query-limits.ts). */
   QUERY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),

@@ -6,6 +6,7 @@
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { healthRoutes, type ReadinessCheck } from './health.js';
 import { HttpError } from './http-error.js';
 
 /** What the context builder sees of a request. */
@@ -38,18 +39,30 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Called for failures outside GraphQL execution (never shown to clients). */
   onError?(error: unknown): void;
+  /** What /readyz checks (GET /healthz and /readyz are always served). */
+  readiness?: ReadinessCheck[];
+}
+
+/** How a server stops: readiness goes 503 at once; in-flight requests finish, within bounds. */
+export interface ShutdownOptions {
+  /** Keep accepting requests this long after readiness went 503, so load balancers stop sending first. @default 0 */
+  delayMs?: number;
+  /** Then wait this long at most for in-flight requests before closing their connections. @default 10000 */
+  timeoutMs?: number;
 }
 
 export interface RunningHttpServer {
   readonly url: string;
   readonly port: number;
-  close(): Promise<void>;
+  close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
 export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<RunningHttpServer> {
   const graphqlPath = options.path ?? '/graphql';
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const routes = new Map((options.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
+  let draining = false;
+  const allRoutes = [...(options.routes ?? []), ...healthRoutes(options.readiness ?? [], () => draining)];
+  const routes = new Map(allRoutes.map((r) => [`${r.method} ${r.path}`, r]));
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const { text: rawBody, parsed: body } = req.method === 'POST' ? await readRequestBody(req, maxBody) : { text: undefined, parsed: undefined };
@@ -72,6 +85,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   };
 
   const server = createServer((req, res) => {
+    // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+    if (draining) res.shouldKeepAlive = false;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routes.get(`${req.method} ${url.pathname}`);
     const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url) : notFound(res);
@@ -96,11 +111,20 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}${graphqlPath}`,
     port,
-    close: async () => {
+    close: async ({ delayMs = 0, timeoutMs = 10_000 }: ShutdownOptions = {}) => {
+      draining = true;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // close() stops accepting and resolves once every connection has ended: in-flight requests finish.
+      // Connections whose request finishes meanwhile become idle; the sweep closes them too.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       await options.apollo.stop();
     },

@@ -5,10 +5,12 @@
  */
 import { PlatformConfigError } from '../config/platform-config.js';
 import { EnvironmentError, readEnvironment, type Environment } from '../env.js';
+import type { ShutdownOptions } from '../http/graphql-http-server.js';
 import { createLogger, type Logger } from '../logger.js';
 
 export interface Stoppable {
-  close(): Promise<void>;
+  /** Stops serving: the runner passes the drain bounds from the environment. */
+  close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
 export async function runService(name: string, start: (env: Environment, logger: Logger) => Promise<Stoppable>): Promise<void> {
@@ -36,9 +38,10 @@ export async function runService(name: string, start: (env: Environment, logger:
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    // Draining is bounded by the server itself; this only catches a close that hangs past those bounds.
+    const timer = setTimeout(() => process.exit(1), env.SHUTDOWN_DELAY_MS + env.SHUTDOWN_TIMEOUT_MS + 5000);
     timer.unref();
-    running.close().then(
+    running.close({ delayMs: env.SHUTDOWN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS }).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'error while stopping');

@@ -7,7 +7,8 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import type { RunningHttpServer, ShutdownOptions } from '../../platform/http/graphql-http-server.js';
+import { databaseCheck, OK } from '../../platform/http/health.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
 import { startSubgraph } from '../kit/start-subgraph.js';
@@ -56,7 +57,7 @@ export interface IdentityService {
   readonly jwksUrl: string;
   readonly store: IdentityStore;
   readonly audit: AuditLog;
-  close(): Promise<void>;
+  close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
 export async function startIdentityService(options: IdentityServiceOptions): Promise<IdentityService> {
@@ -113,6 +114,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     logger,
     host: options.host,
     port: options.port,
+    readiness: [
+      databaseCheck('identityStore', options.connection),
+      { name: 'signingKeys', check: async () => (issuer.jwks().keys.length > 0 ? OK : { ok: false, reason: 'no signing key loaded' }) },
+    ],
     routes: [
       {
         method: 'GET',
@@ -135,5 +140,5 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     ],
   });
   origin ||= new URL(server.url).origin;
-  return { url: server.url, jwksUrl: `${new URL(server.url).origin}${JWKS_PATH}`, store, audit, close: () => server.close() };
+  return { url: server.url, jwksUrl: `${new URL(server.url).origin}${JWKS_PATH}`, store, audit, close: (shutdown) => server.close(shutdown) };
 }

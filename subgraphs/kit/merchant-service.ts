@@ -4,7 +4,9 @@
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
+import type { Connection } from 'mongoose';
 import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import { databaseCheck } from '../../platform/http/health.js';
 import type { Logger } from '../../platform/logger.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 import { startSubgraph } from './start-subgraph.js';
@@ -18,6 +20,8 @@ export interface MerchantServiceOptions<TContext extends MerchantContext> {
   /** Adds the merchant's own per-request state (stores, loaders) to the base context. */
   extendContext(base: MerchantContext): TContext;
   logger: Logger;
+  /** The merchant's database: /readyz says not ready while it does not answer. */
+  connection?: Connection;
   host?: string;
   port?: number;
 }
@@ -31,6 +35,7 @@ export function startMerchantService<TContext extends MerchantContext>(options: 
     logger: options.logger,
     host: options.host,
     port: options.port,
+    readiness: options.connection ? [databaseCheck('database', options.connection)] : [],
     context: (claims, requestId) => options.extendContext({ viewer: MerchantViewer.fromClaims(options.merchantId, claims), requestId }),
   });
 }

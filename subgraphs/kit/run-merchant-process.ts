@@ -41,8 +41,8 @@ export function runMerchantProcess(
     });
     logger.info({ url: server.url, merchant: merchant.id }, `${subgraphName} subgraph ready`);
     return {
-      close: async () => {
-        await server.close();
+      close: async (shutdown) => {
+        await server.close(shutdown);
         await connection.close();
       },
     };

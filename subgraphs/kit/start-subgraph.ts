@@ -12,6 +12,7 @@ import { createErrorFormatter } from '../../platform/graphql/format-error.js';
 import { Headers } from '../../platform/headers.js';
 import { HttpError } from '../../platform/http/http-error.js';
 import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import type { ReadinessCheck } from '../../platform/http/health.js';
 import { identityKey, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
@@ -28,6 +29,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   host?: string;
   port?: number;
   routes?: RawRoute[];
+  /** What /readyz checks (e.g. the service's database). */
+  readiness?: ReadinessCheck[];
 }
 
 export async function startSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
@@ -46,7 +49,8 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     apollo,
     host: options.host,
     port: options.port,
-    routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
+    routes: options.routes,
+    readiness: options.readiness,
     onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
     context: async (req) => {
       const verified = verifyIdentity(key, options.name, req);

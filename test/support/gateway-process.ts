@@ -12,6 +12,8 @@ export interface GatewayProcess {
   pid: number;
   /** The gateway's Prometheus counters and gauges, by name (unlabelled series only). */
   metrics(): Promise<Record<string, number>>;
+  /** The process's last 200 lines of output (JSON log lines). */
+  logs(): string;
   /** SIGTERM; resolves to the exit code. */
   stop(): Promise<number | null>;
 }
@@ -55,6 +57,7 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
       const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
       return Object.fromEntries([...text.matchAll(/^([a-z_]+) (\d+(?:\.\d+)?)$/gm)].map((m) => [m[1]!, Number(m[2])]));
     },
+    logs: () => output.join('\n'),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

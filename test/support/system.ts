@@ -15,6 +15,8 @@ import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
+import { jwksCheck } from '../../gateway/subgraph-probe.js';
+import { databaseCheck } from '../../platform/http/health.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
@@ -61,7 +63,13 @@ export interface System {
    * Another gateway as its own OS process (`gateway/main.ts`) over the same subgraphs, store and JWKS,
    * sharing nothing with the others but the store. Stopped when the system closes.
    */
-  startGatewayProcess(options?: { cachePollMs?: number }): Promise<GatewayProcess>;
+  startGatewayProcess(options?: { cachePollMs?: number; env?: Record<string, string> }): Promise<GatewayProcess>;
+  /** Stops a merchant subgraph's server (its proxy stays: the gateway finds nothing behind it). */
+  stopMerchant(name: MerchantSubgraph): Promise<void>;
+  /** A merchant subgraph's own URL (not its recording proxy). */
+  merchantUrl(name: MerchantSubgraph): string;
+  /** Starts a stopped merchant subgraph again on its old port, with its data. */
+  restartMerchant(name: MerchantSubgraph): Promise<void>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -79,8 +87,12 @@ export interface System {
   close(): Promise<void>;
 }
 
+export type MerchantSubgraph = 'coupons' | 'products';
+
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** The in-process gateway's subgraph timeout. @default 15000 (slack for a loaded test machine) */
+  subgraphTimeoutMs?: number;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
 }
@@ -128,24 +140,35 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   });
   closers.push(() => identity.close());
   await simulator.pushVerifyTicket(`${new URL(identity.url).origin}${COMPONENT_EVENTS_PATH}`);
-  const coupons = await startCouponsService({
-    merchantId: 'acme',
-    subgraphName: 'coupons',
-    connection: await connect('acme_coupons'),
-    identitySecret: subgraphSecret('coupons'),
-    seed: options.coupons ?? DEMO_COUPONS,
-    logger: logger.child({ service: 'coupons' }),
-  });
-  closers.push(() => coupons.close());
-  const products = await startProductsService({
-    merchantId: 'bobs',
-    subgraphName: 'products',
-    connection: await connect('bobs_products'),
-    identitySecret: subgraphSecret('products'),
-    seed: DEMO_PRODUCTS,
-    logger: logger.child({ service: 'products' }),
-  });
-  closers.push(() => products.close());
+  const couponsConnection = await connect('acme_coupons');
+  const productsConnection = await connect('bobs_products');
+  // Merchant subgraphs can be stopped and started again on the same port (fault tests).
+  const startMerchant = {
+    coupons: (port?: number) =>
+      startCouponsService({
+        merchantId: 'acme',
+        subgraphName: 'coupons',
+        connection: couponsConnection,
+        identitySecret: subgraphSecret('coupons'),
+        seed: options.coupons ?? DEMO_COUPONS,
+        logger: logger.child({ service: 'coupons' }),
+        port,
+      }),
+    products: (port?: number) =>
+      startProductsService({
+        merchantId: 'bobs',
+        subgraphName: 'products',
+        connection: productsConnection,
+        identitySecret: subgraphSecret('products'),
+        seed: DEMO_PRODUCTS,
+        logger: logger.child({ service: 'products' }),
+        port,
+      }),
+  };
+  const merchants = { coupons: await startMerchant.coupons(), products: await startMerchant.products() };
+  const stopped = new Set<MerchantSubgraph>();
+  closers.push(() => Promise.all((['coupons', 'products'] as const).filter((name) => !stopped.has(name)).map((name) => merchants[name].close())));
+  const { coupons, products } = merchants;
 
   const received = {
     identity: await startRecordingProxy(identity.url),
@@ -179,6 +202,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         cacheStats: cache.stats,
       },
       logger: logger.child({ service: 'gateway' }),
+      subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
+      readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
     });
     closers.push(async () => {
       cache.stop();
@@ -190,7 +215,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const gateway = await startOneGateway();
 
   let configPath = DEMO_CONFIG_PATH;
-  const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS }: { cachePollMs?: number } = {}) => {
+  const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS, env = {} }: { cachePollMs?: number; env?: Record<string, string> } = {}) => {
     if (config !== demoConfig && configPath === DEMO_CONFIG_PATH) {
       const dir = mkdtempSync(join(tmpdir(), 'platform-config-'));
       closers.push(async () => rmSync(dir, { recursive: true, force: true }));
@@ -207,9 +232,20 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         .map(([name, proxy]) => `${name}=${proxy.url}`)
         .join(','),
       IDENTITY_CACHE_POLL_MS: String(cachePollMs),
+      SUBGRAPH_TIMEOUT_MS: '15000',
+      ...env,
     });
     closers.push(() => running.stop());
     return running;
+  };
+
+  const stopMerchant = async (name: MerchantSubgraph) => {
+    stopped.add(name);
+    await merchants[name].close();
+  };
+  const restartMerchant = async (name: MerchantSubgraph) => {
+    merchants[name] = await startMerchant[name](merchants[name].port);
+    stopped.delete(name);
   };
 
   const graphql = async <T>(
@@ -236,6 +272,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secrets,
     received,
     gatewayStoreQueries: () => storeQueries,
+    stopMerchant,
+    restartMerchant,
+    merchantUrl: (name) => merchants[name].url,
     identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
     dataKey,
     logs: () => logText.join(''),
