@@ -18,6 +18,7 @@ import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
+import { clientAddressOf, createRateLimitCheck, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ViewerVerifier } from './viewer.js';
 
@@ -48,6 +49,10 @@ export interface GatewayOptions {
   queryLimits?: QueryLimits;
   /** Time each subgraph fetch may take before its fields answer SUBGRAPH_UNAVAILABLE. @default 5000 */
   subgraphTimeoutMs?: number;
+  /** @default DEFAULT_RATE_LIMITS */
+  rateLimits?: RateLimits;
+  /** Behind a proxy: the header whose last entry is the client's address (e.g. x-forwarded-for). @default the TCP peer */
+  clientAddressHeader?: string;
   /** Readiness checks besides the subgraph probes the gateway adds itself (identity store, JWKS). */
   readiness?: ReadinessCheck[];
 }
@@ -82,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   await apollo.start();
   await logProbes(probes, options.logger);
   const checkQueryLimits = createQueryLimitCheck(options.queryLimits ?? DEFAULT_QUERY_LIMITS);
+  const checkRateLimits = createRateLimitCheck(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const metrics = createGatewayMetrics(transport, identity?.cacheStats);
   const server = await startGraphQLHttpServer({
     apollo,
@@ -93,6 +99,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     context: async (req) => {
       metrics.requests.inc();
       checkQueryLimits(req);
+      await checkRateLimits({ ...req, clientAddress: clientAddressOf(req, options.clientAddressHeader) });
       const given = req.headers[Headers.requestId];
       const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
       const authorization = req.headers[Headers.authorization];

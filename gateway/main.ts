@@ -56,6 +56,12 @@ await runService('gateway', async (env, logger) => {
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    rateLimits: {
+      loginPerAddress: env.RATE_LIMIT_LOGIN_PER_ADDRESS,
+      loginPerApp: env.RATE_LIMIT_LOGIN_PER_APP,
+      refreshPerAddress: env.RATE_LIMIT_REFRESH_PER_ADDRESS,
+    },
+    clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
     readiness: readinessChecks,
     queryLimits: {
       maxDepth: env.QUERY_MAX_DEPTH,

@@ -5,6 +5,7 @@ export const Headers = {
   /** The signed identity the gateway injects into every subgraph request: `<claims>.<mac>`. */
   identity: 'x-identity',
   contentType: 'content-type',
+  retryAfter: 'retry-after',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

@@ -18,6 +18,8 @@ export interface GraphQLHttpRequest {
   /** The body's text exactly as received (what signatures over the body are checked against). */
   rawBody: string | undefined;
   search: string;
+  /** The TCP peer's address (a proxy's, when behind one). */
+  remoteAddress: string;
 }
 
 export interface RawRoute {
@@ -71,7 +73,14 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const contextValue = await options.context({ method: request.method, headers: req.headers, body, rawBody, search: url.search });
+    const contextValue = await options.context({
+      method: request.method,
+      headers: req.headers,
+      body,
+      rawBody,
+      search: url.search,
+      remoteAddress: req.socket.remoteAddress ?? '',
+    });
     const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) outHeaders[name] = value;
@@ -92,7 +101,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url) : notFound(res);
     Promise.resolve(work).catch((error: unknown) => {
       if (error instanceof HttpError) {
-        if (!res.headersSent) res.writeHead(error.status, { 'content-type': 'application/json' });
+        if (!res.headersSent) res.writeHead(error.status, { ...error.headers, 'content-type': 'application/json' });
         res.end(error.body());
         return;
       }

@@ -6,6 +6,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode | 'BAD_REQUEST',
     message: string,
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }

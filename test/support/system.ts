@@ -14,6 +14,7 @@ import type { WechatSimulator } from '../../dev/wechat/server.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
+import type { RateLimits } from '../../gateway/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
 import { databaseCheck } from '../../platform/http/health.js';
@@ -35,6 +36,8 @@ import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /** For tests that start gateway OS processes: each compiles the gateway with tsx, slow on a busy machine. */
 export const PROCESS_TEST_TIMEOUT_MS = 120_000;
+
+const UNLIMITED: RateLimits = { loginPerAddress: 1_000_000, loginPerApp: 1_000_000, refreshPerAddress: 1_000_000 };
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
@@ -91,6 +94,10 @@ export type MerchantSubgraph = 'coupons' | 'products';
 
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** The in-process gateway's rate limits. @default none to speak of (tests log in often from one address) */
+  rateLimits?: RateLimits;
+  /** The in-process gateway's client address header (tests pose as several clients with x-forwarded-for). */
+  clientAddressHeader?: string;
   /** The in-process gateway's subgraph timeout. @default 15000 (slack for a loaded test machine) */
   subgraphTimeoutMs?: number;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
@@ -203,6 +210,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       },
       logger: logger.child({ service: 'gateway' }),
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
+      rateLimits: options.rateLimits ?? UNLIMITED,
+      clientAddressHeader: options.clientAddressHeader,
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
     });
     closers.push(async () => {
@@ -233,6 +242,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         .join(','),
       IDENTITY_CACHE_POLL_MS: String(cachePollMs),
       SUBGRAPH_TIMEOUT_MS: '15000',
+      RATE_LIMIT_LOGIN_PER_ADDRESS: String(UNLIMITED.loginPerAddress),
+      RATE_LIMIT_REFRESH_PER_ADDRESS: String(UNLIMITED.refreshPerAddress),
       ...env,
     });
     closers.push(() => running.stop());
