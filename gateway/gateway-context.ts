@@ -1,10 +1,13 @@
 /** The gateway's typed per-request context: request id, viewer, and the viewer's identities loaded at most once. */
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
+import { tracedLookup } from './tracing.js';
 import type { Viewer } from './viewer.js';
 
 export interface GatewayContext {
   requestId: string;
   viewer: Viewer | undefined;
+  /** The document text the request named by hash (persisted-documents.ts). */
+  persistedDocument?: string;
   /** The viewer's merchant identities; one store query per request however many subgraphs ask. */
   merchantIdentities(): Promise<MerchantIdentities | undefined>;
   /** The same, when already known without waiting (loaded earlier in this request, or cached). */
@@ -29,7 +32,7 @@ export function buildGatewayContext(requestId: string, viewer: Viewer | undefine
     },
     merchantIdentities: () => {
       if (!viewer || !directory) return Promise.resolve(undefined);
-      loading ??= directory.merchantIdentities([viewer.userId]).then((found) => (loaded = found.get(viewer.userId) ?? new Map()));
+      loading ??= tracedLookup(() => directory.merchantIdentities([viewer.userId])).then((found) => (loaded = found.get(viewer.userId) ?? new Map()));
       return loading;
     },
   };

@@ -1,26 +1,36 @@
 /**
  * `npm run start:gateway`. With the platform config it verifies viewers and injects identities; given
- * only SUPERGRAPH (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain gateway.
+ * only SUPERGRAPH or SUPERGRAPH_URL (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain
+ * gateway. Either way the supergraph reloads without a restart when its file or URL changes.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { databaseCheck, type ReadinessCheck } from '../platform/http/health.js';
+import { databaseCheck, type ReadinessCheck } from '../subgraphs/kit/health.js';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
+import { EnvironmentError } from '../platform/env.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
+import { loadPersistedDocuments } from './persisted-documents.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { SessionRevocations } from './session-revocations.js';
 import { jwksCheck } from './subgraph-probe.js';
+import { ReloadingSupergraph } from './supergraph-source.js';
 import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
 await runService('gateway', async (env, logger) => {
-  const supergraphSdl = readFileSync(env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH, 'utf8');
-  const plain = env.SUPERGRAPH !== undefined && !env.platformConfigExplicit;
+  if (env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS)
+    throw new EnvironmentError('PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path');
+  const manifest = env.PERSISTED_DOCUMENTS ? loadPersistedDocuments(env.PERSISTED_DOCUMENTS) : new Map<string, string>();
+  const supergraphSdl = new ReloadingSupergraph({
+    origin: env.SUPERGRAPH_URL ? { url: env.SUPERGRAPH_URL } : { file: env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH },
+    pollMs: env.SUPERGRAPH_POLL_MS,
+    logger,
+  });
+  const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
   let identity: GatewayIdentityOptions | undefined;
   let closeDatabase = async () => {};
   const readinessChecks: ReadinessCheck[] = [];
@@ -63,14 +73,21 @@ await runService('gateway', async (env, logger) => {
     },
     clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
     readiness: readinessChecks,
+    persistedDocuments: { manifest, only: env.PERSISTED_DOCUMENTS_ONLY },
     queryLimits: {
       maxDepth: env.QUERY_MAX_DEPTH,
       maxAliases: env.QUERY_MAX_ALIASES,
       maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
       maxTokens: env.QUERY_MAX_TOKENS,
     },
+    csrfPrevention: env.CSRF_PREVENTION,
+    production: env.NODE_ENV === 'production',
+    introspection: env.GRAPHQL_INTROSPECTION,
   });
-  logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
+  logger.info(
+    { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },
+    'gateway ready',
+  );
   return {
     close: async (shutdown) => {
       await server.close(shutdown);

@@ -7,7 +7,7 @@
  * refuses those later).
  */
 import { Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
-import { HttpError } from '../platform/http/http-error.js';
+import { HttpError } from '../subgraphs/kit/http-error.js';
 
 export interface QueryLimits {
   /** Deepest field nesting, fragments expanded. @default 15 */

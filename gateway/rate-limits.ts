@@ -9,7 +9,7 @@
 import { Kind, parse, type DocumentNode, type FieldNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { Headers } from '../platform/headers.js';
-import { HttpError } from '../platform/http/http-error.js';
+import { HttpError } from '../subgraphs/kit/http-error.js';
 import { documentOf, type QueryLimitRequest } from './query-limits.js';
 
 export interface RateLimits {
@@ -60,7 +60,13 @@ export function createRateLimitCheck(limits: RateLimits): (request: RateLimitReq
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-      throw new HttpError(429, 'RATE_LIMITED', `Too many login or refresh attempts; retry in ${retryAfter} s.`, { [Headers.retryAfter]: String(retryAfter) });
+      throw new HttpError(
+        429,
+        'RATE_LIMITED',
+        `Too many login or refresh attempts; retry in ${retryAfter} s.`,
+        {},
+        { [Headers.retryAfter]: String(retryAfter) },
+      );
     }
   };
 }

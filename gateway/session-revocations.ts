@@ -8,7 +8,7 @@
  * sessions ended in the last access-token lifetime.
  */
 import type { Types } from 'mongoose';
-import { HttpError } from '../platform/http/http-error.js';
+import { HttpError } from '../subgraphs/kit/http-error.js';
 import type { IdentityModels, RevokedSessionDoc } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
 import { FeedPoller } from './feed-poller.js';

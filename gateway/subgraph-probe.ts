@@ -7,8 +7,8 @@
  */
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers } from '../platform/headers.js';
-import { OK, type ReadinessCheck } from '../platform/http/health.js';
-import { encodeClaims, identityKey, signEncodedIdentity } from '../platform/identity/identity-assertion.js';
+import { OK, type ReadinessCheck } from '../subgraphs/kit/health.js';
+import { encodeClaims, identityKey, signEncodedIdentity } from '../subgraphs/kit/identity-assertion.js';
 import { identityClaimsFor } from './identity-injection.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 

@@ -5,8 +5,9 @@
  */
 import { PlatformConfigError } from '../config/platform-config.js';
 import { EnvironmentError, readEnvironment, type Environment } from '../env.js';
-import type { ShutdownOptions } from '../http/graphql-http-server.js';
+import type { ShutdownOptions } from '../../subgraphs/kit/graphql-http-server.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startTelemetry } from '../telemetry.js';
 
 export interface Stoppable {
   /** Stops serving: the runner passes the drain bounds from the environment. */
@@ -22,6 +23,7 @@ export async function runService(name: string, start: (env: Environment, logger:
     process.exit(2);
   }
   const logger = createLogger(name, env.LOG_LEVEL);
+  const telemetry = await startTelemetry({ serviceName: env.OTEL_SERVICE_NAME ?? name, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
   let running: Stoppable;
   try {
     running = await start(env, logger);
@@ -41,13 +43,16 @@ export async function runService(name: string, start: (env: Environment, logger:
     // Draining is bounded by the server itself; this only catches a close that hangs past those bounds.
     const timer = setTimeout(() => process.exit(1), env.SHUTDOWN_DELAY_MS + env.SHUTDOWN_TIMEOUT_MS + 5000);
     timer.unref();
-    running.close({ delayMs: env.SHUTDOWN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS }).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    running
+      .close({ delayMs: env.SHUTDOWN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS })
+      .then(() => telemetry.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -1,6 +1,7 @@
 /** The identity subgraph's typed request context, with per-request loaders (one store query per batch). */
 import DataLoader from 'dataloader';
-import type { IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import type { NewSessionReport } from '../../platform/identity/access-token.js';
+import type { IdentityClaims } from '../kit/identity-assertion.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
 import { unauthenticated } from '../../platform/errors.js';
 import type { Consents } from './consents.js';
@@ -30,6 +31,8 @@ export interface IdentityContext {
   consents: Consents;
   /** Public URL of the bridge start page. */
   bridgeStartUrl(nonce: string): string;
+  /** Sessions this request started, reported to the gateway in the response extensions. */
+  newSessions: NewSessionReport[];
   loaders: {
     /** The surviving user of a user id (itself unless merged). */
     rootUser: DataLoader<string, string>;
@@ -66,6 +69,7 @@ export function buildIdentityContext(services: IdentityServices, claims: Identit
     linking: services.linking,
     consents: services.consents,
     bridgeStartUrl: services.bridgeStartUrl,
+    newSessions: [],
     loaders: {
       rootUser,
       userExists: new DataLoader(async (ids) => {

@@ -7,15 +7,17 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import type { RunningHttpServer, ShutdownOptions } from '../../platform/http/graphql-http-server.js';
-import { databaseCheck, OK } from '../../platform/http/health.js';
+import type { RunningHttpServer, ShutdownOptions } from '../kit/graphql-http-server.js';
+import { databaseCheck, OK } from '../kit/health.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
+import { loadTypeDefs } from '../kit/schema-file.js';
 import { startSubgraph } from '../kit/start-subgraph.js';
 import { AccessTokenIssuer } from './access-tokens.js';
 import { AuditLog } from './audit-log.js';
 import { Consents } from './consents.js';
 import { buildIdentityContext, type IdentityContext } from './context.js';
+import { IdentityMetrics } from './identity-metrics.js';
 import { IdentityStore } from './identity-store.js';
 import { LinkNonces } from './link-nonces.js';
 import { LinkService } from './linking.js';
@@ -23,9 +25,9 @@ import { LinkingFlows } from './linking-flows.js';
 import { LoginService } from './login.js';
 import { MerchantAssertionVerifier } from './merchant-assertions.js';
 import { MergeService, type AfterStep } from './merges.js';
+import { newSessionsPlugin } from './new-sessions.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
-import { typeDefs } from './schema.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
 import { ThirdPartyPlatform } from './third-party-platform.js';
@@ -48,6 +50,8 @@ export interface IdentityServiceOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  /** Access token lifetime. @default ACCESS_TOKEN_TTL_SECONDS (15 minutes); tests shorten it to see tokens expire. */
+  accessTokenTtlSeconds?: number;
   /** Tests only: observe (or interrupt) merges after each step. */
   afterMergeStep?: AfterStep;
 }
@@ -65,9 +69,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const store = new IdentityStore(options.connection);
   await store.init();
   const { models } = store;
-  const wechat = new WechatClient(options.wechat);
-  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem);
-  const sessions = new SessionService(store, issuer);
+  const metrics = new IdentityMetrics(platform);
+  const wechat = new WechatClient({ ...options.wechat, onFailure: (path, errcode) => metrics.wechatError(path, errcode) });
+  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem, options.accessTokenTtlSeconds);
+  const sessions = new SessionService(store, issuer, undefined, metrics);
   const audit = new AuditLog(models);
   const merges = new MergeService(models, audit, undefined, options.afterMergeStep);
   const resumed = await merges.resumePending();
@@ -78,7 +83,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     models,
     store,
     nonces: new LinkNonces(models),
-    links: new LinkService(models, merges, audit),
+    links: new LinkService(models, merges, audit, undefined, metrics),
     consents,
     assertions: new MerchantAssertionVerifier(platform),
     wechat,
@@ -98,6 +103,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     linking,
     thirdParty,
     logger,
+    metrics,
   });
 
   let origin = options.publicOrigin ?? '';
@@ -107,10 +113,11 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const officialAccountAppId = platform.config.platform.officialAccountAppId;
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
-    typeDefs,
+    typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, bridgeStartUrl }, claims, requestId),
+    plugins: [newSessionsPlugin()],
     logger,
     host: options.host,
     port: options.port,
@@ -127,6 +134,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
           res.end(jwks);
         },
       },
+      metrics.route(),
       ...(thirdParty ? [thirdParty.eventsRoute()] : []),
       ...(officialAccountAppId
         ? bridgeRoutes({

@@ -11,6 +11,7 @@ import type { LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
+import { outcomeOf, type IdentityMetrics } from './identity-metrics.js';
 import type { IdentityStore } from './identity-store.js';
 import type { LinkingFlows } from './linking-flows.js';
 import type { ThirdPartyPlatform } from './third-party-platform.js';
@@ -30,6 +31,7 @@ export interface LoginDeps {
   /** Present when the platform is a WeChat third-party platform. */
   thirdParty?: ThirdPartyPlatform;
   logger: Logger;
+  metrics?: IdentityMetrics;
   now?: () => Date;
 }
 
@@ -44,10 +46,23 @@ export class LoginService {
    * is then linked to the platform user that nonce was issued to.
    */
   async login(appId: string, code: string, linkNonce?: string, requestId?: string): Promise<SessionTokens> {
+    try {
+      const tokens = await this.loginOnce(appId, code, linkNonce, requestId);
+      this.deps.metrics?.login(appId, 'ok');
+      return tokens;
+    } catch (error) {
+      this.deps.metrics?.login(appId, outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async loginOnce(appId: string, code: string, linkNonce: string | undefined, requestId: string | undefined): Promise<SessionTokens> {
     const app = this.miniProgram(appId);
     if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
-    const session = await this.exchange(app, code);
-    const identity = await this.resolveIdentity(app, session);
+    // Every line this login logs carries the request's id (login is not a hot path: a child per login is fine).
+    const logger = requestId ? this.deps.logger.child({ requestId }) : this.deps.logger;
+    const session = await this.exchange(app, code, logger);
+    const identity = await this.resolveIdentity(app, session, logger);
     const userId = linkNonce === undefined ? identity.userId : await this.deps.linking.redeemHandoff(linkNonce, identity, requestId);
     return this.deps.sessions.start(userId, app.appId);
   }
@@ -63,28 +78,28 @@ export class LoginService {
     return !!this.deps.thirdParty && app.authorizesThirdPartyPlatform && this.deps.platform.merchantByApp(app.appId)?.linking.thirdPartyPlatform === true;
   }
 
-  private async exchange(app: AppConfig, code: string): Promise<WechatSession> {
+  private async exchange(app: AppConfig, code: string, logger: Logger): Promise<WechatSession> {
     if (this.viaThirdParty(app)) {
       try {
         return await this.deps.thirdParty!.code2Session(app.appId, code);
       } catch (error) {
-        rethrowWechatFailure(error, this.deps.logger, app.appId);
+        rethrowWechatFailure(error, logger, app.appId);
       }
     }
     const secret = app.secretEnv ? this.deps.secretOf(app.secretEnv) : undefined;
     if (!secret) {
-      this.deps.logger.error({ appId: app.appId, secretEnv: app.secretEnv }, 'no app secret configured');
+      logger.error({ appId: app.appId, secretEnv: app.secretEnv }, 'no app secret configured');
       throw new Error(`no secret for ${app.appId}`);
     }
     try {
       return await this.deps.wechat.code2Session(app.appId, secret, code);
     } catch (error) {
-      rethrowWechatFailure(error, this.deps.logger, app.appId);
+      rethrowWechatFailure(error, logger, app.appId);
     }
   }
 
   /** The identity (and so the user) this WeChat login proves, creating both on first login. */
-  private async resolveIdentity(app: AppConfig, session: WechatSession): Promise<IdentityDoc> {
+  private async resolveIdentity(app: AppConfig, session: WechatSession, logger: Logger): Promise<IdentityDoc> {
     const { store, vault, platform } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const sessionKey = vault.seal(session.sessionKey);
@@ -97,7 +112,7 @@ export class LoginService {
       const newUnionId = unionId && !existing.unionId ? unionId : undefined;
       await store.recordLogin(existing._id, { sessionKey, ...(newUnionId ? { unionId: newUnionId, openPlatform: app.openPlatform } : {}) }, now);
       // A UnionID seen before was claimed (or deliberately not) when first seen; claim only a new one.
-      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing.userId, app.openPlatform, newUnionId);
+      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing.userId, app.openPlatform, newUnionId, logger);
       return existing;
     }
 
@@ -114,13 +129,13 @@ export class LoginService {
     );
     // Identity first, user document second: a crash in between leaves an identity whose user is created on the next login.
     await store.ensureUser(identity.userId);
-    this.deps.logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
+    logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
     return identity;
   }
 
   /** Claims a UnionID newly sent for a known identity; one held by another user is left for a merge. */
-  private async claimUnionFor(userId: string, openPlatform: string, unionId: string): Promise<void> {
+  private async claimUnionFor(userId: string, openPlatform: string, unionId: string, logger: Logger): Promise<void> {
     const claim = await this.deps.store.claimUnionId(openPlatform, unionId, userId);
-    if (claim.userId !== userId) this.deps.logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
+    if (claim.userId !== userId) logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
   }
 }

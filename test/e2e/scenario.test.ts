@@ -4,7 +4,7 @@
  * Bob's, whose app has its own Open Platform account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peekClaims } from '../../platform/identity/identity-assertion.js';
+import { peekClaims } from '../../subgraphs/kit/identity-assertion.js';
 import { identityOf } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 

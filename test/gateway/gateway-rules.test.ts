@@ -247,11 +247,19 @@ describe('the GraphQL endpoint', () => {
       `{ me { id favoriteProducts { id } } }`,
       undefined,
       alice.accessToken,
+      { 'x-request-id': 'masked-products-1' },
     );
     expect(result.data?.me).toEqual({ id: alice.userId, favoriteProducts: null });
     expect(result.errors?.map((e) => [e.extensions?.code, e.extensions?.subgraph])).toEqual([['SUBGRAPH_UNAVAILABLE', 'products']]);
     const text = JSON.stringify(result);
     expect(text).not.toContain('127.0.0.1');
     expect(text).not.toMatch(/stack|ECONNREFUSED|http:/i);
+    // The operator finds the failure by the request id the client sent (and got back).
+    const logged = system
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('subgraph unavailable'))
+      .map((line) => JSON.parse(line) as { requestId?: string; service?: string; subgraph?: string });
+    expect(logged).toContainEqual(expect.objectContaining({ requestId: 'masked-products-1', service: 'gateway', subgraph: 'products' }));
   });
 });

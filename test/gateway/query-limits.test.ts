@@ -2,7 +2,7 @@
 import { getIntrospectionQuery, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, measureQuery } from '../../gateway/query-limits.js';
-import { HttpError } from '../../platform/http/http-error.js';
+import { HttpError } from '../../subgraphs/kit/http-error.js';
 import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
 
 /** Operations of the kind the mini-program sends (the demo's, the tests' largest) and the standard introspection query. */

@@ -40,7 +40,7 @@ describe('health and readiness', () => {
       const couponsSecret = demoConfig.subgraphs.find((s) => s.name === 'coupons')!.identitySecretEnv;
       const wrong = await system.startGatewayProcess({ env: { [couponsSecret]: 'a-secret-the-coupons-subgraph-does-not-know' } });
       try {
-        expect(wrong.logs()).toMatch(/"level":50[^\n]*subgraph:coupons[^\n]*SUBGRAPH REFUSES THE GATEWAY/);
+        expect(wrong.output().join('\n')).toMatch(/"level":50[^\n]*subgraph:coupons[^\n]*SUBGRAPH REFUSES THE GATEWAY/);
         const ready = await getJson(`${originOf(wrong.url)}/readyz`);
         expect(ready.status).toBe(503);
         expect(ready.body.checks['subgraph:coupons']).toMatch(/IDENTITY_SIGNATURE_INVALID/);

@@ -17,7 +17,8 @@ import { startGateway } from '../../gateway/gateway-server.js';
 import type { RateLimits } from '../../gateway/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
-import { databaseCheck } from '../../platform/http/health.js';
+import { databaseCheck } from '../../subgraphs/kit/health.js';
+import type { PersistedDocumentsOptions } from '../../gateway/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
@@ -73,6 +74,8 @@ export interface System {
   merchantUrl(name: MerchantSubgraph): string;
   /** Starts a stopped merchant subgraph again on its old port, with its data. */
   restartMerchant(name: MerchantSubgraph): Promise<void>;
+  /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
+  startGateway(options: GatewayVariant): Promise<{ url: string }>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -92,8 +95,17 @@ export interface System {
 
 export type MerchantSubgraph = 'coupons' | 'products';
 
+/** How a gateway of the system differs from the default one. */
+export interface GatewayVariant {
+  persistedDocuments?: PersistedDocumentsOptions;
+}
+
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** Access tokens live this long, so tests see them expire for real. @default 15 minutes */
+  accessTokenTtlSeconds?: number;
+  /** The main gateway's persisted documents. @default none, free text allowed */
+  persistedDocuments?: PersistedDocumentsOptions;
   /** The in-process gateway's rate limits. @default none to speak of (tests log in often from one address) */
   rateLimits?: RateLimits;
   /** The in-process gateway's client address header (tests pose as several clients with x-forwarded-for). */
@@ -143,6 +155,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secretOf,
     identitySecret: subgraphSecret('identity'),
     dataKey,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     logger: logger.child({ service: 'identity' }),
   });
   closers.push(() => identity.close());
@@ -192,7 +205,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const startOneGateway = async () => {
+  const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
     const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
@@ -213,6 +226,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       rateLimits: options.rateLimits ?? UNLIMITED,
       clientAddressHeader: options.clientAddressHeader,
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
+      persistedDocuments,
     });
     closers.push(async () => {
       cache.stop();
@@ -221,7 +235,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     });
     return { url: server.url, cache };
   };
-  const gateway = await startOneGateway();
+  const gateway = await startOneGateway({ persistedDocuments: options.persistedDocuments });
 
   let configPath = DEMO_CONFIG_PATH;
   const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS, env = {} }: { cachePollMs?: number; env?: Record<string, string> } = {}) => {
@@ -277,6 +291,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     gatewayUrl: gateway.url,
     gatewayCache: gateway.cache.stats,
     startGatewayProcess: gatewayProcess,
+    startGateway: async (variant) => ({ url: (await startOneGateway(variant)).url }),
     simulator,
     identity,
     identityConnection,

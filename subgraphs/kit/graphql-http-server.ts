@@ -1,0 +1,202 @@
+/**
+ * The HTTP edge every service shares: a Node request becomes Apollo's typed HTTPGraphQLRequest once,
+ * the context is built from it, and Apollo's answer is written back. Extra routes (JWKS, health,
+ * metrics, web pages) sit beside /graphql. Nothing past this file touches Node's HTTP objects.
+ */
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Headers } from '../../platform/headers.js';
+import { inServerSpan } from '../../platform/telemetry.js';
+import { healthRoutes, type ReadinessCheck } from './health.js';
+import { HttpError } from './http-error.js';
+
+/** What the context builder sees of a request. */
+export interface GraphQLHttpRequest {
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The parsed JSON body of a POST, undefined for GET. */
+  body: unknown;
+  /** The body's text exactly as received (what signatures over the body are checked against). */
+  rawBody: string | undefined;
+  search: string;
+  /** The client's `x-request-id` when well-formed, else a fresh UUID; returned on the answer. */
+  requestId: string;
+  /** The TCP peer's address (a proxy's, when behind one). */
+  remoteAddress: string;
+}
+
+export interface RawRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+}
+
+export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  /** Builds the typed context; throw HttpError to answer without executing. */
+  context(req: GraphQLHttpRequest): Promise<TContext>;
+  host?: string;
+  port?: number;
+  /** @default "/graphql" */
+  path?: string;
+  routes?: RawRoute[];
+  /** Largest accepted body. @default 1 MiB */
+  maxBodyBytes?: number;
+  /** Called for failures outside GraphQL execution (never shown to clients). */
+  onError?(error: unknown, requestId: string): void;
+  /** Wraps each GraphQL request's context building and execution (e.g. to merge identical in-flight requests). */
+  around?(req: GraphQLHttpRequest, execute: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse>;
+  /** What /readyz checks (GET /healthz and /readyz are always served). */
+  readiness?: ReadinessCheck[];
+}
+
+/** How a server stops: readiness goes 503 at once; in-flight requests finish, within bounds. */
+export interface ShutdownOptions {
+  /** Keep accepting requests this long after readiness went 503, so load balancers stop sending first. @default 0 */
+  delayMs?: number;
+  /** Then wait this long at most for in-flight requests before closing their connections. @default 10000 */
+  timeoutMs?: number;
+}
+
+export interface RunningHttpServer {
+  readonly url: string;
+  readonly port: number;
+  close(shutdown?: ShutdownOptions): Promise<void>;
+}
+
+export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<RunningHttpServer> {
+  const graphqlPath = options.path ?? '/graphql';
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  let draining = false;
+  const allRoutes = [...(options.routes ?? []), ...healthRoutes(options.readiness ?? [], () => draining)];
+  const routes = new Map(allRoutes.map((r) => [`${r.method} ${r.path}`, r]));
+
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => {
+    if (req.method === 'POST' && !isJsonContentType(req.headers[Headers.contentType])) {
+      // GraphQL over HTTP: a POST body is application/json; anything else is an unsupported media type.
+      throw new HttpError(415, 'BAD_REQUEST', 'A GraphQL POST body must be application/json');
+    }
+    const { text: rawBody, parsed: body } = req.method === 'POST' ? await readRequestBody(req, maxBody) : { text: undefined, parsed: undefined };
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+    const typed: GraphQLHttpRequest = {
+      method: request.method,
+      headers: req.headers,
+      body,
+      rawBody,
+      search: url.search,
+      requestId,
+      remoteAddress: req.socket.remoteAddress ?? '',
+    };
+    const execute = async () => {
+      const contextValue = await options.context(typed);
+      return options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
+    };
+    const response = options.around ? await options.around(typed, execute) : await execute();
+    const outHeaders: Record<string, string> = {};
+    for (const [name, value] of response.headers) outHeaders[name] = value;
+    res.writeHead(response.status ?? 200, outHeaders);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const server = createServer((req, res) => {
+    const requestId = requestIdOf(req.headers[Headers.requestId]);
+    // Set before any route writes, so every answer (errors and 404s included) names its request.
+    res.setHeader(Headers.requestId, requestId);
+    // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+    if (draining) res.shouldKeepAlive = false;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routes.get(`${req.method} ${url.pathname}`);
+    const answerError = (error: unknown) => {
+      if (error instanceof HttpError) {
+        // The unread rest of a refused body would be parsed as the next request: close instead of reading it.
+        if (error.status === 413 || !req.complete) res.setHeader(Headers.connection, 'close');
+        if (!res.headersSent) res.writeHead(error.status, { ...error.headers, 'content-type': 'application/json' });
+        res.end(error.body());
+        return;
+      }
+      options.onError?.(error, requestId);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error').body());
+    };
+    inServerSpan(req.headers, `${req.method} ${url.pathname}`, res, () => {
+      const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url, requestId) : notFound(res);
+      void Promise.resolve(work).catch((error: unknown) => answerError(error));
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}${graphqlPath}`,
+    port,
+    close: async ({ delayMs = 0, timeoutMs = 10_000 }: ShutdownOptions = {}) => {
+      draining = true;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // close() stops accepting and resolves once every connection has ended: in-flight requests finish.
+      // Connections whose request finishes meanwhile become idle; the sweep closes them too.
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(sweep);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      await options.apollo.stop();
+    },
+  };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A client's request id is kept only when it is short and plain (it goes into logs and subgraph headers). */
+function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  const mediaType = value?.split(';', 1)[0]!.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+function notFound(res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: 'not found' }));
+}
+
+/** Reads a body and parses it if JSON; malformed JSON or an oversized body is the client's error (400 / 413). */
+export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string | undefined; parsed: unknown }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return { text: undefined, parsed: undefined };
+  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  const contentType = String(req.headers['content-type'] ?? '');
+  if (!contentType.includes('json')) return { text, parsed: text };
+  try {
+    return { text, parsed: JSON.parse(text) };
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+  }
+}
