@@ -9,18 +9,20 @@ import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { createErrorFormatter, maskedErrorLogging } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
 import { inServerSpan } from '../platform/telemetry.js';
-import { startGraphQLHttpServer, type RunningHttpServer } from '../subgraphs/kit/index.js';
+import { readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '../subgraphs/kit/index.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { PersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
 import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { subgraphProbe } from './subgraph-probe.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
+import { clientAddressOf, createRateLimitCheck, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits.js';
 import { installOperationCache } from './operation-cache.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
@@ -53,6 +55,14 @@ export interface GatewayOptions {
   dedupe?: boolean;
   /** @default DEFAULT_QUERY_LIMITS */
   queryLimits?: QueryLimits;
+  /** Time each subgraph fetch may take before its fields answer SUBGRAPH_UNAVAILABLE. @default 5000 */
+  subgraphTimeoutMs?: number;
+  /** @default DEFAULT_RATE_LIMITS */
+  rateLimits?: RateLimits;
+  /** Behind a proxy: the header whose last entry is the client's address (e.g. x-forwarded-for). @default the TCP peer */
+  clientAddressHeader?: string;
+  /** Readiness checks besides the subgraph probes the gateway adds itself (identity store, JWKS). */
+  readiness?: ReadinessCheck[];
   /** Known documents and whether only they run. @default no manifest, free text allowed (and Apollo's APQ) */
   persistedDocuments?: PersistedDocumentsOptions;
   /**
@@ -69,19 +79,21 @@ export interface GatewayOptions {
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const { identity } = options;
-  const transport = new SubgraphTransport({ dedupe: options.dedupe });
+  const transport = new SubgraphTransport({ dedupe: options.dedupe, timeoutMs: options.subgraphTimeoutMs });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
   const inbound = options.dedupe === false ? undefined : createInboundDedupe();
   const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
   const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache());
+  const probes: ReadinessCheck[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
+      const secret = identity?.subgraphSecrets[name];
+      probes.push(subgraphProbe({ name, url: target, signing: identity && secret ? { platform: identity.platform, secret } : undefined }, transport));
       if (!identity || !sessions) return new SubgraphDataSource(name, target, undefined, transport, metrics.fetches);
-      const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
       const isIdentity = name === identity.platform.config.identitySubgraph;
@@ -117,20 +129,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     stopOnTerminationSignals: false,
   });
   await apollo.start();
+  await logProbes(probes, options.logger);
   const checkQueryLimits = createQueryLimitCheck(options.queryLimits ?? DEFAULT_QUERY_LIMITS);
+  const checkRateLimits = createRateLimitCheck(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,
     port: options.port,
     serverSpan: inServerSpan,
     onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
-    routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
+    routes: [metrics.route],
+    readiness: [...(options.readiness ?? []), ...probes],
     around: (req, execute) => {
       metrics.requests.inc();
       return inbound ? inbound.run(req, execute) : execute();
     },
     context: async (req) => {
       checkQueryLimits(req);
+      await checkRateLimits({ ...req, clientAddress: clientAddressOf(req, options.clientAddressHeader) });
       const document = persisted.resolve(req);
       const authorization = req.headers[Headers.authorization];
       const viewer = identity ? await identity.verifyViewer(typeof authorization === 'string' ? authorization : undefined) : undefined;
@@ -139,9 +155,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   });
   return {
     ...server,
-    close: async () => {
-      await server.close();
+    close: async (shutdown) => {
+      await server.close(shutdown);
       await transport.close();
     },
   };
+}
+
+/** Probes every subgraph once at start-up: a refused signature would fail every request, so it is logged as an error. */
+async function logProbes(probes: ReadinessCheck[], logger: Logger): Promise<void> {
+  const { results } = await readiness(probes, false);
+  for (const [check, result] of results) {
+    if (result.ok) continue;
+    if (result.degradedOnly) logger.warn({ check, reason: result.reason }, 'subgraph not answering at start-up; its fields fail until it does');
+    else logger.error({ check, reason: result.reason }, 'SUBGRAPH REFUSES THE GATEWAY: every request reaching it will fail until the secrets match');
+  }
 }

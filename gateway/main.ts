@@ -4,6 +4,7 @@
  * gateway. Either way the supergraph reloads without a restart when its file or URL changes.
  */
 import { fileURLToPath } from 'node:url';
+import { databaseCheck, type ReadinessCheck } from '../subgraphs/kit/health.js';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
 import { EnvironmentError } from '../platform/env.js';
@@ -14,6 +15,7 @@ import { CachingIdentityDirectory } from './identity-cache.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { SessionRevocations } from './session-revocations.js';
+import { jwksCheck } from './subgraph-probe.js';
 import { ReloadingSupergraph } from './supergraph-source.js';
 import { createViewerVerifier } from './viewer.js';
 
@@ -31,10 +33,13 @@ await runService('gateway', async (env, logger) => {
   const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
   let identity: GatewayIdentityOptions | undefined;
   let closeDatabase = async () => {};
+  const readinessChecks: ReadinessCheck[] = [];
   if (!plain) {
     const platform = platformFrom(env);
     const connection = await connectDatabase(env, 'identity');
     const models = identityModels(connection);
+    const jwksUrl = new URL(JWKS_PATH, env.IDENTITY_URL);
+    readinessChecks.push(databaseCheck('identityStore', connection), jwksCheck(jwksUrl));
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
@@ -46,7 +51,7 @@ await runService('gateway', async (env, logger) => {
     identity = {
       platform,
       subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
-      verifyViewer: revocations.guard(createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL))),
+      verifyViewer: revocations.guard(createViewerVerifier(jwksUrl)),
       directory: cache,
       afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
       cacheStats: cache.stats,
@@ -60,6 +65,14 @@ await runService('gateway', async (env, logger) => {
     host: env.HOST,
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
+    subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    rateLimits: {
+      loginPerAddress: env.RATE_LIMIT_LOGIN_PER_ADDRESS,
+      loginPerApp: env.RATE_LIMIT_LOGIN_PER_APP,
+      refreshPerAddress: env.RATE_LIMIT_REFRESH_PER_ADDRESS,
+    },
+    clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
+    readiness: readinessChecks,
     persistedDocuments: { manifest, only: env.PERSISTED_DOCUMENTS_ONLY },
     queryLimits: {
       maxDepth: env.QUERY_MAX_DEPTH,
@@ -76,8 +89,8 @@ await runService('gateway', async (env, logger) => {
     'gateway ready',
   );
   return {
-    close: async () => {
-      await server.close();
+    close: async (shutdown) => {
+      await server.close(shutdown);
       await closeDatabase();
     },
   };

@@ -132,7 +132,8 @@ export function createQueryLimitCheck(limits: QueryLimits): (request: QueryLimit
   };
 }
 
-function documentOf(request: QueryLimitRequest): string | undefined {
+/** The GraphQL document a request carries, if any (batched arrays carry none here: they are refused later). */
+export function documentOf(request: QueryLimitRequest): string | undefined {
   if (request.method === 'GET') return new URLSearchParams(request.search).get('query') ?? undefined;
   const { body } = request;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;

@@ -9,6 +9,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayCachePolicy, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { MerchantConfig } from '../platform/config/platform-config.js';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
+import { PlatformError } from '../platform/errors.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
 import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/index.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -44,6 +45,17 @@ export class SubgraphAnswerError extends Error {
   }
 }
 
+/**
+ * A subgraph gave no answer in time, or said it is unavailable (502, 503, 504): its fields are null and the
+ * rest of the response resolves. Names the subgraph, never its URL.
+ */
+export class SubgraphUnavailableError extends PlatformError {
+  constructor(subgraph: string) {
+    super('SUBGRAPH_UNAVAILABLE', `The ${subgraph} service is unavailable; its fields could not be resolved.`, { subgraph });
+  }
+}
+
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 const MUTATION = /^\s*mutation\b/;
 
 interface EncodedClaims {
@@ -132,7 +144,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     let answer: SubgraphAnswer;
     let response: GatewayGraphQLResponse;
     try {
-      answer = await tracedFetch(this.subgraph, headers, () => this.transport.post(this.url, headers, body, dedupeKey));
+      // No answer at all (refused, reset, timed out): the subgraph is unavailable, and says so by name.
+      answer = await tracedFetch(this.subgraph, headers, () => this.transport.post(this.url, headers, body, dedupeKey)).catch(() => {
+        throw new SubgraphUnavailableError(this.subgraph);
+      });
       outcome = answer.status < 200 || answer.status > 299 ? 'http_error' : 'invalid_body';
       response = this.parse(answer);
       outcome = response.errors?.length ? 'graphql_errors' : 'ok';
@@ -167,6 +182,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   private parse(answer: SubgraphAnswer): GatewayGraphQLResponse {
+    if (UNAVAILABLE_STATUSES.has(answer.status)) throw new SubgraphUnavailableError(this.subgraph);
     if (answer.status < 200 || answer.status > 299) throw new SubgraphAnswerError(this.subgraph, answer.status, 'not a success status');
     let parsed: unknown;
     try {

@@ -49,6 +49,22 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** On SIGTERM: keep serving this long with /readyz at 503 (so load balancers stop sending), then drain. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
+  /** On SIGTERM: the longest in-flight requests may take to finish before their connections are closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  /** Time a subgraph has to answer one fetch before its fields answer SUBGRAPH_UNAVAILABLE. */
+  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(5000),
+  /** Rate limits per gateway instance, per minute (see gateway/rate-limits.ts). */
+  RATE_LIMIT_LOGIN_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
+  RATE_LIMIT_LOGIN_PER_APP: z.coerce.number().int().min(1).default(1200),
+  RATE_LIMIT_REFRESH_PER_ADDRESS: z.coerce.number().int().min(1).default(60),
+  /** Behind a proxy: the header holding the client's address (its last entry, the one the nearest proxy added), e.g. x-forwarded-for. */
+  CLIENT_ADDRESS_HEADER: z
+    .string()
+    .regex(/^[a-z0-9-]+$/i, 'must be a header name')
+    .transform((v) => v.toLowerCase())
+    .optional(),
   /** Query limits, checked before validation and planning (see gateway/query-limits.ts). */
   QUERY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),

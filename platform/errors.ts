@@ -47,6 +47,11 @@ export const ErrorCodes = {
   QUERY_TOO_DEEP: { status: 400, description: 'The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).' },
   QUERY_TOO_MANY_ALIASES: { status: 400, description: 'The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).' },
   QUERY_TOO_MANY_ROOT_FIELDS: { status: 400, description: 'The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).' },
+  SUBGRAPH_UNAVAILABLE: { status: 200, description: 'A service behind the gateway did not answer in time or is down; its fields are null, the rest resolved.' },
+  RATE_LIMITED: {
+    status: 429,
+    description: 'Too many login or refresh attempts from this address or for this app; retry after the Retry-After header’s seconds.',
+  },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'Something failed on the server; the request id identifies it in the logs.' },
 } as const;
 

@@ -12,6 +12,7 @@ export const Headers = {
   /** Apollo's CSRF prevention accepts requests that carry either of these. */
   apolloRequirePreflight: 'apollo-require-preflight',
   apolloOperationName: 'x-apollo-operation-name',
+  retryAfter: 'retry-after',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

@@ -53,6 +53,14 @@ export function maskedErrorLogging<TContext extends RequestLogIds>(logger: Logge
   const listener: GraphQLRequestListener<TContext> = {
     async didEncounterErrors({ contextValue, errors }) {
       for (const error of errors) {
+        // Public, but the operator must hear of it: a subgraph that fails costs every request its fields.
+        if (error.extensions?.code === 'SUBGRAPH_UNAVAILABLE') {
+          logger.warn(
+            { requestId: contextValue.requestId, traceId: contextValue.traceId, subgraph: error.extensions.subgraph, path: error.path },
+            'subgraph unavailable',
+          );
+          continue;
+        }
         if (isPublicCode(error.extensions?.code)) continue;
         logger.error(
           { requestId: contextValue.requestId, traceId: contextValue.traceId, err: error.originalError ?? error, path: error.path },

@@ -36,8 +36,8 @@ await runService(subgraphName, async (env, logger) => {
   });
   logger.info({ url: server.url, merchant: merchant.id }, `${subgraphName} subgraph ready`);
   return {
-    close: async () => {
-      await server.close();
+    close: async (shutdown) => {
+      await server.close(shutdown);
       await connection.close();
     },
   };

@@ -5,11 +5,13 @@
  */
 import { PlatformConfigError } from '../config/platform-config.js';
 import { EnvironmentError, readEnvironment, type Environment } from '../env.js';
+import type { ShutdownOptions } from '../../subgraphs/kit/graphql-http-server.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTelemetry } from '../telemetry.js';
 
 export interface Stoppable {
-  close(): Promise<void>;
+  /** Stops serving: the runner passes the drain bounds from the environment. */
+  close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
 export async function runService(name: string, start: (env: Environment, logger: Logger) => Promise<Stoppable>): Promise<void> {
@@ -38,10 +40,11 @@ export async function runService(name: string, start: (env: Environment, logger:
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    // Draining is bounded by the server itself; this only catches a close that hangs past those bounds.
+    const timer = setTimeout(() => process.exit(1), env.SHUTDOWN_DELAY_MS + env.SHUTDOWN_TIMEOUT_MS + 5000);
     timer.unref();
     running
-      .close()
+      .close({ delayMs: env.SHUTDOWN_DELAY_MS, timeoutMs: env.SHUTDOWN_TIMEOUT_MS })
       .then(() => telemetry.shutdown())
       .then(
         () => process.exit(0),

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import { loadTypeDefs, startSubgraph, type RunningHttpServer } from '../kit/index.js';
+import { databaseCheck, loadTypeDefs, OK, startSubgraph, type RunningHttpServer, type ShutdownOptions } from '../kit/index.js';
 import { isPublicCode } from '../../platform/graphql/format-error.js';
 import { inServerSpan } from '../../platform/telemetry.js';
 import type { Logger } from '../../platform/logger.js';
@@ -60,7 +60,7 @@ export interface IdentityService {
   readonly jwksUrl: string;
   readonly store: IdentityStore;
   readonly audit: AuditLog;
-  close(): Promise<void>;
+  close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
 export async function startIdentityService(options: IdentityServiceOptions): Promise<IdentityService> {
@@ -123,6 +123,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     serverSpan: inServerSpan,
     host: options.host,
     port: options.port,
+    readiness: [
+      databaseCheck('identityStore', options.connection),
+      { name: 'signingKeys', check: async () => (issuer.jwks().keys.length > 0 ? OK : { ok: false, reason: 'no signing key loaded' }) },
+    ],
     routes: [
       {
         method: 'GET',
@@ -146,5 +150,5 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     ],
   });
   origin ||= new URL(server.url).origin;
-  return { url: server.url, jwksUrl: `${new URL(server.url).origin}${JWKS_PATH}`, store, audit, close: () => server.close() };
+  return { url: server.url, jwksUrl: `${new URL(server.url).origin}${JWKS_PATH}`, store, audit, close: (shutdown) => server.close(shutdown) };
 }

@@ -28,8 +28,8 @@ await runService('identity', async (env, logger) => {
   });
   logger.info({ url: service.url, jwks: service.jwksUrl }, 'identity subgraph ready');
   return {
-    close: async () => {
-      await service.close();
+    close: async (shutdown) => {
+      await service.close(shutdown);
       await connection.close();
     },
   };

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CONNECTION_HEADER, CONTENT_TYPE_HEADER, REQUEST_ID_HEADER } from './headers.js';
+import { healthRoutes, type ReadinessCheck } from './health.js';
 import { HttpError } from './http-error.js';
 
 /** What the context builder sees of a request. */
@@ -21,6 +22,8 @@ export interface GraphQLHttpRequest {
   search: string;
   /** The client's `x-request-id` when well-formed, else a fresh UUID; returned on the answer. */
   requestId: string;
+  /** The TCP peer's address (a proxy's, when behind one). */
+  remoteAddress: string;
 }
 
 export interface RawRoute {
@@ -46,6 +49,16 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   around?(req: GraphQLHttpRequest, execute: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse>;
   /** Traces each request. @default no tracing */
   serverSpan?: ServerSpan;
+  /** What /readyz checks (GET /healthz and /readyz are always served). */
+  readiness?: ReadinessCheck[];
+}
+
+/** How a server stops: readiness goes 503 at once; in-flight requests finish, within bounds. */
+export interface ShutdownOptions {
+  /** Keep accepting requests this long after readiness went 503, so load balancers stop sending first. @default 0 */
+  delayMs?: number;
+  /** Then wait this long at most for in-flight requests before closing their connections. @default 10000 */
+  timeoutMs?: number;
 }
 
 /** Runs `handle` inside a server span continuing the request's trace (e.g. OpenTelemetry with W3C `traceparent`). */
@@ -56,13 +69,15 @@ const runWithoutSpan: ServerSpan = (_headers, _name, _res, handle) => handle();
 export interface RunningHttpServer {
   readonly url: string;
   readonly port: number;
-  close(): Promise<void>;
+  close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
 export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<RunningHttpServer> {
   const graphqlPath = options.path ?? '/graphql';
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const routes = new Map((options.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
+  let draining = false;
+  const allRoutes = [...(options.routes ?? []), ...healthRoutes(options.readiness ?? [], () => draining)];
+  const routes = new Map(allRoutes.map((r) => [`${r.method} ${r.path}`, r]));
   const serverSpan = options.serverSpan ?? runWithoutSpan;
 
   const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => {
@@ -76,7 +91,15 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const typed: GraphQLHttpRequest = { method: request.method, headers: req.headers, body, rawBody, search: url.search, requestId };
+    const typed: GraphQLHttpRequest = {
+      method: request.method,
+      headers: req.headers,
+      body,
+      rawBody,
+      search: url.search,
+      requestId,
+      remoteAddress: req.socket.remoteAddress ?? '',
+    };
     const execute = async () => {
       const contextValue = await options.context(typed);
       return options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
@@ -97,13 +120,15 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
     // Set before any route writes, so every answer (errors and 404s included) names its request.
     res.setHeader(REQUEST_ID_HEADER, requestId);
+    // While draining, every answer closes its connection, so keep-alive clients reconnect elsewhere.
+    if (draining) res.shouldKeepAlive = false;
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routes.get(`${req.method} ${url.pathname}`);
     const answerError = (error: unknown) => {
       if (error instanceof HttpError) {
         // The unread rest of a refused body would be parsed as the next request: close instead of reading it.
         if (error.status === 413 || !req.complete) res.setHeader(CONNECTION_HEADER, 'close');
-        if (!res.headersSent) res.writeHead(error.status, { 'content-type': 'application/json' });
+        if (!res.headersSent) res.writeHead(error.status, { ...error.headers, 'content-type': 'application/json' });
         res.end(error.body());
         return;
       }
@@ -126,11 +151,20 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}${graphqlPath}`,
     port,
-    close: async () => {
+    close: async ({ delayMs = 0, timeoutMs = 10_000 }: ShutdownOptions = {}) => {
+      draining = true;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // close() stops accepting and resolves once every connection has ended: in-flight requests finish.
+      // Connections whose request finishes meanwhile become idle; the sweep closes them too.
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearTimeout(force);
+          clearInterval(sweep);
+          resolve();
+        });
         server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       await options.apollo.stop();
     },

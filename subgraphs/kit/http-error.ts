@@ -8,6 +8,8 @@ export class HttpError extends Error {
     message: string,
     /** More machine-readable detail beside the code (never secrets), e.g. `reason`. */
     readonly extensions: Record<string, string> = {},
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }

@@ -23,7 +23,9 @@ export {
   type RawRoute,
   type RunningHttpServer,
   type ServerSpan,
+  type ShutdownOptions,
 } from './graphql-http-server.js';
+export { OK, databaseCheck, healthRoutes, readiness, type CheckResult, type PingableConnection, type ReadinessCheck } from './health.js';
 export { CONNECTION_HEADER, CONTENT_TYPE_HEADER, IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from './headers.js';
 export { HttpError } from './http-error.js';
 export {

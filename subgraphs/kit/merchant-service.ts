@@ -5,6 +5,7 @@
 import type { DocumentNode } from 'graphql';
 import type { RunningHttpServer, ServerSpan } from './graphql-http-server.js';
 import type { SubgraphLogger } from './logger.js';
+import { databaseCheck, type PingableConnection } from './health.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 import type { ResolverMap } from './resolver-map.js';
 import { startSubgraph } from './start-subgraph.js';
@@ -19,6 +20,8 @@ export interface MerchantServiceOptions<TContext extends MerchantContext> {
   /** Adds the merchant's own per-request state (stores, loaders) to the base context. */
   extendContext(base: MerchantContext): TContext;
   logger: SubgraphLogger;
+  /** The merchant's database: /readyz says not ready while it does not answer. */
+  connection?: PingableConnection;
   host?: string;
   port?: number;
   /** Traces each request. @default no tracing */
@@ -35,6 +38,7 @@ export function startMerchantService<TContext extends MerchantContext>(options: 
     host: options.host,
     port: options.port,
     serverSpan: options.serverSpan,
+    readiness: options.connection ? [databaseCheck('database', options.connection)] : [],
     context: (claims, requestId) => options.extendContext({ viewer: MerchantViewer.fromClaims(options.merchantId, claims), requestId }),
   });
 }

@@ -14,6 +14,7 @@ import { identityKey, type IdentityClaims } from './identity-assertion.js';
 import type { SubgraphLogger } from './logger.js';
 import type { ResolverMap } from './resolver-map.js';
 import { verifyWithKeys } from './verify-identity.js';
+import type { ReadinessCheck } from './health.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
   /** The subgraph's name in the platform config (what its identity claims are addressed to). */
@@ -32,6 +33,8 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   routes?: RawRoute[];
   /** Traces each request (the platform passes its OpenTelemetry server span). @default no tracing */
   serverSpan?: ServerSpan;
+  /** What /readyz checks (e.g. the service's database). */
+  readiness?: ReadinessCheck[];
   /** More Apollo Server plugins (the identity subgraph reports new sessions through one). */
   plugins?: ApolloServerPlugin<TContext>[];
 }
@@ -59,7 +62,8 @@ export async function startSubgraph<TContext extends BaseContext & RequestLogIds
     host: options.host,
     port: options.port,
     serverSpan: options.serverSpan,
-    routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
+    routes: options.routes,
+    readiness: options.readiness,
     onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     context: async (req) => {
       const verified = verifyWithKeys(req, keys, options.name);

@@ -15,6 +15,7 @@ const request = (body: Record<string, unknown>, headers: Record<string, string> 
   body,
   rawBody: JSON.stringify(body),
   requestId: 'test-request',
+  remoteAddress: '127.0.0.1',
   search: '',
 });
 

@@ -157,17 +157,17 @@ describe('a misbehaving subgraph', () => {
     const own = await startGateway({ supergraphSdl: composed.supergraphSdl!, logger: createLogger('plain', 'silent') });
     try {
       for (const next of [
-        { status: 401, body: JSON.stringify({ errors: [{ message: `refused at ${url}` }] }) },
-        { status: 503, body: 'busy' },
-        { status: 200, body: 'not json' },
-        { status: 200, body: '[1, 2]' },
+        { status: 401, body: JSON.stringify({ errors: [{ message: `refused at ${url}` }] }), code: 'INTERNAL_SERVER_ERROR' },
+        { status: 503, body: 'busy', code: 'SUBGRAPH_UNAVAILABLE' },
+        { status: 200, body: 'not json', code: 'INTERNAL_SERVER_ERROR' },
+        { status: 200, body: '[1, 2]', code: 'INTERNAL_SERVER_ERROR' },
       ]) {
         answer = next;
         const response = await fetch(own.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ broken }"}' });
         const text = await response.text();
         expect(text, JSON.stringify(next)).not.toContain('127.0.0.1');
         const body = JSON.parse(text) as { data: unknown; errors: { extensions: { code: string } }[] };
-        expect(body.errors.map((e) => e.extensions.code)).toEqual(['INTERNAL_SERVER_ERROR']);
+        expect(body.errors.map((e) => e.extensions.code)).toEqual([next.code]);
       }
       answer = { status: 200, body: JSON.stringify({ data: { broken: 'fine' } }) };
       const ok = await fetch(own.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ broken }"}' });

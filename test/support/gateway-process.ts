@@ -77,7 +77,7 @@ export async function startServiceProcess(
   };
 }
 
-export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000, entry = MAIN): Promise<GatewayProcess> {
+export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 90_000, entry = MAIN): Promise<GatewayProcess> {
   const running = await startServiceProcess(entry, env, 'gateway ready', timeoutMs);
   return {
     ...running,

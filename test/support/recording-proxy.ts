@@ -13,6 +13,8 @@ export interface RecordedRequest {
 export interface RecordingProxy {
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** Holds every request this long before forwarding it (a slow subgraph). */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     requests.push({ headers: req.headers, body: body.toString('utf8') });
+    if (proxy.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, proxy.delayMs));
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
@@ -39,13 +42,15 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const proxy: RecordingProxy = {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     requests,
+    delayMs: 0,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+  return proxy;
 }

@@ -14,7 +14,10 @@ import type { WechatSimulator } from '../../dev/wechat/server.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
+import type { RateLimits } from '../../gateway/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
+import { jwksCheck } from '../../gateway/subgraph-probe.js';
+import { databaseCheck, type RunningHttpServer } from '../../subgraphs/kit/index.js';
 import type { PersistedDocumentsOptions } from '../../gateway/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
@@ -37,6 +40,8 @@ import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /** For tests that start gateway OS processes: each compiles the gateway with tsx, slow on a busy machine. */
 export const PROCESS_TEST_TIMEOUT_MS = 120_000;
+
+const UNLIMITED: RateLimits = { loginPerAddress: 1_000_000, loginPerApp: 1_000_000, refreshPerAddress: 1_000_000 };
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
@@ -66,6 +71,12 @@ export interface System {
    * sharing nothing with the others but the store. Stopped when the system closes.
    */
   startGatewayProcess(options?: { cachePollMs?: number; env?: Record<string, string> }): Promise<GatewayProcess>;
+  /** Stops a merchant subgraph's server (its proxy stays: the gateway finds nothing behind it). */
+  stopMerchant(name: MerchantSubgraph): Promise<void>;
+  /** A merchant subgraph's own URL (not its recording proxy). */
+  merchantUrl(name: MerchantSubgraph): string;
+  /** Starts a stopped merchant subgraph again on its old port, with its data. */
+  restartMerchant(name: MerchantSubgraph): Promise<void>;
   /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
   startGateway(options: GatewayVariant): Promise<{ url: string }>;
   /** find commands the identity subgraph has sent, by collection. */
@@ -85,6 +96,8 @@ export interface System {
   close(): Promise<void>;
 }
 
+export type MerchantSubgraph = 'coupons' | 'products';
+
 /** How a gateway of the system differs from the default one. */
 export interface GatewayVariant {
   persistedDocuments?: PersistedDocumentsOptions;
@@ -96,6 +109,12 @@ export interface SystemOptions {
   accessTokenTtlSeconds?: number;
   /** The main gateway's persisted documents. @default none, free text allowed */
   persistedDocuments?: PersistedDocumentsOptions;
+  /** The in-process gateway's rate limits. @default none to speak of (tests log in often from one address) */
+  rateLimits?: RateLimits;
+  /** The in-process gateway's client address header (tests pose as several clients with x-forwarded-for). */
+  clientAddressHeader?: string;
+  /** The in-process gateway's subgraph timeout. @default 15000 (slack for a loaded test machine) */
+  subgraphTimeoutMs?: number;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
   /** A supergraph config other than schema/supergraph.yaml: its subgraphs are composed, started and routed. */
@@ -156,22 +175,32 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   checkAgainstPlatform(sources, config);
   const received: Record<string, RecordingProxy> = { identity: await startRecordingProxy(identity.url) };
   closers.push(() => received.identity!.close());
-  // Every merchant subgraph from config alone, as the launcher's processes start them.
+  // Every merchant subgraph from config alone, as the launcher's processes start them; each can be
+  // stopped and started again on the same port, with its data (fault tests).
+  const startMerchant: Record<string, (port?: number) => Promise<RunningHttpServer>> = {};
+  const merchants: Record<string, RunningHttpServer> = {};
+  const stopped = new Set<string>();
   for (const source of sources.subgraphs.filter((s) => s.name !== config.identitySubgraph)) {
     const merchant = platform.merchantBySubgraph(source.name);
     if (!merchant) throw new Error(`no merchant owns the ${source.name} subgraph`);
     const subgraph = await loadMerchantSubgraph(source.name, source.schemaFile);
-    const server = await subgraph.start({
-      merchantId: merchant.id,
-      subgraphName: source.name,
-      connection: await connect(subgraph.defaultDatabase),
-      identitySecret: acceptedSecrets(source.name),
-      seed: source.name === 'coupons' && options.coupons ? options.coupons : subgraph.demoSeed,
-      logger: logger.child({ service: source.name }),
-      serverSpan: inServerSpan,
+    const connection = await connect(subgraph.defaultDatabase);
+    startMerchant[source.name] = (port?: number) =>
+      subgraph.start({
+        merchantId: merchant.id,
+        subgraphName: source.name,
+        connection,
+        identitySecret: acceptedSecrets(source.name),
+        seed: source.name === 'coupons' && options.coupons ? options.coupons : subgraph.demoSeed,
+        logger: logger.child({ service: source.name }),
+        serverSpan: inServerSpan,
+        port,
+      });
+    merchants[source.name] = await startMerchant[source.name]!();
+    closers.push(async () => {
+      if (!stopped.has(source.name)) await merchants[source.name]!.close();
     });
-    closers.push(() => server.close());
-    const proxy = await startRecordingProxy(server.url);
+    const proxy = await startRecordingProxy(merchants[source.name]!.url);
     closers.push(() => proxy.close());
     received[source.name] = proxy;
   }
@@ -202,6 +231,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         cacheStats: cache.stats,
       },
       logger: logger.child({ service: 'gateway' }),
+      subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
+      rateLimits: options.rateLimits ?? UNLIMITED,
+      clientAddressHeader: options.clientAddressHeader,
+      readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
       persistedDocuments,
     });
     closers.push(async () => {
@@ -231,10 +264,22 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         .map(([name, proxy]) => `${name}=${proxy.url}`)
         .join(','),
       IDENTITY_CACHE_POLL_MS: String(cachePollMs),
+      SUBGRAPH_TIMEOUT_MS: '15000',
+      RATE_LIMIT_LOGIN_PER_ADDRESS: String(UNLIMITED.loginPerAddress),
+      RATE_LIMIT_REFRESH_PER_ADDRESS: String(UNLIMITED.refreshPerAddress),
       ...env,
     });
     closers.push(() => running.stop());
     return running;
+  };
+
+  const stopMerchant = async (name: MerchantSubgraph) => {
+    stopped.add(name);
+    await merchants[name]!.close();
+  };
+  const restartMerchant = async (name: MerchantSubgraph) => {
+    merchants[name] = await startMerchant[name]!(merchants[name]!.port);
+    stopped.delete(name);
   };
 
   const graphql = async <T>(
@@ -262,6 +307,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secrets,
     received: received as System['received'],
     gatewayStoreQueries: () => storeQueries,
+    stopMerchant,
+    restartMerchant,
+    merchantUrl: (name) => merchants[name]!.url,
     identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
     dataKey,
     logs: () => logText.join(''),

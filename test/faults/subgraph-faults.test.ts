@@ -1,0 +1,47 @@
+/** A slow, dead or restarted merchant subgraph, with the real servers: partial answers, never a hang or a 500, and recovery. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APPS, startSystem, type System } from '../support/system.js';
+
+let system: System;
+let token: string;
+beforeAll(async () => {
+  // A short timeout keeps the test fast; the default is 5 s (SUBGRAPH_TIMEOUT_MS).
+  system = await startSystem({ subgraphTimeoutMs: 3000 });
+  token = (await system.login(APPS.platform, 'fault-alice')).accessToken;
+});
+afterAll(() => system.close());
+
+const QUERY = '{ me { id favoriteProducts { id } } availableCoupons { id } }';
+type Answer = { me: { id: string; favoriteProducts: unknown[] | null }; availableCoupons: { id: string }[] };
+
+/** Asserts the products fields are null with SUBGRAPH_UNAVAILABLE naming products, and the rest answered. */
+function expectProductsUnavailable(result: Awaited<ReturnType<System['graphql']>>) {
+  const answer = result as Awaited<ReturnType<typeof system.graphql<Answer>>>;
+  expect(answer.status).toBe(200);
+  expect(answer.data?.me.favoriteProducts).toBeNull();
+  expect(answer.data?.me.id).toBeTruthy();
+  expect(answer.data?.availableCoupons.length).toBeGreaterThan(0);
+  expect(answer.errors?.map((e) => [e.extensions?.code, e.extensions?.subgraph])).toEqual([['SUBGRAPH_UNAVAILABLE', 'products']]);
+  expect(JSON.stringify(answer)).not.toMatch(/127\.0\.0\.1|http:|ECONN/);
+}
+
+describe('a merchant subgraph that fails', () => {
+  it('answers the other fields when it is slower than the timeout, naming it with SUBGRAPH_UNAVAILABLE', async () => {
+    system.received.products.delayMs = 60_000;
+    try {
+      expectProductsUnavailable(await system.graphql(QUERY, undefined, token));
+    } finally {
+      system.received.products.delayMs = 0;
+    }
+  });
+
+  it('answers the other fields while it is stopped, and its own again once restarted, without restarting the gateway', async () => {
+    await system.stopMerchant('products');
+    expectProductsUnavailable(await system.graphql(QUERY, undefined, token));
+    await system.restartMerchant('products');
+    // The products subgraph itself answers again: alice has no Bob's identity, which only it can say.
+    const back = await system.graphql<Answer>(QUERY, undefined, token);
+    expect(back.errors?.map((e) => e.extensions?.code)).toEqual(['MERCHANT_IDENTITY_NOT_LINKED']);
+    expect(back.data?.availableCoupons.length).toBeGreaterThan(0);
+  });
+});
