@@ -12,6 +12,7 @@ import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import type { DisclosureRecorder } from './disclosure-log.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -29,6 +30,8 @@ export interface GatewayIdentityOptions {
   afterIdentityMutation?: () => Promise<void>;
   /** Reported on /metrics. */
   cacheStats?: IdentityCacheStats;
+  /** Records which merchant was given which viewer's OpenID (the disclosure log). */
+  onDisclosed?: DisclosureRecorder;
 }
 
 export interface GatewayOptions {
@@ -58,7 +61,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
       const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
-      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation }, transport);
+      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation, onDisclosed: identity.onDisclosed }, transport);
     },
   });
   const apollo = new ApolloServer<GatewayContext>({

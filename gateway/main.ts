@@ -9,6 +9,7 @@ import { identityModels } from '../platform/identity-store/models.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
+import { DisclosureLog } from './disclosure-log.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { createViewerVerifier } from './viewer.js';
@@ -26,8 +27,11 @@ await runService('gateway', async (env, logger) => {
     const models = identityModels(connection);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     await cache.start();
+    const disclosures = new DisclosureLog(models, logger);
+    disclosures.start();
     closeDatabase = async () => {
       cache.stop();
+      await disclosures.stop();
       await connection.close();
     };
     identity = {
@@ -37,6 +41,7 @@ await runService('gateway', async (env, logger) => {
       directory: cache,
       afterIdentityMutation: () => cache.refreshNow(),
       cacheStats: cache.stats,
+      onDisclosed: disclosures.note,
     };
   }
   const server = await startGateway({

@@ -11,6 +11,7 @@ import type { MerchantConfig } from '../platform/config/platform-config.js';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
 import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../platform/identity/identity-assertion.js';
+import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';
@@ -24,6 +25,8 @@ export interface IdentityInjection {
   secret: string;
   /** Called after a mutation on this subgraph answers (identity changes become visible at once). */
   afterMutation?: () => Promise<void>;
+  /** Told when this (merchant) subgraph is given a viewer's OpenID: the disclosure log. */
+  onDisclosed?: DisclosureRecorder;
 }
 
 /** A subgraph answered with an HTTP error or a body that is not a GraphQL response. Never shown to clients (masked). */
@@ -50,6 +53,7 @@ interface Signing {
   key: IdentityKey;
   pseudonymOf: (userId: string) => string;
   afterMutation: (() => Promise<void>) | undefined;
+  onDisclosed: DisclosureRecorder | undefined;
 }
 
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
@@ -70,6 +74,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       key: identityKey(injection.secret),
       pseudonymOf: pseudonymsFor(injection.secret),
       afterMutation: injection.afterMutation,
+      onDisclosed: injection.onDisclosed,
     };
     this.merchant = injection?.platform.merchantBySubgraph(subgraph);
   }
@@ -135,7 +140,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (kept && kept.second === nowSeconds && kept.identities === identities) return kept.encoded;
     const { platform, pseudonymOf } = this.signing!;
     const pseudonym = viewer && this.merchant ? pseudonymOf(viewer.userId) : undefined;
-    const encoded = encodeClaims(identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym }));
+    const claims = identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym });
+    // Noted when claims are encoded (at most once a second per viewer), so a fetch reusing them costs nothing.
+    if (claims.oid && viewer && this.merchant) this.signing!.onDisclosed?.(viewer.userId, this.merchant.id);
+    const encoded = encodeClaims(claims);
     const entry = { second: nowSeconds, identities, encoded };
     if (viewer) this.claimsByViewer.set(viewer, entry);
     else this.anonymousClaims = entry;

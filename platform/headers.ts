@@ -5,6 +5,9 @@ export const Headers = {
   /** The signed identity the gateway injects into every subgraph request: `<claims>.<mac>`. */
   identity: 'x-identity',
   contentType: 'content-type',
+  /** Erasure notices to merchants: the event id to deduplicate on, and HMAC-SHA256 of the body with the merchant's subgraph secret. */
+  eventId: 'x-platform-event-id',
+  signature: 'x-platform-signature',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

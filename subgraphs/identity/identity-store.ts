@@ -8,6 +8,7 @@ import type { Connection } from 'mongoose';
 import {
   identityModels,
   isDuplicateKeyError,
+  type DisclosureDoc,
   type EncryptedValue,
   type IdentityDoc,
   type IdentityModels,
@@ -112,12 +113,22 @@ export class IdentityStore {
 
   /** Every identity of each of `userIds`, in one query. */
   async identitiesOfUsers(userIds: readonly string[]): Promise<Map<string, IdentityDoc[]>> {
-    const docs = await this.models.Identity.find({ userId: { $in: userIds } })
-      .lean<IdentityDoc[]>()
-      .exec();
-    const byUser = new Map<string, IdentityDoc[]>(userIds.map((id) => [id, []]));
-    for (const doc of docs) byUser.get(doc.userId)?.push(doc);
-    return byUser;
+    return groupByUser(
+      userIds,
+      await this.models.Identity.find({ userId: { $in: userIds } })
+        .lean<IdentityDoc[]>()
+        .exec(),
+    );
+  }
+
+  /** The disclosure log of each of `userIds`, in one query. */
+  async disclosuresOfUsers(userIds: readonly string[]): Promise<Map<string, DisclosureDoc[]>> {
+    return groupByUser(
+      userIds,
+      await this.models.Disclosure.find({ userId: { $in: userIds } })
+        .lean<DisclosureDoc[]>()
+        .exec(),
+    );
   }
 
   insertRefreshToken(doc: Omit<RefreshTokenDoc, 'createdAt'>): Promise<unknown> {
@@ -142,6 +153,13 @@ export class IdentityStore {
   async revokeFamily(familyId: string, now: Date): Promise<void> {
     await this.models.RefreshToken.updateMany({ familyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).exec();
   }
+}
+
+/** `docs` by their user, with an empty list for each of `userIds` that has none. */
+function groupByUser<T extends { userId: string }>(userIds: readonly string[], docs: T[]): Map<string, T[]> {
+  const byUser = new Map<string, T[]>(userIds.map((id) => [id, []]));
+  for (const doc of docs) byUser.get(doc.userId)?.push(doc);
+  return byUser;
 }
 
 export type { LinkRoute };

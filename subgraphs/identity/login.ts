@@ -11,6 +11,7 @@ import type { LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
+import type { AuditLog } from './audit-log.js';
 import type { IdentityStore } from './identity-store.js';
 import type { LinkingFlows } from './linking-flows.js';
 import type { ThirdPartyPlatform } from './third-party-platform.js';
@@ -27,6 +28,8 @@ export interface LoginDeps {
   vault: SessionKeyVault;
   sessions: SessionService;
   linking: LinkingFlows;
+  /** Records each identity login creates (route LOGIN, UNIONID or THIRD_PARTY_PLATFORM) and each UnionID not linked. */
+  audit: AuditLog;
   /** Present when the platform is a WeChat third-party platform. */
   thirdParty?: ThirdPartyPlatform;
   logger: Logger;
@@ -47,7 +50,7 @@ export class LoginService {
     const app = this.miniProgram(appId);
     if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
     const session = await this.exchange(app, code);
-    const identity = await this.resolveIdentity(app, session);
+    const identity = await this.resolveIdentity(app, session, requestId);
     const userId = linkNonce === undefined ? identity.userId : await this.deps.linking.redeemHandoff(linkNonce, identity, requestId);
     return this.deps.sessions.start(userId, app.appId);
   }
@@ -84,7 +87,7 @@ export class LoginService {
   }
 
   /** The identity (and so the user) this WeChat login proves, creating both on first login. */
-  private async resolveIdentity(app: AppConfig, session: WechatSession): Promise<IdentityDoc> {
+  private async resolveIdentity(app: AppConfig, session: WechatSession, requestId: string | undefined): Promise<IdentityDoc> {
     const { store, vault, platform } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const sessionKey = vault.seal(session.sessionKey);
@@ -97,7 +100,7 @@ export class LoginService {
       const newUnionId = unionId && !existing.unionId ? unionId : undefined;
       await store.recordLogin(existing._id, { sessionKey, ...(newUnionId ? { unionId: newUnionId, openPlatform: app.openPlatform } : {}) }, now);
       // A UnionID seen before was claimed (or deliberately not) when first seen; claim only a new one.
-      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing.userId, app.openPlatform, newUnionId);
+      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing, app.openPlatform, newUnionId, requestId);
       return existing;
     }
 
@@ -108,19 +111,35 @@ export class LoginService {
       userId = claim.userId;
       if (!claim.claimed) via = 'UNIONID';
     }
-    const { identity } = await store.insertIdentity(
+    const { identity, inserted } = await store.insertIdentity(
       { appId: app.appId, openId: session.openId, unionId, openPlatform: app.openPlatform, merchantId: merchant?.id ?? null, userId, via, sessionKey },
       now,
     );
     // Identity first, user document second: a crash in between leaves an identity whose user is created on the next login.
     await store.ensureUser(identity.userId);
+    if (inserted) {
+      // A new identity is a link of its route: to a new user (LOGIN, THIRD_PARTY_PLATFORM) or an existing one (UNIONID).
+      await this.deps.audit.record({ action: 'LINK', route: identity.via, userId: identity.userId, merchantId: merchant?.id, appId: app.appId, requestId });
+    }
     this.deps.logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
     return identity;
   }
 
   /** Claims a UnionID newly sent for a known identity; one held by another user is left for a merge. */
-  private async claimUnionFor(userId: string, openPlatform: string, unionId: string): Promise<void> {
+  private async claimUnionFor(identity: IdentityDoc, openPlatform: string, unionId: string, requestId: string | undefined): Promise<void> {
+    const { userId } = identity;
     const claim = await this.deps.store.claimUnionId(openPlatform, unionId, userId);
-    if (claim.userId !== userId) this.deps.logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
+    if (claim.userId === userId) return;
+    this.deps.logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
+    await this.deps.audit.record({
+      action: 'LINK_REFUSED',
+      route: 'UNIONID',
+      userId,
+      otherUserId: claim.userId,
+      merchantId: identity.merchantId ?? undefined,
+      appId: identity.appId,
+      reason: 'the UnionID belongs to another user',
+      requestId,
+    });
   }
 }

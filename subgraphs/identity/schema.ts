@@ -90,14 +90,81 @@ export const typeDefs = parse(`
     createAssertionNonce(merchantId: ID!): LinkNonce!
     "Links the merchant identity a merchant asserted (a signed JWT) to the viewer."
     linkMerchantAssertion(assertion: String!): MerchantLink!
-    grantConsent(purpose: ConsentPurpose!): Consent!
-    "Withdraws consent; for the bridge, its collected data is deleted and no further bridging happens."
-    withdrawConsent(purpose: ConsentPurpose!): Consent
+    "Records the viewer's consent. MERCHANT_DISCLOSURE needs the merchantId (the grant records the notice version shown)."
+    grantConsent(purpose: ConsentPurpose!, merchantId: ID): Consent!
+    "Withdraws consent; for the bridge, its collected data is deleted and no further bridging happens; for MERCHANT_DISCLOSURE, the merchant gets no OpenID from the next request on."
+    withdrawConsent(purpose: ConsentPurpose!, merchantId: ID): Consent
     "Starts the official-account bridge for the current app's identity: open the returned URL in a web-view."
     startOfficialAccountBridge: BridgeStart!
     "Exchanges a refresh token for a new session (the old refresh token stops working)."
     refreshSession(refreshToken: String!): Session!
     "Ends the session the refresh token belongs to."
     logout(refreshToken: String!): Boolean!
+  }
+
+  # --- Privacy rights (PIPL art. 23, 45, 47): one block, so it moves as one. ---
+
+  "Any JSON value (the data export)."
+  scalar JSON
+
+  extend enum ConsentPurpose {
+    "Provide the merchant named in merchantId with the person's OpenID in that merchant's app (required when the merchant's disclosureConsent is on)."
+    MERCHANT_DISCLOSURE
+  }
+
+  "A merchant on the platform, as the privacy screens show it (from the platform config)."
+  type Merchant {
+    id: ID!
+    name: String!
+    "Present when the merchant asks before its OpenID of the person is provided: the text to show."
+    disclosureConsent: DisclosureNotice
+  }
+
+  type DisclosureNotice {
+    "Whether the merchant gets no OpenID until the person agrees."
+    required: Boolean!
+    "What the merchant uses it for, in one sentence."
+    purpose: String!
+    notice: String!
+    "Recorded with each grant: which text the person agreed to."
+    version: String!
+  }
+
+  extend type Consent {
+    "MERCHANT_DISCLOSURE: the merchant it is for."
+    merchantId: ID
+    "The version of the notice shown when it was granted."
+    noticeVersion: String
+  }
+
+  extend type MerchantLink {
+    merchant: Merchant!
+    "True while the merchant requires consent and the person has not given it: its subgraph gets no OpenID."
+    consentRequired: Boolean!
+    "When the platform first provided the person's OpenID to this merchant (hour precision)."
+    firstDisclosedAt: DateTime
+    "When the platform last provided it (hour precision)."
+    lastDisclosedAt: DateTime
+  }
+
+  "What deleting the account did."
+  type AccountDeletion {
+    deleted: Boolean!
+    "Merchants that were given an OpenID of the person and are sent an erasure notice."
+    merchantsNotified: [ID!]!
+  }
+
+  extend type Query {
+    "The platform's merchants, with the consent notice each asks for."
+    merchants: [Merchant!]!
+  }
+
+  extend type Mutation {
+    "Unlinks the merchant's identity from the viewer; it is not linked again until the viewer links it explicitly. The platform's own identities cannot be unlinked."
+    unlinkMerchant(merchantId: ID!): User!
+    "Everything the platform stores about the viewer, as one JSON document (shape: DataExport, version 1, in the README)."
+    exportMyData: JSON!
+    "Deletes the viewer's account and data; merchants that received an OpenID of the viewer are told to erase it."
+    deleteMyAccount: AccountDeletion!
   }
 `);

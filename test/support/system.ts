@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
+import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
@@ -32,6 +33,8 @@ import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
+/** How often the test gateway writes its disclosure log. */
+export const DISCLOSURE_FLUSH_MS = 50;
 
 export const SUPERGRAPH_SDL = readFileSync(fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)), 'utf8');
 
@@ -70,6 +73,8 @@ export interface System {
     token?: string,
     headers?: Record<string, string>,
   ): Promise<GraphQLResult<T>>;
+  /** grantConsent(MERCHANT_DISCLOSURE, merchantId) through the gateway, as the mini-program does after showing the notice. */
+  grantDisclosure(token: string, merchantId: string): Promise<void>;
   /** wx.login in `appId` for `user`, then the login mutation through the gateway. */
   login(appId: string, user: string): Promise<{ accessToken: string; refreshToken: string; userId: string }>;
   close(): Promise<void>;
@@ -121,6 +126,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     identitySecret: subgraphSecret('identity'),
     dataKey,
     logger: logger.child({ service: 'identity' }),
+    erasureOutbox: { pollMs: 50, baseBackoffMs: 50 },
   });
   closers.push(() => identity.close());
   await simulator.pushVerifyTicket(`${new URL(identity.url).origin}${COMPONENT_EVENTS_PATH}`);
@@ -162,6 +168,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     const models = identityModels(directoryDb);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
     await cache.start();
+    const disclosures = new DisclosureLog(models, logger, { flushMs: DISCLOSURE_FLUSH_MS });
+    disclosures.start();
     const server = await startGateway({
       supergraphSdl: SUPERGRAPH_SDL,
       subgraphUrls: { identity: received.identity.url, coupons: received.coupons.url, products: received.products.url },
@@ -172,12 +180,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         directory: cache,
         afterIdentityMutation: () => cache.refreshNow(),
         cacheStats: cache.stats,
+        onDisclosed: disclosures.note,
       },
       logger: logger.child({ service: 'gateway' }),
     });
     closers.push(async () => {
       cache.stop();
       await server.close();
+      await disclosures.stop();
     });
     return { url: server.url, cache };
   };
@@ -240,11 +250,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
       return { accessToken: result.data.login.accessToken, refreshToken: result.data.login.refreshToken, userId: result.data.login.user.id };
     },
+    async grantDisclosure(token, merchantId) {
+      const result = await graphql(GRANT_DISCLOSURE, { merchantId }, token);
+      if (result.errors) throw new Error(`grantConsent failed: ${JSON.stringify(result.errors)}`);
+    },
     async close() {
       for (const close of closers.reverse()) await close();
     },
   };
 }
+
+export const GRANT_DISCLOSURE = `mutation Grant($merchantId: ID!) {
+  grantConsent(purpose: MERCHANT_DISCLOSURE, merchantId: $merchantId) { purpose merchantId noticeVersion grantedAt }
+}`;
 
 export const LOGIN = `mutation Login($appId: ID!, $code: String!) {
   login(appId: $appId, code: $code) { accessToken tokenType expiresIn refreshToken user { id } }
