@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql'] },
+  { ignores: ['node_modules/', '.data/', 'console/screenshots/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

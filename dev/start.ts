@@ -54,6 +54,7 @@ try {
     ['coupons', 'subgraphs/coupons/main.ts', env.COUPONS_PORT],
     ['products', 'subgraphs/products/main.ts', env.PRODUCTS_PORT],
     ['gateway', 'gateway/main.ts', env.GATEWAY_PORT],
+    ['console', 'console/main.ts', env.CONSOLE_PORT],
   ];
   for (const [name, entry] of services) children.push(startChild(name, entry, childEnv));
   await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${services[i]![2]}/healthz`)));
@@ -75,6 +76,7 @@ identity-federation-gateway is running (development: embedded components are not
   identity subgraph  http://localhost:${env.IDENTITY_PORT}/graphql
   coupons subgraph   http://localhost:${env.COUPONS_PORT}/graphql      (merchant acme)
   products subgraph  http://localhost:${env.PRODUCTS_PORT}/graphql      (merchant bobs)
+  operator console   http://localhost:${env.CONSOLE_PORT}/             (operators only; development accounts: support / support-dev-password, privacy / privacy-dev-password)
   WeChat             ${wechat ? `http://localhost:${env.WECHAT_SIM_PORT}  (simulator)` : env.WECHAT_API_BASE}
   MongoDB            ${mongo ? `${mongo.uri()}  (embedded dev server, data in ${dataDir})` : '(MONGODB_URI)'}
 

@@ -52,12 +52,13 @@ export class DataExporter {
 
   /** Builds the export and records that it was made. */
   async export(userId: string, actor: Actor = {}): Promise<DataExport> {
-    const document = await this.build(userId);
+    const document = await this.collect(userId);
     await this.audit.record({ action: 'EXPORT', userId, ...actor });
     return document;
   }
 
-  private async build(userId: string): Promise<DataExport> {
+  /** The same document without recording an export (what an operator's user page shows). */
+  async collect(userId: string): Promise<DataExport> {
     const { models } = this;
     const [user, merged, identities, consents, disclosures, tokens, events] = await Promise.all([
       models.User.findById(userId).lean<UserDoc>().exec(),

@@ -41,6 +41,11 @@ export class PrivacyRights {
     return this.exporter.export(userId, actor);
   }
 
+  /** What an export would hold, read without recording an export (the operator's user page). */
+  view(userId: string): Promise<DataExport> {
+    return this.exporter.collect(userId);
+  }
+
   /** Deletes the account and queues the merchants' erasure notices (audited as a tombstone). */
   erase(userId: string, actor: Actor = {}): Promise<ErasureResult> {
     return this.eraser.erase(userId, actor);

@@ -16,7 +16,7 @@ import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
-import { indexPlatform } from '../../platform/config/platform-index.js';
+import { indexPlatform, type PlatformIndex } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { createLogger } from '../../platform/logger.js';
 import { startCouponsService } from '../../subgraphs/coupons/coupons-service.js';
@@ -46,9 +46,12 @@ export interface GraphQLResult<T = Record<string, unknown>> {
 
 export interface System {
   gatewayUrl: string;
+  platform: PlatformIndex;
   simulator: WechatSimulator;
   identity: IdentityService;
   identityConnection: Connection;
+  /** The identity database's connection string (for another process or connection to it, e.g. the console). */
+  identityUri: string;
   secrets: Record<string, string>;
   /** What each subgraph received, by subgraph name. */
   received: Record<'identity' | 'coupons' | 'products', RecordingProxy>;
@@ -95,8 +98,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const mongo: TestMongo = await startTestMongo();
   closers.push(() => mongo.close());
-  const connect = async (prefix: string, monitor = false) => {
-    const connection = await mongoose.createConnection(mongo.uri(prefix), { monitorCommands: monitor }).asPromise();
+  const connect = async (prefix: string, monitor = false, uri = mongo.uri(prefix)) => {
+    const connection = await mongoose.createConnection(uri, { monitorCommands: monitor }).asPromise();
     closers.push(async () => {
       await connection.dropDatabase().catch(() => undefined);
       await connection.close();
@@ -111,7 +114,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const secretOf = (name: string) => secrets[name];
   const subgraphSecret = (name: string) => secrets[platform.subgraph(name)!.identitySecretEnv]!;
 
-  const identityConnection = await connect('identity', true);
+  const identityUri = mongo.uri('identity');
+  const identityConnection = await connect('identity', true, identityUri);
   const identityFindCounts = new Map<string, number>();
   identityConnection.getClient().on('commandStarted', (event) => {
     if (event.commandName === 'find') identityFindCounts.set(String(event.command.find), (identityFindCounts.get(String(event.command.find)) ?? 0) + 1);
@@ -232,11 +236,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   return {
     gatewayUrl: gateway.url,
+    platform,
     gatewayCache: gateway.cache.stats,
     startGatewayProcess: gatewayProcess,
     simulator,
     identity,
     identityConnection,
+    identityUri,
     secrets,
     received,
     gatewayStoreQueries: () => storeQueries,
