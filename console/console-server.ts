@@ -127,8 +127,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningHttp
     const url = new URL(req.url ?? '/', 'http://console');
     if (req.method === 'GET' && url.pathname === '/healthz') return sendBody(res, 200, 'text/plain', 'ok');
     if (req.method === 'GET' && url.pathname === STYLESHEET_PATH) return sendBody(res, 200, 'text/css', STYLESHEET);
+    if (req.method === 'GET' && url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (req.method === 'GET' && url.pathname === '/login') {
-      const csrf = newToken();
+      // Keep a token already issued: another tab, or a second load, must not invalidate the form on screen.
+      const issued = cookies(req).get(LOGIN_CSRF_COOKIE);
+      const csrf = issued && /^[A-Za-z0-9_-]{43}$/.test(issued) ? issued : newToken();
       return sendHtml(res, 200, loginPage(csrf), { 'set-cookie': cookie(LOGIN_CSRF_COOKIE, csrf, { secure, maxAgeSeconds: 3600 }) });
     }
     if (req.method === 'POST' && url.pathname === '/login') return login(req, res);

@@ -43,6 +43,16 @@ describe('console login', () => {
     expect(dashboard.body).toContain('Dashboard');
   });
 
+  it('keeps the login form\u2019s token across reloads and stray requests (a favicon fetch must not void the form on screen)', async () => {
+    const client = consoleClient(console_.url);
+    await client.get('/login');
+    const token = client.csrf();
+    expect((await client.get('/favicon.ico')).status).toBe(204);
+    await client.get('/login');
+    expect(client.csrf()).toBe(token);
+    expect((await client.post('/login', { operator: 'support', password: OPERATORS.support.password })).status).toBe(303);
+  });
+
   it('refuses a login without the form\u2019s CSRF token, and limits failed logins', async () => {
     const forged = consoleClient(console_.url);
     expect((await forged.post('/login', { _csrf: 'forged', operator: 'privacy', password: OPERATORS.privacy.password })).status).toBe(403);
