@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'console/screenshots/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql'] },
+  { ignores: ['node_modules/', '.data/', 'console/screenshots/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql', '**/generated/', '**/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -19,8 +19,8 @@ export default tseslint.config(
   },
   {
     // The one reader per process: services, and the test process's MongoDB choice.
-    // (dev/start.ts and bench/processes.ts hand this environment on to the processes they start.)
-    files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts', 'bench/processes.ts'],
+    // (dev/start.ts, dev/subgraph-dev/main.ts and bench/processes.ts hand this environment on to the processes they start.)
+    files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts', 'dev/subgraph-dev/main.ts', 'bench/processes.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

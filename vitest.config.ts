@@ -8,5 +8,8 @@ export default defineConfig({
     // Each file starts its own servers on ephemeral ports; two workers match the CI machine's cores.
     maxWorkers: 2,
     reporters: ['default'],
+    // Vite resolves `graphql` to its ESM build, Node (for an external package) to its CommonJS one, and
+    // graphql-js refuses objects from the other copy: let Vite load GraphQL Inspector too.
+    server: { deps: { inline: ['@graphql-inspector/core'] } },
   },
 });

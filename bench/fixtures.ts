@@ -27,16 +27,17 @@ export async function seedViewers(uri: string, count: number): Promise<{ tokens:
   const issuer = await AccessTokenIssuer.create(undefined, 3600);
   const tokens: string[] = [];
   const now = new Date();
-  for (let i = 0; i < count; i++) {
-    const userId = randomUUID();
-    await models.User.create({ _id: userId });
-    const apps: [string, string | null][] = [
-      ['wx1000000000000001', null],
-      ['wx3000000000000001', 'acme'],
-      ['wx4000000000000001', 'bobs'],
-    ];
-    for (const [appId, merchantId] of apps) {
-      await models.Identity.create({
+  const apps: [string, string | null][] = [
+    ['wx1000000000000001', null],
+    ['wx3000000000000001', 'acme'],
+    ['wx4000000000000001', 'bobs'],
+  ];
+  const userIds = Array.from({ length: count }, () => randomUUID());
+  // Inserted in bulk: the burst scenario seeds a thousand viewers.
+  await models.User.insertMany(userIds.map((_id) => ({ _id })));
+  await models.Identity.insertMany(
+    userIds.flatMap((userId) =>
+      apps.map(([appId, merchantId]) => ({
         appId,
         openId: `o${randomBytes(20).toString('base64url').slice(0, 27)}`,
         merchantId,
@@ -44,10 +45,10 @@ export async function seedViewers(uri: string, count: number): Promise<{ tokens:
         via: 'LOGIN',
         linkedAt: now,
         lastLoginAt: now,
-      });
-    }
-    tokens.push((await issuer.issue({ sub: userId, app: 'wx1000000000000001', sid: randomUUID() })).token);
-  }
+      })),
+    ),
+  );
+  for (const userId of userIds) tokens.push((await issuer.issue({ sub: userId, app: 'wx1000000000000001', sid: randomUUID() })).token);
   await connection.close();
   const jwks = JSON.stringify(issuer.jwks());
   const server = createServer((req, res) =>

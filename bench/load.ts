@@ -7,6 +7,8 @@ export interface LoadSpec {
   body: string | (() => string);
   /** Headers per connection (cycled), e.g. one viewer's token each. */
   headersPerConnection?: Record<string, string>[];
+  /** Headers per request (cycled), e.g. more viewers than connections, each request the next viewer's. */
+  headersPerRequest?: Record<string, string>[];
   connections: number;
   durationSeconds: number;
 }
@@ -25,15 +27,29 @@ export interface Measurement {
 export async function measure(spec: LoadSpec, targetPid: number | undefined): Promise<Measurement> {
   const cpuBefore = targetPid ? cpuSeconds(targetPid) : 0;
   let connection = 0;
+  let sent = 0;
+  const { body, headersPerRequest } = spec;
+  const perRequest = typeof body !== 'string' || headersPerRequest !== undefined;
   const result = await autocannon({
     url: spec.url,
     method: 'POST',
     connections: spec.connections,
     duration: spec.durationSeconds,
     headers: { 'content-type': 'application/json' },
-    ...(typeof spec.body === 'string'
-      ? { body: spec.body }
-      : { requests: [{ method: 'POST', setupRequest: (request: Record<string, unknown>) => ({ ...request, body: (spec.body as () => string)() }) }] }),
+    ...(!perRequest
+      ? { body }
+      : {
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (request: { headers?: Record<string, string> }) => ({
+                ...request,
+                body: typeof body === 'string' ? body : body(),
+                headers: { ...request.headers, ...headersPerRequest?.[sent++ % headersPerRequest.length] },
+              }),
+            },
+          ],
+        }),
     setupClient: (client: { setHeaders(h: Record<string, string>): void }) => {
       const extra = spec.headersPerConnection?.[connection++ % spec.headersPerConnection.length];
       if (extra) client.setHeaders({ 'content-type': 'application/json', ...extra });
@@ -51,4 +67,17 @@ export async function measure(spec: LoadSpec, targetPid: number | undefined): Pr
     requestsPerCpuSecond: cpu > 0 ? requests / cpu : 0,
     peakRssMiB: targetPid ? memoryMiB(targetPid).peak : 0,
   };
+}
+
+/** Sends `body` once per header set (e.g. once per viewer), 50 at a time, failing on any error. */
+export async function prime(target: { name: string; url: string }, body: string, headerSets: Record<string, string>[]): Promise<void> {
+  for (let i = 0; i < headerSets.length; i += 50) {
+    await Promise.all(
+      headerSets.slice(i, i + 50).map(async (headers) => {
+        const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+        if (!response.ok) throw new Error(`${target.name} answered ${response.status} while priming`);
+        await response.arrayBuffer();
+      }),
+    );
+  }
 }

@@ -28,13 +28,14 @@ const ratio = (a: number, b: number | undefined) => (b && b > 0 ? (a / b).toFixe
 
 export function printTable(rows: Row[]): string {
   const lines = [
-    'scenario | target | req/s | p50 ms | p99 ms | req per CPU-s | peak RSS MiB | errors | req/s vs stock | req/s vs hive | CPU-eff vs stock',
-    '---|---|---|---|---|---|---|---|---|---|---',
+    'scenario | target | req/s | p50 ms | p99 ms | req per CPU-s | peak RSS MiB | errors | req/s vs stock | req/s vs hive | req/s vs hive-bench | CPU-eff vs stock',
+    '---|---|---|---|---|---|---|---|---|---|---|---',
   ];
   for (const row of rows) {
     const peers = rows.filter((r) => r.scenario === row.scenario);
     const stock = peers.find((r) => r.target === 'stock-apollo')?.median;
     const hive = peers.find((r) => r.target === 'hive')?.median;
+    const hiveBench = peers.find((r) => r.target === 'hive-bench')?.median;
     const m = row.median;
     lines.push(
       [
@@ -48,6 +49,7 @@ export function printTable(rows: Row[]): string {
         m.errors.toFixed(0),
         ratio(m.rps, stock?.rps),
         ratio(m.rps, hive?.rps),
+        ratio(m.rps, hiveBench?.rps),
         ratio(m.requestsPerCpuSecond, stock?.requestsPerCpuSecond),
       ].join(' | '),
     );
@@ -75,6 +77,7 @@ function chart(rows: Row[]): string {
     'ours-no-dedupe': '#a9e34b',
     'stock-apollo': '#868e96',
     hive: '#f08c00',
+    'hive-bench': '#e8590c',
     direct: '#1c7ed6',
   };
   const barHeight = 18;

@@ -1,22 +1,25 @@
 /**
  * `npm run bench`: gateways compared in one run on this machine, alternating between them round by
  * round so drift cancels out. Options: --duration S (per measurement, default 8), --rounds N (default 2),
- * --connections N (default 32), --scenarios a,b,c,d, --soak S (RSS over a long run), --no-hive,
- * --targets a,b (only these), --profile a,b (V8 CPU profiles).
+ * --connections N (default 32), --scenarios a,b,c,d,e, --soak S (RSS over a long run), --no-hive,
+ * --targets a,b (only these), --profile a,b (V8 CPU profiles). bench/README.md explains each scenario.
  */
 import { composeServices } from '@apollo/composition';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startMongoDevServer } from '../dev/mongo/server.js';
 import { startWechatSimulator } from '../dev/wechat/server.js';
-import { measure, type LoadSpec, type Measurement } from './load.js';
+import { accumulate, metricsOf, perRequest, signedFetchCost } from './gateway-metrics.js';
+import { checkGoals, printGoals, type SoakResult } from './goals.js';
+import { measure, prime, type LoadSpec, type Measurement } from './load.js';
 import { ROOT, firstJsonLine, freePort, start, waitForGraphQL, type Running } from './processes.js';
-import { memoryMiB } from './proc-stats.js';
 import { printTable, summarize, writeResults, type Row } from './report.js';
-import { DEMO_QUERY, DEMO_STATIC_SUBGRAPHS } from './subgraphs/demo-static.js';
+import { soakRss } from './soak.js';
+import { BURST_ANONYMOUS_QUERY, BURST_QUERY, DEMO_QUERY, DEMO_STATIC_SUBGRAPHS } from './subgraphs/demo-static.js';
+import { TARGET_SETTINGS } from './target-settings.js';
 import { HEAVY_QUERY, ONE_SUBGRAPH_QUERY, SYNTHETIC_SUBGRAPHS } from './subgraphs/synthetic.js';
 import { benchSecrets, seedViewers } from './fixtures.js';
 
@@ -25,9 +28,14 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
-    scenarios: { type: 'string', default: 'a,b,c,d' },
+    scenarios: { type: 'string', default: 'a,b,c,d,e' },
+    /** Seconds of warm-up before a target's first round. */
+    warmup: { type: 'string', default: '10' },
+    /** Scenario (e): connections, and distinct logged-in viewers (tokens cycled request by request). */
+    'burst-connections': { type: 'string', default: '200' },
+    'burst-viewers': { type: 'string', default: '1000' },
     soak: { type: 'string', default: '0' },
-    /** The target the soak runs: ours-plain under scenario b, or ours-injection under scenario a. */
+    /** What the soak runs (comma-separated): ours-plain under scenario b, ours-injection under a, burst (ours-injection under e). */
     'soak-target': { type: 'string', default: 'ours-plain' },
     'no-hive': { type: 'boolean', default: false },
     /** Only these targets (comma-separated names), e.g. to compare two with more rounds. */
@@ -42,11 +50,16 @@ const CONNECTIONS = Number(values.connections);
 const SCENARIOS = new Set(values.scenarios!.split(','));
 const ONLY_TARGETS = values.targets ? new Set(values.targets.split(',')) : undefined;
 const SOAK_SECONDS = Number(values.soak);
-const SOAK_TARGET = values['soak-target']!;
-if (!['ours-plain', 'ours-injection'].includes(SOAK_TARGET)) throw new Error('--soak-target is ours-plain or ours-injection');
+const SOAKS = new Set(SOAK_SECONDS > 0 ? values['soak-target']!.split(',') : []);
+for (const soak of SOAKS)
+  if (!['ours-plain', 'ours-injection', 'burst'].includes(soak)) throw new Error('--soak-target is ours-plain, ours-injection or burst');
+const WARMUP = Number(values.warmup);
+const BURST_CONNECTIONS = Number(values['burst-connections']);
+const BURST_VIEWERS = Number(values['burst-viewers']);
 const PROFILED = new Set(values.profile!.split(',').filter(Boolean));
 const RESULTS = join(ROOT, 'bench', 'results');
 const HIVE_BIN = join(ROOT, 'bench', 'peers', 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
+const HIVE_BENCHMARK_CONFIG = join(ROOT, 'bench', 'peers', 'hive-benchmark.config.mjs');
 
 interface Target {
   name: string;
@@ -72,6 +85,7 @@ function hiveAvailable(): string | undefined {
 function compose(name: string, subgraphs: { name: string; typeDefs: import('graphql').DocumentNode }[], urls: Record<string, string>): string {
   const result = composeServices(subgraphs.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: urls[s.name]! })));
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  mkdirSync(RESULTS, { recursive: true });
   const file = join(RESULTS, `${name}.supergraph.graphql`);
   writeFileSync(file, result.supergraphSdl);
   return file;
@@ -101,6 +115,16 @@ async function startGateways(supergraph: string, injectionEnv?: NodeJS.ProcessEn
   if (existsSync(HIVE_BIN) && !values['no-hive']) {
     port = await freePort();
     await add('hive', HIVE_BIN, ['supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'], { FORK: '1' }, port, false);
+    port = await freePort();
+    const benchmarkConfig = ['-c', HIVE_BENCHMARK_CONFIG, '--jit'];
+    await add(
+      'hive-bench',
+      HIVE_BIN,
+      ['supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1', ...benchmarkConfig],
+      { FORK: '1' },
+      port,
+      false,
+    );
   }
   return targets;
 }
@@ -125,68 +149,50 @@ async function runScenario(
   connections = CONNECTIONS,
 ): Promise<Row[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+  // Our gateways' own counters over the measured windows only (warm caches), summed over rounds.
+  const counters = new Map<string, { before: Record<string, number>; after: Record<string, number> }>();
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const target of order) {
       const load = { ...spec(target), url: target.url, connections };
       // Warm-up: longer before a target's first round (JIT tiers, connection pools, caches: Hive Gateway
       // measured ~25% below its plateau after 5 s), then 2 s.
-      await measure({ ...load, durationSeconds: round === 0 ? 10 : 2 }, target.process?.child.pid);
+      await measure({ ...load, durationSeconds: round === 0 ? WARMUP : 2 }, target.process?.child.pid);
+      const ours = target.name.startsWith('ours-');
+      const before = ours ? await metricsOf(target.url) : {};
       const m = await measure({ ...load, durationSeconds: DURATION }, target.process?.child.pid);
+      if (ours) accumulate(counters, target.name, before, await metricsOf(target.url));
       rounds.get(target.name)!.push(m);
       console.log(`  ${scenario} round ${round + 1} ${target.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`);
     }
   }
-  return targets.map((t) => ({ scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!) }));
+  return targets.map((t) => {
+    const counted = counters.get(t.name);
+    const extra = counted && perRequest(counted.before, counted.after);
+    return { scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!), ...(extra ? { extra } : {}) };
+  });
 }
 
-/** Runs `target` under load for SOAK_SECONDS, sampling its RSS every 2 s, and notes how RSS moved. */
-async function soakRss(target: Target, spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>, scenario: string): Promise<void> {
-  const pid = target.process!.child.pid!;
-  const samples: { t: number; rss: number }[] = [];
-  const began = Date.now();
-  const timer = setInterval(() => samples.push({ t: (Date.now() - began) / 1000, rss: memoryMiB(pid).rss }), 2000);
-  await measure({ ...spec, url: target.url, connections: CONNECTIONS, durationSeconds: SOAK_SECONDS }, pid);
-  clearInterval(timer);
-  // RSS saw-tooths with garbage collection, so two single samples say little: compare window medians,
-  // and fit a line through every sample after warm-up (its rise over the run is the growth trend).
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-  const early = median(samples.filter((s) => s.t >= 30 && s.t < 90).map((s) => s.rss));
-  const late = median(samples.filter((s) => s.t >= SOAK_SECONDS - 60).map((s) => s.rss));
-  const warm = samples.filter((s) => s.t >= 30);
-  const trend = linearTrend(warm.map((s) => [s.t, s.rss]));
-  const rise = ((trend.at(SOAK_SECONDS) - trend.at(30)) / trend.at(30)) * 100;
-  const rss = warm.map((s) => s.rss);
-  notes.push(
-    `soak ${SOAK_SECONDS}s ${target.name} under ${scenario}, RSS sampled every 2 s: median of 30-90 s ${early.toFixed(0)} MiB, of the last 60 s ${late.toFixed(0)} MiB (${(((late - early) / early) * 100).toFixed(1)}%); ` +
-      `fitted trend from 30 s to the end ${rise >= 0 ? '+' : ''}${rise.toFixed(1)}%; range after warm-up ${Math.min(...rss).toFixed(0)}-${Math.max(...rss).toFixed(0)} MiB`,
-  );
-}
+const notes: string[] = [];
+const soaks: SoakResult[] = [];
 
-/** Least-squares line through (x, y) points. */
-function linearTrend(points: [number, number][]): { at(x: number): number } {
-  const n = points.length;
-  const mx = points.reduce((a, [x]) => a + x, 0) / n;
-  const my = points.reduce((a, [, y]) => a + y, 0) / n;
-  const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
-  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  const slope = sxx === 0 ? 0 : sxy / sxx;
-  return { at: (x) => my + slope * (x - mx) };
-}
-
-async function metricsOf(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(url.replace('/graphql', '/metrics'))).text();
-  return Object.fromEntries([...text.matchAll(/^(gateway_[a-z_]+) (\d+(?:\.\d+)?)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+/** Soaks one gateway under a scenario's load and notes how its RSS moved. */
+async function soak(
+  target: Target,
+  spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>,
+  scenario: string,
+  connections = CONNECTIONS,
+): Promise<void> {
+  const result = await soakRss(target.name, target.process!.child.pid!, { ...spec, url: target.url, connections }, SOAK_SECONDS, scenario);
+  notes.push(result.note);
+  soaks.push(result);
 }
 
 const rows: Row[] = [];
-const notes: string[] = [];
 const hiveNote = hiveAvailable();
 if (hiveNote) notes.push(`hive: ${hiveNote}`);
 
-const soakPlain = SOAK_SECONDS > 0 && SOAK_TARGET === 'ours-plain';
-const soakInjection = SOAK_SECONDS > 0 && SOAK_TARGET === 'ours-injection';
-if (SCENARIOS.has('b') || SCENARIOS.has('d') || soakPlain) {
+if (SCENARIOS.has('b') || SCENARIOS.has('d') || SOAKS.has('ours-plain')) {
   console.log('scenarios b/d: four synthetic subgraphs');
   const subgraphs = track(start('synthetic-subgraphs', 'bench/subgraphs/serve.ts', ['synthetic'], {}));
   const urls = await firstJsonLine<Record<string, string>>(subgraphs);
@@ -203,56 +209,61 @@ if (SCENARIOS.has('b') || SCENARIOS.has('d') || soakPlain) {
     // Added latency is measured without queueing: one connection, one request at a time.
     const result = await runScenario('d one subgraph (1 connection)', withDirect, () => ({ body }), 1);
     const direct = result.find((r) => r.target === 'direct')?.median.p50;
-    if (direct !== undefined) for (const row of result) row.extra = { addedP50Ms: +(row.median.p50 - direct).toFixed(2) };
+    if (direct !== undefined) for (const row of result) row.extra = { ...row.extra, addedP50Ms: +(row.median.p50 - direct).toFixed(2) };
     rows.push(...result);
   }
-  const soaked = targets.find((t) => t.name === SOAK_TARGET);
-  if (SOAK_SECONDS > 0 && soaked) await soakRss(soaked, { body: JSON.stringify({ query: HEAVY_QUERY }) }, 'b heavy nested');
+  const soaked = targets.find((t) => t.name === 'ours-plain');
+  if (SOAKS.has('ours-plain') && soaked) await soak(soaked, { body: JSON.stringify({ query: HEAVY_QUERY }) }, 'b heavy nested');
   for (const t of targets) await t.process?.stop();
   await subgraphs.stop();
 }
 
-if (SCENARIOS.has('a') || SCENARIOS.has('c') || soakInjection) {
+if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has('ours-injection') || SOAKS.has('burst')) {
   const mongo = await startMongoDevServer();
   const secrets = benchSecrets();
   const subgraphs = track(start('demo-subgraphs', 'bench/subgraphs/serve.ts', ['demo'], {}));
   const urls = await firstJsonLine<Record<string, string>>(subgraphs);
   const baseEnv = { ...secrets.env, MONGODB_URI: mongo.uri(), PLATFORM_CONFIG: secrets.configPath };
 
-  if (SCENARIOS.has('a') || soakInjection) {
-    console.log('scenario a: the demo query of a logged-in mini-program user');
-    const viewers = await seedViewers(mongo.uri('bench_identity'), 200);
+  if (SCENARIOS.has('a') || SCENARIOS.has('e') || SOAKS.has('ours-injection') || SOAKS.has('burst')) {
+    const viewers = await seedViewers(mongo.uri('bench_identity'), Math.max(200, SCENARIOS.has('e') || SOAKS.has('burst') ? BURST_VIEWERS : 0));
     const targets = await startGateways(compose('demo', DEMO_STATIC_SUBGRAPHS, urls), {
       ...baseEnv,
       MONGODB_DB: 'bench_identity',
       IDENTITY_URL: viewers.jwksOrigin,
     });
-    const body = JSON.stringify({ query: DEMO_QUERY });
     const tokenHeaders = viewers.tokens.map((t) => ({ authorization: `Bearer ${t}` }));
-    await verify(targets, body, tokenHeaders[0]);
     const ours = targets.find((t) => t.name === 'ours-injection');
-    const before = ours && (await metricsOf(ours.url));
-    const result = SCENARIOS.has('a')
-      ? await runScenario('a demo query', targets, (t) => ({
-          body,
-          ...(t.name === 'ours-injection' ? { headersPerConnection: tokenHeaders } : {}),
-        }))
-      : [];
-    if (ours && before && result.length > 0) {
-      const after = await metricsOf(ours.url);
-      const served = after.gateway_requests_total! - before.gateway_requests_total!;
-      const lookups =
-        after.gateway_identity_cache_hits_total! +
-        after.gateway_identity_cache_misses_total! -
-        before.gateway_identity_cache_hits_total! -
-        before.gateway_identity_cache_misses_total!;
-      result.find((r) => r.target === 'ours-injection')!.extra = {
-        storeQueriesPerRequest: +((after.gateway_identity_cache_store_queries_total! - before.gateway_identity_cache_store_queries_total!) / served).toFixed(5),
-        cacheHitRatio: +((after.gateway_identity_cache_hits_total! - before.gateway_identity_cache_hits_total!) / lookups).toFixed(5),
-      };
+    if (SCENARIOS.has('a') || SOAKS.has('ours-injection')) {
+      console.log('scenario a: the demo query of a logged-in mini-program user');
+      const body = JSON.stringify({ query: DEMO_QUERY });
+      const aViewers = tokenHeaders.slice(0, 200);
+      await verify(targets, body, aViewers[0]);
+      if (SCENARIOS.has('a')) {
+        // Every target gets the viewers' tokens (one per connection): only ours-injection reads them, but
+        // merging keys on them (ours and Hive's benchmark configuration), as it would in production.
+        const result = await runScenario('a demo query', targets, () => ({ body, headersPerConnection: aViewers }));
+        notes.push(signedFetchCost(result));
+        rows.push(...result);
+      }
+      if (SOAKS.has('ours-injection') && ours) await soak(ours, { body, headersPerConnection: aViewers }, 'a demo query');
     }
-    rows.push(...result);
-    if (soakInjection && ours) await soakRss(ours, { body, headersPerConnection: tokenHeaders }, 'a demo query');
+    if (SCENARIOS.has('e') || SOAKS.has('burst')) {
+      console.log(`scenario e: live-stream burst, ${BURST_VIEWERS} viewers (tokens cycled per request) over ${BURST_CONNECTIONS} connections`);
+      const page = JSON.stringify({ query: BURST_QUERY });
+      const burstViewers = tokenHeaders.slice(0, BURST_VIEWERS);
+      await verify(targets, page, burstViewers[0]);
+      // Warm caches are the premise: every viewer's token verified and identities cached before timing.
+      if (ours) await prime(ours, page, burstViewers);
+      if (SCENARIOS.has('e')) {
+        // Every target gets the viewers' tokens: only ours reads them, but Hive's merging keys on every header.
+        rows.push(...(await runScenario('e burst, logged-in page', targets, () => ({ body: page, headersPerRequest: burstViewers }), BURST_CONNECTIONS)));
+        const anonymous = JSON.stringify({ query: BURST_ANONYMOUS_QUERY });
+        await verify(targets, anonymous);
+        rows.push(...(await runScenario('e burst, anonymous products', targets, () => ({ body: anonymous }), BURST_CONNECTIONS)));
+      }
+      if (SOAKS.has('burst') && ours) await soak(ours, { body: page, headersPerRequest: burstViewers }, 'e burst, logged-in page', BURST_CONNECTIONS);
+    }
     for (const t of targets) await t.process?.stop();
     await viewers.close();
   }
@@ -302,6 +313,12 @@ const table = printTable(rows);
 console.log(`\n${table}\n`);
 for (const row of rows) if (row.extra) console.log(`${row.scenario} ${row.target}: ${JSON.stringify(row.extra)}`);
 for (const note of notes) console.log(note);
+const goals = checkGoals(rows, soaks);
+console.log(`\nthe issue's targets (ratios from this run):\n${printGoals(goals)}`);
+const measured = [...new Set(rows.map((r) => r.target))];
+const settings = Object.fromEntries(measured.map((t) => [t, TARGET_SETTINGS[t] ?? 'unknown']));
+console.log('\ncaches and merging per target (no response cache anywhere):');
+for (const [target, what] of Object.entries(settings)) console.log(`  ${target}: ${what}`);
 const file = writeResults(RESULTS, rows, {
   date: new Date().toISOString(),
   duration: DURATION,
@@ -309,6 +326,8 @@ const file = writeResults(RESULTS, rows, {
   connections: CONNECTIONS,
   node: process.version,
   notes,
+  settings,
+  goals,
   table,
 });
 console.log(`\nresults: ${file} (and bench/results/latest.svg)`);

@@ -1,10 +1,14 @@
 /**
  * `npm run demo`: against a running `npm start`, logs simulated Alice in on the platform mini-program
  * and on ACME's (linked by UnionID), shows ACME's consent notice, grants it, claims a coupon, and prints
- * what the gateway answers.
+ * what the gateway answers. It finds them where `npm start` put them (GATEWAY_PORT, WECHAT_SIM_PORT), or at
+ * the URLs given as arguments.
  */
-const gateway = process.argv[2] ?? 'http://localhost:4000/graphql';
-const simulator = process.argv[3] ?? 'http://localhost:4010';
+import { readEnvironment } from '../platform/env.js';
+
+const env = readEnvironment();
+const gateway = process.argv[2] ?? `http://localhost:${env.GATEWAY_PORT}/graphql`;
+const simulator = process.argv[3] ?? `http://localhost:${env.WECHAT_SIM_PORT}`;
 const PLATFORM = 'wx1000000000000001';
 const ACME = 'wx3000000000000001';
 

@@ -5,6 +5,8 @@ import type { Viewer } from './viewer.js';
 export interface GatewayContext {
   requestId: string;
   viewer: Viewer | undefined;
+  /** The document text the request named by hash (persisted-documents.ts). */
+  persistedDocument?: string;
   /** The viewer's merchant identities; one store query per request however many subgraphs ask. */
   merchantIdentities(): Promise<MerchantIdentities | undefined>;
   /** The same, when already known without waiting (loaded earlier in this request, or cached). */

@@ -4,19 +4,25 @@
  */
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { randomUUID } from 'node:crypto';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
-import { createErrorFormatter } from '../platform/graphql/format-error.js';
+import { createErrorFormatter, maskedErrorLogging } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
-import { startGraphQLHttpServer, type RunningHttpServer } from '../platform/http/graphql-http-server.js';
+import { startGraphQLHttpServer, type RunningHttpServer } from '../subgraphs/kit/graphql-http-server.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
+import { PersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
+import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
+import { legacyJsonStatusCodes } from './graphql-over-http.js';
+import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
+import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { SubgraphTransport } from './subgraph-transport.js';
+import type { ReloadingSupergraph } from './supergraph-source.js';
 import type { ViewerVerifier } from './viewer.js';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
@@ -35,57 +41,92 @@ export interface GatewayIdentityOptions {
 }
 
 export interface GatewayOptions {
-  supergraphSdl: string;
+  /** The supergraph, fixed, or one that reloads without a restart (gateway/supergraph-source.ts). */
+  supergraphSdl: string | ReloadingSupergraph;
   /** Subgraph URLs replacing the supergraph's, by subgraph name. */
   subgraphUrls?: Record<string, string>;
   identity?: GatewayIdentityOptions;
   logger: Logger;
   host?: string;
   port?: number;
-  /** Merge identical concurrent subgraph queries carrying the same identity. @default true */
+  /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. @default true */
   dedupe?: boolean;
+  /** @default DEFAULT_QUERY_LIMITS */
+  queryLimits?: QueryLimits;
+  /** Known documents and whether only they run. @default no manifest, free text allowed (and Apollo's APQ) */
+  persistedDocuments?: PersistedDocumentsOptions;
+  /**
+   * Apollo Server's CSRF rule (GET and non-JSON requests need a preflight header). Off by default: the
+   * gateway authenticates only by the Authorization header, which a cross-site request cannot carry.
+   * @default false
+   */
+  csrfPrevention?: boolean;
+  /** Production mode: "Did you mean ...?" suggestions are left out of validation errors. @default false */
+  production?: boolean;
+  /** Schema introspection. @default !production */
+  introspection?: boolean;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
   const { identity } = options;
   const transport = new SubgraphTransport({ dedupe: options.dedupe });
+  const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
+  const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
+  const inbound = options.dedupe === false ? undefined : createInboundDedupe();
+  const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
-      if (!identity) return new SubgraphDataSource(name, target, undefined, transport);
+      if (!identity || !sessions) return new SubgraphDataSource(name, target, undefined, transport, metrics.fetches);
       const secret = identity.subgraphSecrets[name];
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
-      const afterMutation = name === identity.platform.config.identitySubgraph ? identity.afterIdentityMutation : undefined;
-      return new SubgraphDataSource(name, target, { platform: identity.platform, secret, afterMutation, onDisclosed: identity.onDisclosed }, transport);
+      const isIdentity = name === identity.platform.config.identitySubgraph;
+      const afterMutation = isIdentity ? identity.afterIdentityMutation : undefined;
+      return new SubgraphDataSource(
+        name,
+        target,
+        { platform: identity.platform, secret, afterMutation, sessions, reportsSessions: isIdentity, onDisclosed: identity.onDisclosed },
+        transport,
+        metrics.fetches,
+      );
     },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
-    formatError: createErrorFormatter(options.logger),
+    formatError: createErrorFormatter(),
     includeStacktraceInErrorResponses: false,
+    // persisted-documents.ts handles hashes (the manifest and APQ alike), so Apollo's own APQ is off.
+    persistedQueries: false,
+    // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
+    plugins: [persisted.plugin(), maskedErrorLogging(options.logger), metrics.plugin, legacyJsonStatusCodes(), ApolloServerPluginLandingPageDisabled()],
+    csrfPrevention: options.csrfPrevention ?? false,
+    introspection: options.introspection ?? !options.production,
+    hideSchemaDetailsFromClientErrors: options.production ?? false,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
   });
   await apollo.start();
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats);
+  const checkQueryLimits = createQueryLimitCheck(options.queryLimits ?? DEFAULT_QUERY_LIMITS);
   const server = await startGraphQLHttpServer({
     apollo,
     host: options.host,
     port: options.port,
-    onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
+    onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
-    context: async (req) => {
+    around: (req, execute) => {
       metrics.requests.inc();
-      const given = req.headers[Headers.requestId];
-      const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return inbound ? inbound.run(req, execute) : execute();
+    },
+    context: async (req) => {
+      checkQueryLimits(req);
+      const document = persisted.resolve(req);
       const authorization = req.headers[Headers.authorization];
       const viewer = identity ? await identity.verifyViewer(typeof authorization === 'string' ? authorization : undefined) : undefined;
-      return buildGatewayContext(requestId, viewer, identity?.directory);
+      return persisted.attach(buildGatewayContext(req.requestId, viewer, identity?.directory), document);
     },
   });
   return {

@@ -8,6 +8,7 @@
 import type { Types } from 'mongoose';
 import type { IdentityChangeDoc, IdentityModels } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
+import { FeedPoller } from './feed-poller.js';
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
 
 export interface IdentityCacheOptions {
@@ -28,12 +29,10 @@ export interface IdentityCacheStats {
 
 export class CachingIdentityDirectory implements IdentityDirectory {
   private readonly entries = new Map<string, { identities: MerchantIdentities; at: number }>();
-  private readonly pollMs: number;
   private readonly maxAgeMs: number;
   private readonly maxEntries: number;
   private lastSeen: Types.ObjectId | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  private readonly poller: FeedPoller;
   readonly stats: IdentityCacheStats = { hits: 0, misses: 0, storeQueries: 0, invalidations: 0 };
 
   constructor(
@@ -42,7 +41,7 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     private readonly logger: Logger,
     options: IdentityCacheOptions = {},
   ) {
-    this.pollMs = options.pollMs ?? 250;
+    this.poller = new FeedPoller(() => this.poll(), options.pollMs ?? 250);
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 100_000;
   }
@@ -51,15 +50,11 @@ export class CachingIdentityDirectory implements IdentityDirectory {
   async start(): Promise<void> {
     const latest = await this.models.IdentityChange.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean<IdentityChangeDoc>().exec();
     this.lastSeen = latest?._id;
-    const tick = () => {
-      this.timer = setTimeout(() => void this.refreshNow().finally(tick), this.pollMs);
-      this.timer.unref();
-    };
-    tick();
+    this.poller.start();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.poller.stop();
   }
 
   /** A fresh cached entry for `userId`, without I/O (counted as a hit), or undefined. */
@@ -96,8 +91,7 @@ export class CachingIdentityDirectory implements IdentityDirectory {
 
   /** Reads the change feed now and drops every user it names (one poll at a time). */
   refreshNow(): Promise<void> {
-    this.polling ??= this.poll().finally(() => (this.polling = undefined));
-    return this.polling;
+    return this.poller.refreshNow();
   }
 
   private async poll(): Promise<void> {

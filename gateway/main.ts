@@ -1,24 +1,35 @@
 /**
  * `npm run start:gateway`. With the platform config it verifies viewers and injects identities; given
- * only SUPERGRAPH (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain gateway.
+ * only SUPERGRAPH or SUPERGRAPH_URL (no PLATFORM_CONFIG), it runs any Federation 2 supergraph as a plain
+ * gateway. Either way the supergraph reloads without a restart when its file or URL changes.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
+import { EnvironmentError } from '../platform/env.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
 import { DisclosureLog } from './disclosure-log.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
+import { loadPersistedDocuments } from './persisted-documents.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
+import { SessionRevocations } from './session-revocations.js';
+import { ReloadingSupergraph } from './supergraph-source.js';
 import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
 await runService('gateway', async (env, logger) => {
-  const supergraphSdl = readFileSync(env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH, 'utf8');
-  const plain = env.SUPERGRAPH !== undefined && !env.platformConfigExplicit;
+  if (env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS)
+    throw new EnvironmentError('PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path');
+  const manifest = env.PERSISTED_DOCUMENTS ? loadPersistedDocuments(env.PERSISTED_DOCUMENTS) : new Map<string, string>();
+  const supergraphSdl = new ReloadingSupergraph({
+    origin: env.SUPERGRAPH_URL ? { url: env.SUPERGRAPH_URL } : { file: env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH },
+    pollMs: env.SUPERGRAPH_POLL_MS,
+    logger,
+  });
+  const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
   let identity: GatewayIdentityOptions | undefined;
   let closeDatabase = async () => {};
   if (!plain) {
@@ -26,20 +37,22 @@ await runService('gateway', async (env, logger) => {
     const connection = await connectDatabase(env, 'identity');
     const models = identityModels(connection);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
-    await cache.start();
+    const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
+    await Promise.all([cache.start(), revocations.start()]);
     const disclosures = new DisclosureLog(models, logger);
     disclosures.start();
     closeDatabase = async () => {
       cache.stop();
+      revocations.stop();
       await disclosures.stop();
       await connection.close();
     };
     identity = {
       platform,
       subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
-      verifyViewer: createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL)),
+      verifyViewer: revocations.guard(createViewerVerifier(new URL(JWKS_PATH, env.IDENTITY_URL))),
       directory: cache,
-      afterIdentityMutation: () => cache.refreshNow(),
+      afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
       cacheStats: cache.stats,
       onDisclosed: disclosures.note,
     };
@@ -52,8 +65,21 @@ await runService('gateway', async (env, logger) => {
     host: env.HOST,
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
+    persistedDocuments: { manifest, only: env.PERSISTED_DOCUMENTS_ONLY },
+    queryLimits: {
+      maxDepth: env.QUERY_MAX_DEPTH,
+      maxAliases: env.QUERY_MAX_ALIASES,
+      maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
+      maxTokens: env.QUERY_MAX_TOKENS,
+    },
+    csrfPrevention: env.CSRF_PREVENTION,
+    production: env.NODE_ENV === 'production',
+    introspection: env.GRAPHQL_INTROSPECTION,
   });
-  logger.info({ url: server.url, identityInjection: !plain }, 'gateway ready');
+  logger.info(
+    { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },
+    'gateway ready',
+  );
   return {
     close: async () => {
       await server.close();

@@ -1,26 +1,79 @@
-/** The gateway's Prometheus metrics (GET /metrics): process health, identity cache and subgraph fetches. */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RawRoute } from '../platform/http/graphql-http-server.js';
+/**
+ * The gateway's Prometheus metrics (GET /metrics): process health, requests by operation type and outcome,
+ * subgraph fetches, and the identity cache. Every label has a small fixed set of values (operation types,
+ * outcomes, the supergraph's subgraph names), never anything a client chooses.
+ */
+import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
+import { scrapedCounter } from '../platform/metrics-counter.js';
 import type { IdentityCacheStats } from './identity-cache.js';
+import type { InboundDedupe } from './inbound-dedupe.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
+import type { SupergraphReloadStats } from './supergraph-source.js';
+
+/** How a subgraph fetch ended: `ok`, or why not. */
+export type FetchOutcome = 'ok' | 'graphql_errors' | 'http_error' | 'invalid_body' | 'network_error';
+
+/** What the subgraph data sources report for each fetch. */
+export interface FetchObserver {
+  fetched(subgraph: string, seconds: number, outcome: FetchOutcome): void;
+}
 
 export interface GatewayMetrics {
   route: RawRoute;
+  /** Every /graphql request, counted before authentication. */
   requests: Counter;
+  /** Apollo plugin timing each request by operation type and outcome. */
+  plugin: ApolloServerPlugin;
+  fetches: FetchObserver;
 }
 
-export function createGatewayMetrics(transport: SubgraphTransport, cache: IdentityCacheStats | undefined): GatewayMetrics {
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
+
+export function createGatewayMetrics(
+  transport: SubgraphTransport,
+  cache: IdentityCacheStats | undefined,
+  supergraph?: SupergraphReloadStats,
+  inbound?: InboundDedupe,
+): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
-  new Gauge({
-    name: 'gateway_subgraph_fetches_deduplicated_total',
-    help: 'Subgraph fetches answered by an identical in-flight fetch with the same identity',
+  const duration = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'GraphQL request time in the gateway, by operation type and outcome (ok, partial: data with errors, failed: errors only, rejected: not executed)',
+    labelNames: ['operation', 'outcome'],
+    buckets: SECONDS,
     registers: [registry],
-    collect() {
-      this.set(transport.deduplicated);
-    },
   });
+  const fetchDuration = new Histogram({
+    name: 'gateway_subgraph_fetch_duration_seconds',
+    help: 'Subgraph fetch time, by subgraph',
+    labelNames: ['subgraph'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const fetchErrors = new Counter({
+    name: 'gateway_subgraph_fetch_errors_total',
+    help: 'Subgraph fetches that failed or answered errors, by subgraph and kind',
+    labelNames: ['subgraph', 'kind'],
+    registers: [registry],
+  });
+  scrapedCounter(
+    registry,
+    'gateway_subgraph_fetches_deduplicated_total',
+    'Subgraph fetches answered by an identical in-flight fetch with the same identity',
+    () => transport.deduplicated,
+  );
+  scrapedCounter(
+    registry,
+    'gateway_requests_merged_total',
+    'Client requests answered by an identical in-flight request (same body, same viewer)',
+    () => inbound?.merged ?? 0,
+  );
+  scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
   if (cache) {
     for (const [key, help] of [
       ['hits', 'Viewer identity lookups answered from the cache'],
@@ -28,18 +81,40 @@ export function createGatewayMetrics(transport: SubgraphTransport, cache: Identi
       ['storeQueries', 'Queries sent to the identity store'],
       ['invalidations', 'Cached viewers dropped because their identities changed'],
     ] as const) {
-      new Gauge({
-        name: `gateway_identity_cache_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`,
-        help,
-        registers: [registry],
-        collect() {
-          this.set(cache[key]);
-        },
-      });
+      const name = `gateway_identity_cache_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`;
+      scrapedCounter(registry, name, help, () => cache[key]);
+    }
+  }
+  if (supergraph) {
+    for (const [key, help] of [
+      ['reloads', 'Supergraphs switched to without a restart'],
+      ['refused', 'New supergraphs refused (invalid or unreadable); the previous one kept serving'],
+    ] as const) {
+      scrapedCounter(registry, `gateway_supergraph_${key}_total`, help, () => supergraph[key]);
     }
   }
   return {
     requests,
+    plugin: {
+      async requestDidStart() {
+        const started = performance.now();
+        const listener: GraphQLRequestListener<never> = {
+          async willSendResponse({ operation, response }) {
+            const type = operation?.operation;
+            const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+            const outcome = !operation ? 'rejected' : !body?.errors?.length ? 'ok' : body.data ? 'partial' : 'failed';
+            duration.observe({ operation: type && OPERATION_TYPES.has(type) ? type : 'unknown', outcome }, (performance.now() - started) / 1000);
+          },
+        };
+        return listener;
+      },
+    },
+    fetches: {
+      fetched(subgraph, seconds, outcome) {
+        fetchDuration.observe({ subgraph }, seconds);
+        if (outcome !== 'ok') fetchErrors.inc({ subgraph, kind: outcome });
+      },
+    },
     route: {
       method: 'GET',
       path: '/metrics',

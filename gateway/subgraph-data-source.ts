@@ -10,12 +10,14 @@ import type { GatewayCachePolicy, GatewayGraphQLResponse } from '@apollo/server-
 import type { MerchantConfig } from '../platform/config/platform-config.js';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
-import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../platform/identity/identity-assertion.js';
+import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/identity-assertion.js';
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
+import type { FetchObserver, FetchOutcome } from './metrics.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';
 import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
+import type { SessionViewers } from './session-viewers.js';
 import type { SubgraphAnswer, SubgraphTransport } from './subgraph-transport.js';
 import type { Viewer } from './viewer.js';
 
@@ -25,6 +27,10 @@ export interface IdentityInjection {
   secret: string;
   /** Called after a mutation on this subgraph answers (identity changes become visible at once). */
   afterMutation?: () => Promise<void>;
+  /** Viewers of sessions started in this request: every subgraph asks it, the identity subgraph also reports to it. */
+  sessions: SessionViewers;
+  /** Whether this is the identity subgraph, whose answers report new sessions. */
+  reportsSessions: boolean;
   /** Told when this (merchant) subgraph is given a viewer's OpenID: the disclosure log. */
   onDisclosed?: DisclosureRecorder;
 }
@@ -53,6 +59,8 @@ interface Signing {
   key: IdentityKey;
   pseudonymOf: (userId: string) => string;
   afterMutation: (() => Promise<void>) | undefined;
+  sessions: SessionViewers;
+  reportsSessions: boolean;
   onDisclosed: DisclosureRecorder | undefined;
 }
 
@@ -68,12 +76,15 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly url: string,
     injection: IdentityInjection | undefined,
     private readonly transport: SubgraphTransport,
+    private readonly observer?: FetchObserver,
   ) {
     this.signing = injection && {
       platform: injection.platform,
       key: identityKey(injection.secret),
       pseudonymOf: pseudonymsFor(injection.secret),
       afterMutation: injection.afterMutation,
+      sessions: injection.sessions,
+      reportsSessions: injection.reportsSessions,
       onDisclosed: injection.onDisclosed,
     };
     this.merchant = injection?.platform.merchantBySubgraph(subgraph);
@@ -85,7 +96,8 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (!query) throw new Error('Missing query');
     // Only an incoming operation carries the client request's context (health checks carry none).
     const incoming = 'incomingRequestContext' in options ? options : undefined;
-    const context = incoming?.context;
+    // Under a field that just started a session (login { user { ... } }), the fetch runs as that session's viewer.
+    const context = incoming && this.signing ? this.signing.sessions.contextAt(incoming.context, incoming.pathInIncomingRequest) : incoming?.context;
     const mutation = MUTATION.test(query);
 
     // Only Apollo's own per-fetch headers (e.g. the trace opt-in) travel on; never anything identity-like.
@@ -119,8 +131,19 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
 
     const body = JSON.stringify({ query, operationName: request.operationName, variables, extensions: request.extensions });
     if (claims !== undefined) headers[Headers.identity] = signEncodedIdentity(this.signing!.key, claims, body);
-    const answer = await this.transport.post(this.url, headers, body, dedupeKey);
-    const response = this.parse(answer);
+    const started = this.observer ? performance.now() : 0;
+    let outcome: FetchOutcome = 'network_error';
+    let answer: SubgraphAnswer;
+    let response: GatewayGraphQLResponse;
+    try {
+      answer = await this.transport.post(this.url, headers, body, dedupeKey);
+      outcome = answer.status < 200 || answer.status > 299 ? 'http_error' : 'invalid_body';
+      response = this.parse(answer);
+      outcome = response.errors?.length ? 'graphql_errors' : 'ok';
+    } finally {
+      this.observer?.fetched(this.subgraph, (performance.now() - started) / 1000, outcome);
+    }
+    if (incoming && this.signing?.reportsSessions) await this.signing.sessions.take(incoming.context, incoming.pathInIncomingRequest, response);
 
     const policy = incoming?.incomingRequestContext.overallCachePolicy;
     if (policy && 'restrict' in policy) restrictCachePolicy(policy, answer.headers['cache-control']);

@@ -29,6 +29,8 @@ export class SubgraphTransport {
   private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
   /** Fetches answered by joining an identical one already in flight (for metrics and the benchmark). */
   deduplicated = 0;
+  /** Fetches actually sent. */
+  sent = 0;
 
   constructor(options: SubgraphTransportOptions = {}) {
     this.agent = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: 30_000, pipelining: 1 });
@@ -58,6 +60,7 @@ export class SubgraphTransport {
   }
 
   private async send(url: string, headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
+    this.sent++;
     const response = await request(url, {
       method: 'POST',
       headers,

@@ -1,10 +1,12 @@
 /**
  * Who is asking: the bearer access token, verified against the identity service's JWKS. No token is an
- * anonymous viewer (public fields still work); a bad or expired token is a 401 so the client refreshes.
+ * anonymous viewer (public fields still work); a bad or expired token is a 401 whose `extensions.reason`
+ * tells the client whether refreshing can help (TOKEN_EXPIRED) or the token was never good (TOKEN_INVALID).
  */
-import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { UnauthenticatedReason } from '../platform/errors.js';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../platform/identity/access-token.js';
-import { HttpError } from '../platform/http/http-error.js';
+import { HttpError } from '../subgraphs/kit/http-error.js';
 
 export interface Viewer {
   userId: string;
@@ -28,8 +30,9 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
     const cached = verified.get(authorization);
     if (cached && cached.expiresAtMs > now()) return cached.viewer;
     if (cached) verified.delete(authorization);
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(authorization);
-    if (!match) throw new HttpError(401, 'UNAUTHENTICATED', 'The Authorization header must be "Bearer <access token>".');
+    // RFC 7235: the auth-scheme is case-insensitive ("bearer" and "BEARER" are "Bearer").
+    const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(authorization);
+    if (!match) throw rejected('TOKEN_INVALID', 'The Authorization header must be "Bearer <access token>".');
     const token = match[1]!;
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -46,8 +49,12 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
       if (verified.size >= VERIFIED_CACHE_LIMIT) verified.delete(verified.keys().next().value!);
       verified.set(authorization, { viewer, expiresAtMs: payload.exp * 1000 });
       return viewer;
-    } catch {
-      throw new HttpError(401, 'UNAUTHENTICATED', 'The access token is invalid or expired; refresh the session.');
+    } catch (error) {
+      // jose checks the signature before the claims, so an expired token here was genuinely ours.
+      if (error instanceof joseErrors.JWTExpired) throw rejected('TOKEN_EXPIRED', 'The access token has expired; refresh the session.');
+      throw rejected('TOKEN_INVALID', 'The access token is invalid; refresh the session or log in again.');
     }
   };
 }
+
+const rejected = (reason: UnauthenticatedReason, message: string) => new HttpError(401, 'UNAUTHENTICATED', message, { reason });

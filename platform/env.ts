@@ -51,10 +51,25 @@ const EnvSchema = z.object({
   PUBLIC_URL: z.string().url().default('http://127.0.0.1:4000'),
   /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
   IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
-  /** Merge identical in-flight subgraph queries that carry the same identity. */
+  /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. */
   GATEWAY_DEDUPE: z
     .enum(['true', 'false'])
     .default('true')
+    .transform((v) => v === 'true'),
+  /** Query limits, checked before validation and planning (see gateway/query-limits.ts). */
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  QUERY_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
+  /** Schema introspection on the gateway; default: on, except with NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** Restores Apollo Server's CSRF preflight rule on the gateway (for deployments that add cookie authentication in front). */
+  CSRF_PREVENTION: z
+    .enum(['true', 'false'])
+    .default('false')
     .transform((v) => v === 'true'),
   /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
   SUBGRAPH_URLS: z
@@ -72,8 +87,19 @@ const EnvSchema = z.object({
       }
       return urls;
     }),
+  /** A persisted-documents manifest (GraphQL Code Generator's persisted-documents.json) the gateway loads at start-up. */
+  PERSISTED_DOCUMENTS: z.string().optional(),
+  /** Run only documents from the PERSISTED_DOCUMENTS manifest (recommended in production). */
+  PERSISTED_DOCUMENTS_ONLY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** A supergraph SDL file; without PLATFORM_CONFIG set explicitly alongside it, the gateway runs as a plain federation gateway. */
   SUPERGRAPH: z.string().optional(),
+  /** Where the gateway polls its supergraph from (instead of the SUPERGRAPH file); a changed answer is loaded without a restart. */
+  SUPERGRAPH_URL: optionalUrl,
+  /** How often SUPERGRAPH_URL is polled. (A SUPERGRAPH file is watched: its changes load at once.) */
+  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** ES256 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   IDENTITY_JWT_PRIVATE_KEY: z.string().optional(),
   /** 32 bytes, base64: encrypts WeChat session keys at rest. Required in production. */

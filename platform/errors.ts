@@ -34,10 +34,35 @@ export const ErrorCodes = {
   SNAPSHOT_USER: { status: 403, description: 'WeChat marked this a snapshot-mode (virtual) user; it is never linked.' },
   NOT_FOUND: { status: 404, description: 'The thing asked for does not exist.' },
   OUT_OF_STOCK: { status: 409, description: 'Nothing is left to claim.' },
+  PERSISTED_QUERY_NOT_FOUND: {
+    status: 200,
+    description: 'The gateway does not know this document hash yet: send it again with the document text (automatic persisted queries).',
+  },
+  PERSISTED_QUERY_NOT_IN_LIST: {
+    status: 400,
+    description: 'The document hash is not in the gateway\u2019s persisted-documents manifest (only trusted documents run).',
+  },
+  PERSISTED_QUERY_ID_REQUIRED: {
+    status: 400,
+    description: 'Only persisted documents run here: send a document hash (documentId or extensions.persistedQuery), not query text.',
+  },
+  PERSISTED_QUERY_HASH_MISMATCH: { status: 400, description: 'The sha256 hash sent does not match the document text sent with it.' },
+  QUERY_TOO_LARGE: { status: 400, description: 'The query has more tokens than the gateway accepts (QUERY_MAX_TOKENS).' },
+  QUERY_TOO_DEEP: { status: 400, description: 'The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).' },
+  QUERY_TOO_MANY_ALIASES: { status: 400, description: 'The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).' },
+  QUERY_TOO_MANY_ROOT_FIELDS: { status: 400, description: 'The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).' },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'Something failed on the server; the request id identifies it in the logs.' },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Why a request is UNAUTHENTICATED (`extensions.reason`): tells a client whether refreshing the session can help. */
+export const UnauthenticatedReasons = {
+  TOKEN_EXPIRED: 'The access token was valid but has expired: refresh the session.',
+  TOKEN_INVALID: 'The access token is malformed, forged or signed with a retired key: refresh, or log in again.',
+} as const;
+
+export type UnauthenticatedReason = keyof typeof UnauthenticatedReasons;
 
 /** A client-facing error with a registered code. Extra extensions must never hold secrets or OpenIDs. */
 export class PlatformError extends GraphQLError {

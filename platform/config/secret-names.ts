@@ -11,8 +11,14 @@ export function secretNames(config: PlatformConfig): string[] {
   ];
 }
 
-/** A random value for `name` (an EncodingAESKey is 43 base64 characters; everything else 32). */
+/**
+ * Starts every generated development secret, so a production process can recognise and refuse one. It
+ * is made of base64 characters, so a generated EncodingAESKey stays valid base64.
+ */
+export const DEVELOPMENT_SECRET_PREFIX = 'DEVONLY';
+
+/** A random development value for `name`, marked as such (an EncodingAESKey is 43 base64 characters; everything else 39). */
 export function generateSecret(config: PlatformConfig, name: string): string {
-  if (name === config.thirdPartyPlatform?.encodingAesKeyEnv) return randomBytes(32).toString('base64').slice(0, 43);
-  return randomBytes(24).toString('base64url');
+  if (name === config.thirdPartyPlatform?.encodingAesKeyEnv) return DEVELOPMENT_SECRET_PREFIX + randomBytes(27).toString('base64').slice(0, 36);
+  return DEVELOPMENT_SECRET_PREFIX + randomBytes(24).toString('base64url');
 }

@@ -181,6 +181,19 @@ export interface IdentityChangeDoc {
   at: Date;
 }
 
+/**
+ * A session family ended (logout, or refresh-token reuse): gateways refuse its access tokens from now on.
+ * Kept until every access token of the family has expired, then removed by the TTL index.
+ */
+export interface RevokedSessionDoc {
+  _id: Types.ObjectId;
+  /** The session family (the access token's `sid`). */
+  sessionId: string;
+  at: Date;
+  /** When the family's last access token has expired: the record is useless after that. */
+  expiresAt: Date;
+}
+
 /** The latest component_verify_ticket WeChat pushed for a third-party platform. */
 export interface ComponentTicketDoc {
   /** The component appId. */
@@ -298,6 +311,12 @@ const IdentityChangeSchema = new Schema<IdentityChangeDoc>(
 // Gateways poll every few hundred milliseconds; a day of history is plenty.
 IdentityChangeSchema.index({ at: 1 }, { expireAfterSeconds: 24 * 3600 });
 
+const RevokedSessionSchema = new Schema<RevokedSessionDoc>(
+  { sessionId: { type: String, required: true }, at: { type: Date, required: true }, expiresAt: { type: Date, required: true } },
+  { collection: 'revoked_sessions', versionKey: false },
+);
+RevokedSessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
 const ComponentTicketSchema = new Schema<ComponentTicketDoc>(
   { _id: { type: String, required: true }, ticket: { type: String, required: true }, receivedAt: { type: Date, required: true } },
   { collection: 'component_tickets', versionKey: false },
@@ -355,6 +374,7 @@ export interface IdentityModels {
   AuditEvent: Model<AuditEventDoc>;
   ComponentTicket: Model<ComponentTicketDoc>;
   IdentityChange: Model<IdentityChangeDoc>;
+  RevokedSession: Model<RevokedSessionDoc>;
   Disclosure: Model<DisclosureDoc>;
   ErasureNotice: Model<ErasureNoticeDoc>;
 }
@@ -371,6 +391,7 @@ export function identityModels(connection: Connection): IdentityModels {
     AuditEvent: connection.model<AuditEventDoc>('AuditEvent', AuditEventSchema),
     ComponentTicket: connection.model<ComponentTicketDoc>('ComponentTicket', ComponentTicketSchema),
     IdentityChange: connection.model<IdentityChangeDoc>('IdentityChange', IdentityChangeSchema),
+    RevokedSession: connection.model<RevokedSessionDoc>('RevokedSession', RevokedSessionSchema),
     Disclosure: connection.model<DisclosureDoc>('Disclosure', DisclosureSchema),
     ErasureNotice: connection.model<ErasureNoticeDoc>('ErasureNotice', ErasureNoticeSchema),
   };

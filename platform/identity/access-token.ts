@@ -4,6 +4,20 @@ export const ACCESS_TOKEN_AUDIENCE = 'urn:identity-federation-gateway:gateway';
 export const ACCESS_TOKEN_ALGORITHM = 'ES256';
 export const JWKS_PATH = '/.well-known/jwks.json';
 
+/**
+ * The key under which the identity subgraph's response `extensions` list the sessions a mutation started
+ * (`login`, `refreshSession`): `[{ path, accessToken }]`, `path` being the field's response path in that
+ * subgraph fetch. The gateway verifies each token and resolves the rest of `Session.user` as that viewer;
+ * it never passes the extension on to the client.
+ */
+export const NEW_SESSIONS_EXTENSION = 'newSessions';
+
+/** One entry of the NEW_SESSIONS_EXTENSION list. */
+export interface NewSessionReport {
+  path: (string | number)[];
+  accessToken: string;
+}
+
 /** The verified facts a token carries: whose session, from which app. */
 export interface AccessTokenClaims {
   /** Platform user id. */

@@ -3,10 +3,14 @@ import mongoose, { type Connection } from 'mongoose';
 import { loadPlatformConfig } from '../config/platform-config.js';
 import { indexPlatform, type PlatformIndex } from '../config/platform-index.js';
 import { requireSecret, type Environment } from '../env.js';
+import { refuseDevelopmentSettings } from './production-guard.js';
 import { required } from './run-service.js';
 
+/** The platform config; in production, also refuses the demo config and development secrets. */
 export function platformFrom(env: Environment): PlatformIndex {
-  return indexPlatform(loadPlatformConfig(env.PLATFORM_CONFIG));
+  const config = loadPlatformConfig(env.PLATFORM_CONFIG);
+  refuseDevelopmentSettings(env, config);
+  return indexPlatform(config);
 }
 
 /** Connects to the service's database (MONGODB_DB, else the service's default name). */

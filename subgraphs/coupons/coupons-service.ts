@@ -2,9 +2,9 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
 import { startMerchantService } from '../kit/merchant-service.js';
+import { loadTypeDefs } from '../kit/schema-file.js';
 import { CouponStore, type CouponDoc } from './coupon-store.js';
 import { couponLoader, resolvers, type CouponsContext } from './resolvers.js';
-import { typeDefs } from './schema.js';
 
 export interface CouponsServiceOptions {
   merchantId: string;
@@ -22,7 +22,7 @@ export async function startCouponsService(options: CouponsServiceOptions) {
   await store.init(options.seed);
   return startMerchantService<CouponsContext>({
     ...options,
-    typeDefs,
+    typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     extendContext: (base) => ({ ...base, store, coupons: couponLoader(store) }),
   });

@@ -1,5 +1,5 @@
 /** `npm run start:coupons`: ACME's coupons subgraph as its own process, with its own database. */
-import { runMerchantProcess } from '../kit/run-merchant-process.js';
+import { runMerchantProcess } from '../../platform/process/run-merchant-process.js';
 import { startCouponsService } from './coupons-service.js';
 import { DEMO_COUPONS } from './coupon-store.js';
 

@@ -1,6 +1,7 @@
 /** The identity subgraph's typed request context, with per-request loaders (one store query per batch). */
 import DataLoader from 'dataloader';
-import type { IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import type { NewSessionReport } from '../../platform/identity/access-token.js';
+import type { IdentityClaims } from '../kit/identity-assertion.js';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import type { ConsentDoc, DisclosureDoc, IdentityDoc } from '../../platform/identity-store/models.js';
 import { unauthenticated } from '../../platform/errors.js';
@@ -34,6 +35,8 @@ export interface IdentityContext {
   platform: PlatformIndex;
   /** Public URL of the bridge start page. */
   bridgeStartUrl(nonce: string): string;
+  /** Sessions this request started, reported to the gateway in the response extensions. */
+  newSessions: NewSessionReport[];
   loaders: {
     /** When each merchant was first and last given the user's OpenID. */
     disclosuresOfUser: DataLoader<string, DisclosureDoc[]>;
@@ -85,6 +88,7 @@ export function buildIdentityContext(services: IdentityServices, claims: Identit
     privacy: services.privacy,
     platform: services.platform,
     bridgeStartUrl: services.bridgeStartUrl,
+    newSessions: [],
     loaders: {
       rootUser,
       userExists,

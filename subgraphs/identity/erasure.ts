@@ -10,6 +10,7 @@ import { recordIdentityChange, type IdentityDoc, type IdentityModels, type UserD
 import type { AuditLog } from './audit-log.js';
 import type { Actor } from './consents.js';
 import type { ErasureOutbox } from './erasure-outbox.js';
+import { liveFamilies, revokeFamilies } from './identity-store.js';
 
 export interface ErasureResult {
   /** Merchants an erasure notice was queued for. */
@@ -30,6 +31,8 @@ export class AccountEraser {
     const ids = [userId, ...merged.map((u) => u._id)];
     const notifiedMerchants = await this.queueNotices(ids);
 
+    // Every gateway refuses the person's access tokens from its next poll on; then the tokens go.
+    await revokeFamilies(models, await liveFamilies(models, { userId: { $in: ids } }), new Date());
     await models.RefreshToken.deleteMany({ userId: { $in: ids } }).exec();
     await models.Identity.deleteMany({ userId: { $in: ids } }).exec();
     await models.UnionLink.deleteMany({ userId: { $in: ids } }).exec();

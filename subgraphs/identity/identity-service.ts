@@ -7,9 +7,10 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import type { RunningHttpServer } from '../kit/graphql-http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
+import { loadTypeDefs } from '../kit/schema-file.js';
 import { startSubgraph } from '../kit/start-subgraph.js';
 import { AccessTokenIssuer } from './access-tokens.js';
 import { AuditLog } from './audit-log.js';
@@ -24,9 +25,9 @@ import { MerchantAssertionVerifier } from './merchant-assertions.js';
 import { ErasureOutbox, type ErasureOutboxOptions } from './erasure-outbox.js';
 import { MergeService, type AfterStep } from './merges.js';
 import { PrivacyRights } from './privacy-rights.js';
+import { newSessionsPlugin } from './new-sessions.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
-import { typeDefs } from './schema.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
 import { ThirdPartyPlatform } from './third-party-platform.js';
@@ -124,10 +125,11 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const officialAccountAppId = platform.config.platform.officialAccountAppId;
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
-    typeDefs,
+    typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, privacy, platform, bridgeStartUrl }, claims, requestId),
+    plugins: [newSessionsPlugin()],
     logger,
     host: options.host,
     port: options.port,

@@ -49,8 +49,10 @@ export class LoginService {
   async login(appId: string, code: string, linkNonce?: string, requestId?: string): Promise<SessionTokens> {
     const app = this.miniProgram(appId);
     if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
-    const session = await this.exchange(app, code);
-    const identity = await this.resolveIdentity(app, session, requestId);
+    // Every line this login logs carries the request's id (login is not a hot path: a child per login is fine).
+    const logger = requestId ? this.deps.logger.child({ requestId }) : this.deps.logger;
+    const session = await this.exchange(app, code, logger);
+    const identity = await this.resolveIdentity(app, session, logger, requestId);
     const userId = linkNonce === undefined ? identity.userId : await this.deps.linking.redeemHandoff(linkNonce, identity, requestId);
     return this.deps.sessions.start(userId, app.appId);
   }
@@ -66,28 +68,28 @@ export class LoginService {
     return !!this.deps.thirdParty && app.authorizesThirdPartyPlatform && this.deps.platform.merchantByApp(app.appId)?.linking.thirdPartyPlatform === true;
   }
 
-  private async exchange(app: AppConfig, code: string): Promise<WechatSession> {
+  private async exchange(app: AppConfig, code: string, logger: Logger): Promise<WechatSession> {
     if (this.viaThirdParty(app)) {
       try {
         return await this.deps.thirdParty!.code2Session(app.appId, code);
       } catch (error) {
-        rethrowWechatFailure(error, this.deps.logger, app.appId);
+        rethrowWechatFailure(error, logger, app.appId);
       }
     }
     const secret = app.secretEnv ? this.deps.secretOf(app.secretEnv) : undefined;
     if (!secret) {
-      this.deps.logger.error({ appId: app.appId, secretEnv: app.secretEnv }, 'no app secret configured');
+      logger.error({ appId: app.appId, secretEnv: app.secretEnv }, 'no app secret configured');
       throw new Error(`no secret for ${app.appId}`);
     }
     try {
       return await this.deps.wechat.code2Session(app.appId, secret, code);
     } catch (error) {
-      rethrowWechatFailure(error, this.deps.logger, app.appId);
+      rethrowWechatFailure(error, logger, app.appId);
     }
   }
 
   /** The identity (and so the user) this WeChat login proves, creating both on first login. */
-  private async resolveIdentity(app: AppConfig, session: WechatSession, requestId: string | undefined): Promise<IdentityDoc> {
+  private async resolveIdentity(app: AppConfig, session: WechatSession, logger: Logger, requestId: string | undefined): Promise<IdentityDoc> {
     const { store, vault, platform } = this.deps;
     const now = this.deps.now?.() ?? new Date();
     const sessionKey = vault.seal(session.sessionKey);
@@ -100,7 +102,7 @@ export class LoginService {
       const newUnionId = unionId && !existing.unionId ? unionId : undefined;
       await store.recordLogin(existing._id, { sessionKey, ...(newUnionId ? { unionId: newUnionId, openPlatform: app.openPlatform } : {}) }, now);
       // A UnionID seen before was claimed (or deliberately not) when first seen; claim only a new one.
-      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing, app.openPlatform, newUnionId, requestId);
+      if (newUnionId && app.openPlatform && unionLinkingAllowed) await this.claimUnionFor(existing, app.openPlatform, newUnionId, logger, requestId);
       return existing;
     }
 
@@ -121,16 +123,16 @@ export class LoginService {
       // A new identity is a link of its route: to a new user (LOGIN, THIRD_PARTY_PLATFORM) or an existing one (UNIONID).
       await this.deps.audit.record({ action: 'LINK', route: identity.via, userId: identity.userId, merchantId: merchant?.id, appId: app.appId, requestId });
     }
-    this.deps.logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
+    logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
     return identity;
   }
 
   /** Claims a UnionID newly sent for a known identity; one held by another user is left for a merge. */
-  private async claimUnionFor(identity: IdentityDoc, openPlatform: string, unionId: string, requestId: string | undefined): Promise<void> {
+  private async claimUnionFor(identity: IdentityDoc, openPlatform: string, unionId: string, logger: Logger, requestId: string | undefined): Promise<void> {
     const { userId } = identity;
     const claim = await this.deps.store.claimUnionId(openPlatform, unionId, userId);
     if (claim.userId === userId) return;
-    this.deps.logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
+    logger.warn({ userId, otherUserId: claim.userId }, 'UnionID already belongs to another user; not linked');
     await this.deps.audit.record({
       action: 'LINK_REFUSED',
       route: 'UNIONID',

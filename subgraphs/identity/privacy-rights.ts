@@ -9,6 +9,7 @@ import type { Actor, Consents } from './consents.js';
 import { DataExporter, type DataExport } from './data-export.js';
 import { AccountEraser, type ErasureResult } from './erasure.js';
 import type { ErasureOutbox } from './erasure-outbox.js';
+import { liveFamilies, revokeFamilies } from './identity-store.js';
 import { UnlinkService } from './unlink.js';
 
 export interface PrivacyRightsDeps {
@@ -51,13 +52,11 @@ export class PrivacyRights {
     return this.eraser.erase(userId, actor);
   }
 
-  /** Ends every session of the user: refresh tokens stop working at once, access tokens within their 15 minutes. */
+  /** Ends every session of the user: refresh tokens at once, access tokens at every gateway through the revocation feed. */
   async revokeSessions(userId: string, actor: Actor = {}): Promise<number> {
-    const { modifiedCount } = await this.deps.models.RefreshToken.updateMany(
-      { userId, revokedAt: { $exists: false } },
-      { $set: { revokedAt: (this.deps.now ?? (() => new Date()))() } },
-    ).exec();
-    await this.deps.audit.record({ action: 'SESSIONS_REVOKED', userId, reason: `refresh tokens revoked: ${modifiedCount}`, ...actor });
-    return modifiedCount;
+    const families = await liveFamilies(this.deps.models, { userId });
+    await revokeFamilies(this.deps.models, families, (this.deps.now ?? (() => new Date()))());
+    await this.deps.audit.record({ action: 'SESSIONS_REVOKED', userId, reason: `sessions revoked: ${families.length}`, ...actor });
+    return families.length;
   }
 }

@@ -6,19 +6,8 @@ import { PlatformError } from '../../platform/errors.js';
 import type { ConsentDoc, ConsentPurpose, IdentityDoc } from '../../platform/identity-store/models.js';
 import { DateTime } from '../kit/date-time.js';
 import type { IdentityContext } from './context.js';
-import type { SessionTokens } from './sessions.js';
+import { sessionResult, viewerFor, type UserRef } from './new-sessions.js';
 
-interface UserRef {
-  id: string;
-}
-
-const session = (tokens: SessionTokens) => ({
-  accessToken: tokens.accessToken,
-  tokenType: 'Bearer',
-  expiresIn: tokens.expiresIn,
-  refreshToken: tokens.refreshToken,
-  user: { id: tokens.userId },
-});
 interface MerchantLinkRef {
   userId: string;
   merchantId: string;
@@ -50,9 +39,9 @@ const JSONScalar = new GraphQLScalarType({
   },
 });
 
-/** Fields of a User only that user may read. */
+/** Fields of a User only that user may read (the user of a session just started is its own viewer). */
 async function requireSelf(user: UserRef, ctx: IdentityContext): Promise<void> {
-  if ((await ctx.requireViewer()).userId !== user.id) throw new PlatformError('FORBIDDEN', 'Only the user themselves can see this.');
+  if ((await viewerFor(user, ctx)).userId !== user.id) throw new PlatformError('FORBIDDEN', 'Only the user themselves can see this.');
 }
 
 export const resolvers: GraphQLResolverMap<IdentityContext> = {
@@ -63,9 +52,9 @@ export const resolvers: GraphQLResolverMap<IdentityContext> = {
     merchants: (_root, _args, ctx) => ctx.platform.config.merchants.map(merchant),
   },
   Mutation: {
-    login: async (_root, args: { appId: string; code: string; linkNonce?: string | null }, ctx) =>
-      session(await ctx.login.login(args.appId, args.code, args.linkNonce ?? undefined, ctx.requestId)),
-    refreshSession: async (_root, args: { refreshToken: string }, ctx) => session(await ctx.sessions.refresh(args.refreshToken)),
+    login: async (_root, args: { appId: string; code: string; linkNonce?: string | null }, ctx, info) =>
+      sessionResult(await ctx.login.login(args.appId, args.code, args.linkNonce ?? undefined, ctx.requestId), ctx, info),
+    refreshSession: async (_root, args: { refreshToken: string }, ctx, info) => sessionResult(await ctx.sessions.refresh(args.refreshToken), ctx, info),
     logout: (_root, args: { refreshToken: string }, ctx) => ctx.sessions.logout(args.refreshToken),
     createLinkNonce: async (_root, args: { merchantId: string }, ctx) => ctx.linking.createHandoffNonce(await ctx.requireViewer(), args.merchantId),
     createAssertionNonce: async (_root, args: { merchantId: string }, ctx) => ctx.linking.createAssertionNonce(await ctx.requireViewer(), args.merchantId),

@@ -14,6 +14,10 @@ const REFRESH_TOKEN_PATTERN = /^rt_[A-Za-z0-9_-]{43}$/;
 
 export interface SessionTokens {
   userId: string;
+  /** The app the session logged in from. */
+  appId: string;
+  /** The session family. */
+  sessionId: string;
   accessToken: string;
   expiresIn: number;
   refreshToken: string;
@@ -67,6 +71,6 @@ export class SessionService {
       expiresAt: new Date(this.now().getTime() + REFRESH_TOKEN_TTL_MS),
     });
     const { token, expiresIn } = await this.issuer.issue({ sub: userId, app: appId, sid: familyId });
-    return { userId, accessToken: token, expiresIn, refreshToken };
+    return { userId, appId, sessionId: familyId, accessToken: token, expiresIn, refreshToken };
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
-import type { RawRoute } from '../../platform/http/graphql-http-server.js';
+import type { RawRoute } from '../kit/graphql-http-server.js';
 import type { IdentityModels } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import { AccessTokenCache } from '../../platform/wechat/access-token-cache.js';

@@ -11,6 +11,7 @@ import { PlatformError } from '../../platform/errors.js';
 import { recordIdentityChange, type IdentityDoc, type IdentityModels } from '../../platform/identity-store/models.js';
 import type { AuditLog } from './audit-log.js';
 import type { Actor, Consents } from './consents.js';
+import { liveFamilies, revokeFamilies } from './identity-store.js';
 
 export class UnlinkService {
   constructor(
@@ -44,7 +45,7 @@ export class UnlinkService {
       await this.audit.record({ action: 'UNLINK', route: identity.via, userId, merchantId, appId: identity.appId, ...actor });
     }
     // The merchant app's sessions of this user would keep acting as the person: they end; its next login is the new user.
-    await this.models.RefreshToken.updateMany({ userId, appId: merchant.appId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).exec();
+    await revokeFamilies(this.models, await liveFamilies(this.models, { userId, appId: merchant.appId }), now);
     // Consent to provide an OpenID goes with the link it was about.
     await this.consents.withdraw(userId, 'MERCHANT_DISCLOSURE', merchantId, actor).catch((error: unknown) => {
       if (!(error instanceof PlatformError && error.code === 'BAD_USER_INPUT')) throw error;

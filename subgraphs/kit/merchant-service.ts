@@ -4,7 +4,7 @@
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
-import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
+import type { RunningHttpServer } from './graphql-http-server.js';
 import type { Logger } from '../../platform/logger.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 import { startSubgraph } from './start-subgraph.js';

@@ -4,7 +4,7 @@
  * and platform ids never reach merchant code.
  */
 import { PlatformError } from '../../platform/errors.js';
-import type { IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import type { IdentityClaims } from './identity-assertion.js';
 
 export class MerchantViewer {
   private constructor(

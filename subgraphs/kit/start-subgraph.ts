@@ -3,16 +3,15 @@
  * the shared HTTP edge, with the gateway's injected identity verified before any resolver runs.
  * A forged, stale or unsigned identity is answered 401 and never reaches the resolvers.
  */
-import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
-import { createErrorFormatter } from '../../platform/graphql/format-error.js';
-import { Headers } from '../../platform/headers.js';
-import { HttpError } from '../../platform/http/http-error.js';
-import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import { identityKey, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { createErrorFormatter, maskedErrorLogging, type RequestLogIds } from '../../platform/graphql/format-error.js';
+import { HttpError } from './http-error.js';
+import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer } from './graphql-http-server.js';
+import { identityKey, verifyIdentity, type IdentityClaims } from './identity-assertion.js';
 import type { Logger } from '../../platform/logger.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -28,17 +27,20 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   host?: string;
   port?: number;
   routes?: RawRoute[];
+  /** More Apollo Server plugins (the identity subgraph reports new sessions through one). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
-export async function startSubgraph<TContext extends BaseContext>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
+export async function startSubgraph<TContext extends BaseContext & RequestLogIds>(options: SubgraphOptions<TContext>): Promise<RunningHttpServer> {
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
-    formatError: createErrorFormatter(options.logger),
+    formatError: createErrorFormatter(),
     includeStacktraceInErrorResponses: false,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
     // Federated traces would tell any caller how long each resolver took; this platform reports none.
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // No landing page: Apollo's loads from its CDN.
+    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginLandingPageDisabled(), maskedErrorLogging(options.logger), ...(options.plugins ?? [])],
   });
   await apollo.start();
   const key = identityKey(options.identitySecret);
@@ -47,10 +49,10 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
     host: options.host,
     port: options.port,
     routes: [...(options.routes ?? []), { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }],
-    onError: (error) => options.logger.error({ err: error }, 'request failed outside GraphQL'),
+    onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     context: async (req) => {
       const verified = verifyIdentity(key, options.name, req);
-      const requestId = headerValue(req.headers[Headers.requestId]) ?? 'direct';
+      const { requestId } = req;
       if (!verified.ok) {
         options.logger.warn({ requestId, reason: verified.reason }, 'refused an injected identity');
         throw new HttpError(401, 'IDENTITY_SIGNATURE_INVALID', 'The injected identity is missing, forged or stale.');
@@ -58,8 +60,4 @@ export async function startSubgraph<TContext extends BaseContext>(options: Subgr
       return options.context(verified.claims, requestId);
     },
   });
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

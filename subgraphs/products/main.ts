@@ -1,5 +1,5 @@
 /** `npm run start:products`: Bob's products subgraph as its own process, with its own database. */
-import { runMerchantProcess } from '../kit/run-merchant-process.js';
+import { runMerchantProcess } from '../../platform/process/run-merchant-process.js';
 import { DEMO_PRODUCTS } from './product-store.js';
 import { startProductsService } from './products-service.js';
 

@@ -2,9 +2,9 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
 import { startMerchantService } from '../kit/merchant-service.js';
+import { loadTypeDefs } from '../kit/schema-file.js';
 import { ProductStore, type ProductDoc } from './product-store.js';
 import { productLoader, resolvers, type ProductsContext } from './resolvers.js';
-import { typeDefs } from './schema.js';
 
 export interface ProductsServiceOptions {
   merchantId: string;
@@ -22,7 +22,7 @@ export async function startProductsService(options: ProductsServiceOptions) {
   await store.init(options.seed);
   return startMerchantService<ProductsContext>({
     ...options,
-    typeDefs,
+    typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     extendContext: (base) => ({ ...base, store, products: productLoader(store) }),
   });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityStore } from '../../subgraphs/identity/identity-store.js';
 import { identityOf, loginCode } from '../support/fixtures.js';
-import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
+import { APPS, LOGIN, PROCESS_TEST_TIMEOUT_MS, startSystem, type System } from '../support/system.js';
 
 let system: System;
 let alice: { accessToken: string; userId: string };
@@ -71,11 +71,12 @@ describe('isolation', () => {
     const result = await system.graphql(`{ me { coupons { coupon { id } } } }`, undefined, alice.accessToken, {
       'x-identity': `${forged}.AAAA`,
       'x-identity-claims': forged,
+      'x-identity-openid': 'oFORGED',
     });
     expect(result.errors).toBeUndefined();
     const request = system.received.coupons.requests.at(-1)!;
     expect(request.headers['x-identity']).not.toBe(`${forged}.AAAA`);
-    expect(request.headers['x-identity-claims']).toBeUndefined();
+    expect(Object.keys(request.headers).filter((name) => name.startsWith('x-identity'))).toEqual(['x-identity']);
     expect(seen('coupons').join('')).not.toContain('oFORGED');
   });
 });
@@ -101,6 +102,13 @@ describe('subgraphs verify the injected identity', () => {
     expect((await post(target, { 'x-identity': `${forgedClaims}.${signature}` }, JSON.parse(captured.body))).status).toBe(401);
     expect((await post(target, { 'x-identity': claims })).status).toBe(401);
     expect((await post(target, { 'x-identity-claims': claims })).status).toBe(401);
+
+    // A correctly signed identity with any other x-identity* header beside it: the extra header is unsigned.
+    for (const extra of ['x-identity-openid', 'x-identity-claims', 'X-Identity-Merchant']) {
+      const smuggled = await post(target, { 'x-identity': `${claims}.${signature}`, [extra]: 'oSOMEONE_ELSE' }, JSON.parse(captured.body));
+      expect(smuggled.status).toBe(401);
+      expect(((await smuggled.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('IDENTITY_SIGNATURE_INVALID');
+    }
 
     // The untouched capture still verifies: the refusals above are about the changes, not the transport.
     expect((await post(target, { 'x-identity': `${claims}.${signature}` }, JSON.parse(captured.body))).status).toBe(200);
@@ -162,58 +170,62 @@ describe('cost', () => {
 });
 
 describe('identity cache invalidation across gateway processes', () => {
-  it('applies a link at once on the gateway process it went through, and on another within its poll interval', async () => {
-    // The first process polls only every minute: what it sees at once it can only have from its own refresh.
-    const [first, second] = await Promise.all([system.startGatewayProcess({ cachePollMs: 60_000 }), system.startGatewayProcess()]);
-    const post = async (url: string, body: object, token?: string) => {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      });
-      return (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions: { code: string } }[] };
-    };
-    const askVia = async (url: string, token: string) =>
-      (await post(url, { query: '{ me { coupons { coupon { id } } } }' }, token)).errors?.[0]?.extensions.code ?? 'OK';
-    const quinn = await system.login(APPS.platform, 'quinn');
-    // Both gateway processes cache "not linked to ACME".
-    expect(await askVia(first.url, quinn.accessToken)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
-    expect(await askVia(second.url, quinn.accessToken)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
-    expect((await second.metrics()).gateway_identity_cache_misses_total).toBeGreaterThan(0);
+  it(
+    'applies a link at once on the gateway process it went through, and on another within its poll interval',
+    async () => {
+      // The first process polls only every minute: what it sees at once it can only have from its own refresh.
+      const [first, second] = await Promise.all([system.startGatewayProcess({ cachePollMs: 60_000 }), system.startGatewayProcess()]);
+      const post = async (url: string, body: object, token?: string) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          body: JSON.stringify(body),
+        });
+        return (await response.json()) as { data?: Record<string, unknown>; errors?: { extensions: { code: string } }[] };
+      };
+      const askVia = async (url: string, token: string) =>
+        (await post(url, { query: '{ me { coupons { coupon { id } } } }' }, token)).errors?.[0]?.extensions.code ?? 'OK';
+      const quinn = await system.login(APPS.platform, 'quinn');
+      // Both gateway processes cache "not linked to ACME".
+      expect(await askVia(first.url, quinn.accessToken)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+      expect(await askVia(second.url, quinn.accessToken)).toBe('MERCHANT_IDENTITY_NOT_LINKED');
+      expect((await second.metrics()).gateway_identity_cache_misses_total).toBeGreaterThan(0);
 
-    // Logging in from ACME's app links her through the UnionID, through the first process.
-    const code = await loginCode(system.simulator, APPS.acme, 'quinn');
-    const login = await post(first.url, { query: LOGIN, variables: { appId: APPS.acme, code } });
-    expect(login.errors).toBeUndefined();
-    // The first process refreshed its cache before answering the mutation: no wait at all. Linked now, ACME
-    // still gets no OpenID until she consents (CONSENT_REQUIRED, no longer NOT_LINKED).
-    expect(await askVia(first.url, quinn.accessToken)).toBe('CONSENT_REQUIRED');
+      // Logging in from ACME's app links her through the UnionID, through the first process.
+      const code = await loginCode(system.simulator, APPS.acme, 'quinn');
+      const login = await post(first.url, { query: LOGIN, variables: { appId: APPS.acme, code } });
+      expect(login.errors).toBeUndefined();
+      // The first process refreshed its cache before answering the mutation: no wait at all. Linked now, ACME
+      // still gets no OpenID until she consents (CONSENT_REQUIRED, no longer NOT_LINKED).
+      expect(await askVia(first.url, quinn.accessToken)).toBe('CONSENT_REQUIRED');
 
-    // The second process learns it from the change feed, polled every CACHE_POLL_MS (100 ms) in tests; entries
-    // would otherwise live a minute, so seeing it within 5 s (slack for a loaded machine) proves the feed did it.
-    const seenOnSecond = async (expected: string) => {
-      const since = Date.now();
-      let seen = await askVia(second.url, quinn.accessToken);
-      while (seen !== expected && Date.now() - since < 5000) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        seen = await askVia(second.url, quinn.accessToken);
-      }
-      return seen;
-    };
-    expect(await seenOnSecond('CONSENT_REQUIRED')).toBe('CONSENT_REQUIRED');
+      // The second process learns it from the change feed, polled every CACHE_POLL_MS (100 ms) in tests; entries
+      // would otherwise live a minute, so seeing it within 5 s (slack for a loaded machine) proves the feed did it.
+      const seenOnSecond = async (expected: string) => {
+        const since = Date.now();
+        let seen = await askVia(second.url, quinn.accessToken);
+        while (seen !== expected && Date.now() - since < 5000) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          seen = await askVia(second.url, quinn.accessToken);
+        }
+        return seen;
+      };
+      expect(await seenOnSecond('CONSENT_REQUIRED')).toBe('CONSENT_REQUIRED');
 
-    // Consenting and withdrawing travel the same way: at once through the first process, by the feed to the second.
-    const consent = (verb: 'grantConsent' | 'withdrawConsent') =>
-      post(first.url, { query: `mutation { ${verb}(purpose: MERCHANT_DISCLOSURE, merchantId: "acme") { grantedAt } }` }, quinn.accessToken);
-    expect((await consent('grantConsent')).errors).toBeUndefined();
-    expect(await askVia(first.url, quinn.accessToken)).toBe('OK');
-    expect(await seenOnSecond('OK')).toBe('OK');
-    expect((await consent('withdrawConsent')).errors).toBeUndefined();
-    expect(await askVia(first.url, quinn.accessToken)).toBe('CONSENT_REQUIRED');
-    expect(await seenOnSecond('CONSENT_REQUIRED')).toBe('CONSENT_REQUIRED');
-    expect((await second.metrics()).gateway_identity_cache_invalidations_total).toBeGreaterThan(0);
-    expect(await Promise.all([first.stop(), second.stop()])).toEqual([0, 0]);
-  });
+      // Consenting and withdrawing travel the same way: at once through the first process, by the feed to the second.
+      const consent = (verb: 'grantConsent' | 'withdrawConsent') =>
+        post(first.url, { query: `mutation { ${verb}(purpose: MERCHANT_DISCLOSURE, merchantId: "acme") { grantedAt } }` }, quinn.accessToken);
+      expect((await consent('grantConsent')).errors).toBeUndefined();
+      expect(await askVia(first.url, quinn.accessToken)).toBe('OK');
+      expect(await seenOnSecond('OK')).toBe('OK');
+      expect((await consent('withdrawConsent')).errors).toBeUndefined();
+      expect(await askVia(first.url, quinn.accessToken)).toBe('CONSENT_REQUIRED');
+      expect(await seenOnSecond('CONSENT_REQUIRED')).toBe('CONSENT_REQUIRED');
+      expect((await second.metrics()).gateway_identity_cache_invalidations_total).toBeGreaterThan(0);
+      expect(await Promise.all([first.stop(), second.stop()])).toEqual([0, 0]);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('the GraphQL endpoint', () => {
@@ -250,12 +262,19 @@ describe('the GraphQL endpoint', () => {
       `{ me { id favoriteProducts { id } } }`,
       undefined,
       alice.accessToken,
+      { 'x-request-id': 'masked-products-1' },
     );
     expect(result.data?.me).toEqual({ id: alice.userId, favoriteProducts: null });
     expect(result.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     const text = JSON.stringify(result);
     expect(text).not.toContain('127.0.0.1');
     expect(text).not.toMatch(/stack|ECONNREFUSED|http:/i);
-    expect(system.logs()).toContain('unexpected error masked');
+    // The operator finds the masked error by the request id the client sent (and got back).
+    const masked = system
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('unexpected error masked'))
+      .map((line) => JSON.parse(line) as { requestId?: string; service?: string });
+    expect(masked).toContainEqual(expect.objectContaining({ requestId: 'masked-products-1', service: 'gateway' }));
   });
 });

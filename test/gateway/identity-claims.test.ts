@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { identityClaimsFor } from '../../gateway/identity-injection.js';
 import { pairwisePseudonym, pseudonymizeUserRepresentations } from '../../gateway/pseudonym.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
-import { identityKey, signIdentity, verifyIdentity, type IdentityClaims } from '../../platform/identity/identity-assertion.js';
+import { identityKey, signIdentity, verifyIdentity, type IdentityClaims } from '../../subgraphs/kit/identity-assertion.js';
 import { APPS, demoConfig } from '../support/fixtures.js';
 
 const platform = indexPlatform(demoConfig);
@@ -71,12 +71,13 @@ describe('signed identity', () => {
     expect(verifyIdentity(key, 'coupons', post({}, undefined, 'GET'), 1010)).toEqual({ ok: true, claims: undefined });
   });
 
-  it('refuses claims without a signature, unsigned identity headers, a forged signature, another subgraph, another body, a GET and stale claims', () => {
+  it('refuses claims without a signature, unsigned identity headers (alone or beside a signed one), a forged signature, another subgraph, another body, a GET and stale claims', () => {
     const refuse = (result: ReturnType<typeof verifyIdentity>) => expect(result.ok).toBe(false);
     const [encoded, signature] = headers['x-identity']!.split('.');
     refuse(verifyIdentity(key, 'coupons', post({ 'x-identity': encoded! }), 1010));
     refuse(verifyIdentity(key, 'coupons', post({ 'x-identity-claims': encoded! }), 1010));
     refuse(verifyIdentity(identityKey('another-secret-value'), 'coupons', post(headers), 1010));
+    refuse(verifyIdentity(key, 'coupons', post({ ...headers, 'x-identity-openid': 'o2' }), 1010));
     const tampered = Buffer.from(JSON.stringify({ ...claims, oid: 'o2' })).toString('base64url');
     refuse(verifyIdentity(key, 'coupons', post({ 'x-identity': `${tampered}.${signature}` }), 1010));
     refuse(verifyIdentity(key, 'products', post(headers), 1010));

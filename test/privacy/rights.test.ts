@@ -169,8 +169,10 @@ describe('deleteMyAccount', () => {
     );
     expect(deleted.data?.deleteMyAccount).toEqual({ deleted: true, merchantsNotified: ['acme'] });
 
-    // Every token stops resolving: the access token finds nobody, the refresh token is gone, ACME gets no OpenID.
-    expect(code(await system.graphql(`{ me { id } }`, undefined, person.accessToken))).toBe('UNAUTHENTICATED');
+    // Every token stops working: the gateway refuses the access token (the session revocation feed), the refresh token is gone.
+    const me = await system.graphql(`{ me { id } }`, undefined, person.accessToken);
+    expect(me.status).toBe(401);
+    expect(code(me)).toBe('UNAUTHENTICATED');
     expect(code(await system.graphql(COUPONS, undefined, person.accessToken))).toBe('UNAUTHENTICATED');
     const refresh = await system.graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: person.refreshToken });
     expect(code(refresh)).toBe('REFRESH_TOKEN_INVALID');

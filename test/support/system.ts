@@ -15,6 +15,8 @@ import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
+import { SessionRevocations } from '../../gateway/session-revocations.js';
+import type { PersistedDocumentsOptions } from '../../gateway/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform, type PlatformIndex } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
@@ -30,6 +32,9 @@ import { APPS, DEMO_CONFIG_PATH, demoConfig, demoSecrets, loginCode, startSimula
 import { startTestMongo, type TestMongo } from './mongo.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+
+/** For tests that start gateway OS processes: each compiles the gateway with tsx, slow on a busy machine. */
+export const PROCESS_TEST_TIMEOUT_MS = 120_000;
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
@@ -64,6 +69,8 @@ export interface System {
    * sharing nothing with the others but the store. Stopped when the system closes.
    */
   startGatewayProcess(options?: { cachePollMs?: number }): Promise<GatewayProcess>;
+  /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
+  startGateway(options: GatewayVariant): Promise<{ url: string }>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -83,8 +90,15 @@ export interface System {
   close(): Promise<void>;
 }
 
+/** How a gateway of the system differs from the default one. */
+export interface GatewayVariant {
+  persistedDocuments?: PersistedDocumentsOptions;
+}
+
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** The main gateway's persisted documents. @default none, free text allowed */
+  persistedDocuments?: PersistedDocumentsOptions;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
 }
@@ -168,10 +182,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const startOneGateway = async () => {
+  const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
-    await cache.start();
+    const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
+    await Promise.all([cache.start(), revocations.start()]);
     const disclosures = new DisclosureLog(models, logger, { flushMs: DISCLOSURE_FLUSH_MS });
     disclosures.start();
     const server = await startGateway({
@@ -180,22 +195,24 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       identity: {
         platform,
         subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
-        verifyViewer: createViewerVerifier(new URL(identity.jwksUrl)),
+        verifyViewer: revocations.guard(createViewerVerifier(new URL(identity.jwksUrl))),
         directory: cache,
-        afterIdentityMutation: () => cache.refreshNow(),
+        afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
         cacheStats: cache.stats,
         onDisclosed: disclosures.note,
       },
       logger: logger.child({ service: 'gateway' }),
+      persistedDocuments,
     });
     closers.push(async () => {
       cache.stop();
+      revocations.stop();
       await server.close();
       await disclosures.stop();
     });
     return { url: server.url, cache };
   };
-  const gateway = await startOneGateway();
+  const gateway = await startOneGateway({ persistedDocuments: options.persistedDocuments });
 
   let configPath = DEMO_CONFIG_PATH;
   const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS }: { cachePollMs?: number } = {}) => {
@@ -239,6 +256,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     platform,
     gatewayCache: gateway.cache.stats,
     startGatewayProcess: gatewayProcess,
+    startGateway: async (variant) => ({ url: (await startOneGateway(variant)).url }),
     simulator,
     identity,
     identityConnection,

@@ -3,9 +3,11 @@
  * the context is built from it, and Apollo's answer is written back. Extra routes (JWKS, health,
  * metrics, web pages) sit beside /graphql. Nothing past this file touches Node's HTTP objects.
  */
-import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Headers } from '../../platform/headers.js';
 import { HttpError } from './http-error.js';
 
 /** What the context builder sees of a request. */
@@ -17,6 +19,8 @@ export interface GraphQLHttpRequest {
   /** The body's text exactly as received (what signatures over the body are checked against). */
   rawBody: string | undefined;
   search: string;
+  /** The client's `x-request-id` when well-formed, else a fresh UUID; returned on the answer. */
+  requestId: string;
 }
 
 export interface RawRoute {
@@ -37,7 +41,9 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   /** Largest accepted body. @default 1 MiB */
   maxBodyBytes?: number;
   /** Called for failures outside GraphQL execution (never shown to clients). */
-  onError?(error: unknown): void;
+  onError?(error: unknown, requestId: string): void;
+  /** Wraps each GraphQL request's context building and execution (e.g. to merge identical in-flight requests). */
+  around?(req: GraphQLHttpRequest, execute: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse>;
 }
 
 export interface RunningHttpServer {
@@ -51,15 +57,23 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const routes = new Map((options.routes ?? []).map((r) => [`${r.method} ${r.path}`, r]));
 
-  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  const handleGraphQL = async (req: IncomingMessage, res: ServerResponse, url: URL, requestId: string) => {
+    if (req.method === 'POST' && !isJsonContentType(req.headers[Headers.contentType])) {
+      // GraphQL over HTTP: a POST body is application/json; anything else is an unsupported media type.
+      throw new HttpError(415, 'BAD_REQUEST', 'A GraphQL POST body must be application/json');
+    }
     const { text: rawBody, parsed: body } = req.method === 'POST' ? await readRequestBody(req, maxBody) : { text: undefined, parsed: undefined };
     const headers = new HeaderMap();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
-    const contextValue = await options.context({ method: request.method, headers: req.headers, body, rawBody, search: url.search });
-    const response = await options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
+    const typed: GraphQLHttpRequest = { method: request.method, headers: req.headers, body, rawBody, search: url.search, requestId };
+    const execute = async () => {
+      const contextValue = await options.context(typed);
+      return options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
+    };
+    const response = options.around ? await options.around(typed, execute) : await execute();
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) outHeaders[name] = value;
     res.writeHead(response.status ?? 200, outHeaders);
@@ -72,16 +86,21 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
   };
 
   const server = createServer((req, res) => {
+    const requestId = requestIdOf(req.headers[Headers.requestId]);
+    // Set before any route writes, so every answer (errors and 404s included) names its request.
+    res.setHeader(Headers.requestId, requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routes.get(`${req.method} ${url.pathname}`);
-    const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url) : notFound(res);
+    const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url, requestId) : notFound(res);
     Promise.resolve(work).catch((error: unknown) => {
       if (error instanceof HttpError) {
+        // The unread rest of a refused body would be parsed as the next request: close instead of reading it.
+        if (error.status === 413 || !req.complete) res.setHeader(Headers.connection, 'close');
         if (!res.headersSent) res.writeHead(error.status, { 'content-type': 'application/json' });
         res.end(error.body());
         return;
       }
-      options.onError?.(error);
+      options.onError?.(error, requestId);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error').body());
     });
@@ -105,6 +124,18 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       await options.apollo.stop();
     },
   };
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A client's request id is kept only when it is short and plain (it goes into logs and subgraph headers). */
+function requestIdOf(given: string | string[] | undefined): string {
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function isJsonContentType(value: string | undefined): boolean {
+  const mediaType = value?.split(';', 1)[0]!.trim().toLowerCase();
+  return mediaType === 'application/json';
 }
 
 function notFound(res: ServerResponse): void {

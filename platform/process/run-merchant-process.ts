@@ -3,11 +3,11 @@
  * the subgraph in the platform config, connects its own database, starts it, and stops it cleanly.
  */
 import type { Connection } from 'mongoose';
-import type { Environment } from '../../platform/env.js';
-import type { RunningHttpServer } from '../../platform/http/graphql-http-server.js';
-import type { Logger } from '../../platform/logger.js';
-import { runService } from '../../platform/process/run-service.js';
-import { connectDatabase, platformFrom, subgraphSecret } from '../../platform/process/service-setup.js';
+import type { Environment } from '../env.js';
+import type { RunningHttpServer } from '../../subgraphs/kit/graphql-http-server.js';
+import type { Logger } from '../logger.js';
+import { runService } from './run-service.js';
+import { connectDatabase, platformFrom, subgraphSecret } from './service-setup.js';
 
 export interface MerchantProcessStart {
   merchantId: string;

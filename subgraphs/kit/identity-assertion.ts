@@ -6,7 +6,7 @@
  * (rather than a canonical form of query and variables) leaves nothing to re-serialise on either side.
  */
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { Headers, IDENTITY_HEADER_PREFIX } from '../headers.js';
+import { Headers, IDENTITY_HEADER_PREFIX } from '../../platform/headers.js';
 
 /** What a subgraph learns about the viewer. Merchant subgraphs get only their own OpenID. */
 export interface IdentityClaims {
@@ -84,10 +84,10 @@ export interface SignedRequest {
 export function verifyIdentity(key: IdentityKey, subgraph: string, request: SignedRequest, nowSeconds = Math.floor(Date.now() / 1000)): VerifyResult {
   const { headers } = request;
   const value = headers[Headers.identity];
-  if (value === undefined) {
-    const claimed = Object.keys(headers).some((name) => name.startsWith(IDENTITY_HEADER_PREFIX));
-    return claimed ? { ok: false, reason: 'identity claimed without a signed x-identity header' } : { ok: true, claims: undefined };
-  }
+  // The signature covers only x-identity: any other x-identity* header beside it is unsigned and refused.
+  const others = Object.keys(headers).some((name) => name !== Headers.identity && name.toLowerCase().startsWith(IDENTITY_HEADER_PREFIX));
+  if (value === undefined) return others ? { ok: false, reason: 'identity claimed without a signed x-identity header' } : { ok: true, claims: undefined };
+  if (others) return { ok: false, reason: 'another x-identity* header accompanies the signed identity' };
   if (typeof value !== 'string') return { ok: false, reason: 'more than one identity header' };
   if (request.method !== 'POST' || request.rawBody === undefined) return { ok: false, reason: 'identity sent without a POST body to bind it to' };
   const dot = value.indexOf('.');

@@ -1,0 +1,81 @@
+/** The issue's targets, checked against one run's results: which were met, and by how much each was missed. */
+import type { Row } from './report.js';
+
+/** How RSS moved over a soak (see soak.ts). */
+export interface SoakResult {
+  name: string;
+  scenario: string;
+  /** Median of the last minute against the median of 30-90 s, in percent. */
+  changePercent: number;
+  /** Rise of the fitted line from 30 s to the end, in percent. */
+  trendPercent: number;
+}
+
+export interface GoalResult {
+  goal: string;
+  measured: string;
+  /** Undefined when this run did not measure it. */
+  met: boolean | undefined;
+}
+
+export function checkGoals(rows: Row[], soaks: SoakResult[]): GoalResult[] {
+  const row = (scenario: string, target: string) => rows.find((r) => r.scenario.startsWith(scenario) && r.target === target);
+  const results: GoalResult[] = [];
+  const ratio = (goal: string, a: number | undefined, b: number | undefined, atLeast: number) =>
+    results.push(a && b ? { goal, measured: `${(a / b).toFixed(2)}x`, met: a / b >= atLeast } : { goal, measured: 'not measured', met: undefined });
+
+  const plain = row('b ', 'ours-plain')?.median;
+  const noDedupe = row('b ', 'ours-no-dedupe')?.median;
+  const stock = row('b ', 'stock-apollo')?.median;
+  const hiveBench = row('b ', 'hive-bench')?.median;
+  ratio('b: ours-plain req/s >= 1.2x hive-bench', plain?.rps, hiveBench?.rps, 1.2);
+  results.push(
+    plain && hiveBench
+      ? { goal: 'b: ours-plain p99 no worse than hive-bench', measured: `${plain.p99} ms vs ${hiveBench.p99} ms`, met: plain.p99 <= hiveBench.p99 }
+      : { goal: 'b: ours-plain p99 no worse than hive-bench', measured: 'not measured', met: undefined },
+  );
+  ratio('b: ours-plain requests per gateway CPU-second >= 3x stock-apollo', plain?.requestsPerCpuSecond, stock?.requestsPerCpuSecond, 3);
+  ratio('b: ours-no-dedupe req/s >= 2.5x stock-apollo', noDedupe?.rps, stock?.rps, 2.5);
+
+  const signed = row('a ', 'ours-injection')?.extra?.gatewayCpuUsPerSignedFetch;
+  results.push({
+    goal: 'a: gateway CPU per signed subgraph fetch <= 25 µs',
+    measured: typeof signed === 'number' ? `${signed} µs` : 'not measured',
+    met: typeof signed === 'number' ? signed <= 25 : undefined,
+  });
+  for (const scenario of ['a ', 'e burst, logged-in']) {
+    const store = row(scenario, 'ours-injection')?.extra?.storeQueriesPerRequest;
+    results.push({
+      goal: `${scenario.trim()}: identity-store queries per request on a warm cache = 0`,
+      measured: typeof store === 'number' ? String(store) : 'not measured',
+      met: typeof store === 'number' ? store === 0 : undefined,
+    });
+  }
+
+  const burst = rows.filter((r) => r.scenario.startsWith('e ') && r.target.startsWith('ours-'));
+  results.push({
+    goal: 'e: no errors on this gateway in the burst',
+    measured: burst.length ? `${burst.reduce((n, r) => n + r.rounds.reduce((m, x) => m + x.errors, 0), 0)} errors` : 'not measured',
+    met: burst.length ? burst.every((r) => r.rounds.every((x) => x.errors === 0)) : undefined,
+  });
+  ratio(
+    'e anonymous: ours-plain req/s >= 1.2x hive-bench',
+    row('e burst, anonymous', 'ours-plain')?.median.rps,
+    row('e burst, anonymous', 'hive-bench')?.median.rps,
+    1.2,
+  );
+
+  for (const soak of soaks) {
+    const worst = Math.max(Math.abs(soak.changePercent), Math.abs(soak.trendPercent));
+    results.push({
+      goal: `RSS flat within 10% over the soak (${soak.name} under ${soak.scenario})`,
+      measured: `last minute ${soak.changePercent.toFixed(1)}%, fitted trend ${soak.trendPercent.toFixed(1)}%`,
+      met: worst <= 10,
+    });
+  }
+  return results;
+}
+
+export function printGoals(results: GoalResult[]): string {
+  return results.map((r) => `${r.met === undefined ? '  -  ' : r.met ? ' met ' : 'MISSED'} ${r.goal}: ${r.measured}`).join('\n');
+}

@@ -1,0 +1,91 @@
+/**
+ * The whole platform as child processes, as `npm start` and `npm run dev:subgraph` run it: the embedded
+ * MongoDB-compatible server and the WeChat simulator (only when MONGODB_URI / WECHAT_API_BASE are unset),
+ * then the identity, coupons and products subgraphs and the gateway, exactly as they run in production.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import type { PlatformConfig } from '../platform/config/platform-config.js';
+import type { Environment } from '../platform/env.js';
+import { COMPONENT_EVENTS_PATH } from '../subgraphs/identity/third-party-platform.js';
+import { startChild, stopChildren, waitHealthy, type Child } from './child-process.js';
+import { startMongoDevServer, type MongoDevServer } from './mongo/server.js';
+import { startWechatSimulator, type WechatSimulator } from './wechat/server.js';
+
+export interface PlatformLaunchOptions {
+  env: Environment;
+  /** The environment handed to every child (the launcher's own, plus anything it adds). */
+  childEnv: NodeJS.ProcessEnv;
+  config: PlatformConfig;
+  /** Every secret the config names, by variable name. */
+  secrets: Record<string, string>;
+  /** Subgraphs of this repository not to start (a foreign service replaces them). */
+  skip?: string[];
+  /** Subgraph URLs for the gateway beyond the ones started here (foreign subgraphs). */
+  extraSubgraphUrls?: Record<string, string>;
+}
+
+export interface RunningPlatform {
+  mongo: MongoDevServer | undefined;
+  wechat: WechatSimulator | undefined;
+  dataDir: string;
+  children: Child[];
+  /** Stops every child, then the simulator and the database server. */
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+export async function launchPlatform(options: PlatformLaunchOptions): Promise<RunningPlatform> {
+  const { env, config, secrets } = options;
+  const children: Child[] = [];
+  const dataDir = env.DATA_DIR ?? join(process.cwd(), '.data', 'mongo');
+  let mongo: MongoDevServer | undefined;
+  let wechat: WechatSimulator | undefined;
+  const close = async () => {
+    await stopChildren(children);
+    await wechat?.close();
+    await mongo?.close();
+  };
+  try {
+    if (!env.MONGODB_URI) mongo = await startMongoDevServer({ host: HOST, port: env.MONGO_DEV_PORT, dataDir });
+    if (!env.WECHAT_API_BASE) wechat = await startWechatSimulator({ config, secretOf: (name) => secrets[name], host: HOST, port: env.WECHAT_SIM_PORT });
+
+    const base = `http://${HOST}`;
+    const services: [string, string, number][] = [
+      ['identity', 'subgraphs/identity/main.ts', env.IDENTITY_PORT],
+      ['coupons', 'subgraphs/coupons/main.ts', env.COUPONS_PORT],
+      ['products', 'subgraphs/products/main.ts', env.PRODUCTS_PORT],
+    ];
+    const started = services.filter(([name]) => !options.skip?.includes(name));
+    const subgraphUrls = { ...Object.fromEntries(started.map(([name, , port]) => [name, `${base}:${port}/graphql`])), ...options.extraSubgraphUrls };
+    const childEnv: NodeJS.ProcessEnv = {
+      ...options.childEnv,
+      ...secrets,
+      MONGODB_URI: env.MONGODB_URI ?? mongo!.uri(),
+      WECHAT_API_BASE: env.WECHAT_API_BASE ?? wechat!.url,
+      WECHAT_OAUTH_BASE: env.WECHAT_OAUTH_BASE ?? wechat?.url ?? 'https://open.weixin.qq.com',
+      IDENTITY_URL: `${base}:${env.IDENTITY_PORT}`,
+      // The example mini-program's documents are known by hash; free text still runs in development.
+      PERSISTED_DOCUMENTS: env.PERSISTED_DOCUMENTS ?? fileURLToPath(new URL('../examples/mini-program/generated/persisted-documents.json', import.meta.url)),
+      SUBGRAPH_URLS: Object.entries(subgraphUrls)
+        .map(([name, url]) => `${name}=${url}`)
+        .join(','),
+    };
+    delete childEnv.PORT;
+    const all: [string, string, number][] = [...started, ['gateway', 'gateway/main.ts', env.GATEWAY_PORT], ['console', 'console/main.ts', env.CONSOLE_PORT]];
+    for (const [name, entry] of all) children.push(startChild(name, entry, childEnv));
+    await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${all[i]![2]}/healthz`)));
+    if (wechat && config.thirdPartyPlatform) {
+      // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
+      const eventUrl = `${base}:${env.IDENTITY_PORT}${COMPONENT_EVENTS_PATH}`;
+      const push = () => void wechat!.pushVerifyTicket(eventUrl).catch((error: Error) => console.error(`ticket push failed: ${error.message}`));
+      push();
+      setInterval(push, 10 * 60_000).unref();
+    }
+    return { mongo, wechat, dataDir, children, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * NODE_ENV=production: no introspection unless switched on, no schema hints in validation errors, no
+ * landing page (in any mode: nothing loads from a CDN), masked internals, and development settings refused.
+ */
+import { composeServices } from '@apollo/composition';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
+import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
+import { startGateway } from '../../gateway/gateway-server.js';
+import { readEnvironment } from '../../platform/env.js';
+import type { RunningHttpServer } from '../../subgraphs/kit/graphql-http-server.js';
+import { createLogger } from '../../platform/logger.js';
+import { refuseDevelopmentSettings } from '../../platform/process/production-guard.js';
+import { DEMO_CONFIG_PATH, demoConfig, demoSecrets } from '../support/fixtures.js';
+
+const closers: (() => Promise<void>)[] = [];
+let supergraph: string;
+let development: RunningHttpServer;
+let production: RunningHttpServer;
+
+beforeAll(async () => {
+  const urls: Record<string, string> = {};
+  for (const s of SYNTHETIC_SUBGRAPHS) {
+    const server = await startLeanSubgraph(s.typeDefs, s.resolvers);
+    urls[s.name] = server.url;
+    closers.push(server.close);
+  }
+  supergraph = composeServices(SYNTHETIC_SUBGRAPHS.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: urls[s.name]! }))).supergraphSdl!;
+  development = await startGateway({ supergraphSdl: supergraph, logger: createLogger('dev', 'silent') });
+  production = await startGateway({ supergraphSdl: supergraph, logger: createLogger('prod', 'silent'), production: true });
+  closers.push(development.close, production.close);
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+const ask = async (gateway: RunningHttpServer, query: string) => {
+  const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return { status: response.status, text: await response.text() };
+};
+const INTROSPECTION = '{ __schema { queryType { name } } }';
+
+describe('production mode', () => {
+  it('refuses introspection unless it is switched on', async () => {
+    expect((await ask(development, INTROSPECTION)).text).toContain('"queryType":{"name":"Query"}');
+    const refused = await ask(production, INTROSPECTION);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('GRAPHQL_VALIDATION_FAILED');
+    const switchedOn = await startGateway({ supergraphSdl: supergraph, logger: createLogger('prod', 'silent'), production: true, introspection: true });
+    try {
+      expect((await ask(switchedOn, INTROSPECTION)).text).toContain('"queryType":{"name":"Query"}');
+    } finally {
+      await switchedOn.close();
+    }
+  });
+
+  it('leaves "Did you mean" suggestions out of validation errors', async () => {
+    expect((await ask(development, '{ user { id } }')).text).toContain('Did you mean');
+    const answer = await ask(production, '{ user { id } }');
+    expect(answer.text).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.text).not.toContain('Did you mean');
+  });
+
+  it('serves no landing page in either mode, so nothing is loaded from a CDN', async () => {
+    for (const gateway of [development, production]) {
+      const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
+      const text = await page.text();
+      expect(page.headers.get('content-type')).not.toContain('text/html');
+      expect(text).not.toMatch(/https?:\/\/|<script/i);
+    }
+  });
+
+  it('masks a failing subgraph without its URL or a stack', async () => {
+    const broken = await startGateway({
+      supergraphSdl: supergraph,
+      subgraphUrls: Object.fromEntries(SYNTHETIC_SUBGRAPHS.map((s) => [s.name, 'http://127.0.0.1:9/graphql'])),
+      logger: createLogger('prod', 'silent'),
+      production: true,
+    });
+    try {
+      const answer = await ask(broken, '{ topProducts { upc } }');
+      expect(answer.text).toContain('INTERNAL_SERVER_ERROR');
+      expect(answer.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|stack|at .*\.js/);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('refuses the demo platform config and development secrets', () => {
+    const secrets = demoSecrets();
+    const env = (extra: Record<string, string>) => readEnvironment({ ...extra });
+    expect(() => refuseDevelopmentSettings(env({ NODE_ENV: 'production', ...secrets }), demoConfig)).toThrow(/PLATFORM_CONFIG/);
+    const explicit = { NODE_ENV: 'production', PLATFORM_CONFIG: DEMO_CONFIG_PATH };
+    expect(() => refuseDevelopmentSettings(env({ ...explicit, ...secrets }), demoConfig)).toThrow(/COUPONS_SUBGRAPH_SECRET.*development secrets/);
+    const real = Object.fromEntries(Object.keys(secrets).map((name) => [name, secrets[name]!.replace(/^DEVONLY/, 'prod123')]));
+    expect(() => refuseDevelopmentSettings(env({ ...explicit, ...real }), demoConfig)).not.toThrow();
+    expect(() => refuseDevelopmentSettings(env({ NODE_ENV: 'development', ...secrets }), demoConfig)).not.toThrow();
+  });
+});
