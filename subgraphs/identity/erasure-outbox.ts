@@ -115,8 +115,10 @@ export class ErasureOutbox {
 
   private async drain(): Promise<number> {
     let delivered = 0;
+    // Only what was due when the pass began: a notice that just failed waits for its backoff, however short.
+    const dueBy = this.now();
     try {
-      for (let notice = await this.claim(); notice && !this.stopped; notice = await this.claim()) {
+      for (let notice = await this.claim(dueBy); notice && !this.stopped; notice = await this.claim(dueBy)) {
         if (await this.send(notice)) delivered++;
       }
     } catch (error) {
@@ -125,12 +127,12 @@ export class ErasureOutbox {
     return delivered;
   }
 
-  /** Takes one due notice, leased so that no other worker sends it meanwhile. */
-  private claim(): Promise<ErasureNoticeDoc | null> {
+  /** Takes one notice due by `dueBy`, leased so that no other worker sends it meanwhile. */
+  private claim(dueBy: Date): Promise<ErasureNoticeDoc | null> {
     const now = this.now();
     const leaseMs = (this.options.timeoutMs ?? 10_000) * 3;
     return this.models.ErasureNotice.findOneAndUpdate(
-      { deliveredAt: { $exists: false }, nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] },
+      { deliveredAt: { $exists: false }, nextAttemptAt: { $lte: dueBy }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] },
       { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
       { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
     )

@@ -90,6 +90,7 @@ describe('erasure outbox', () => {
 
   it('sends a notice once when two workers run at once (the lease), and refuses merchants without a webhook', async () => {
     receiver.accepted.length = 0;
+    receiver.failNext = 0;
     const [a, b] = [await worker(), await worker()];
     const postsBefore = receiver.posts;
     await a.outbox.enqueue(platform.merchant('acme')!, ['oACME_3']);
