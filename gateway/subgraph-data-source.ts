@@ -14,6 +14,7 @@ import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { FetchObserver, FetchOutcome } from './metrics.js';
+import { tracedFetch } from './tracing.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';
 import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
@@ -136,7 +137,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     let answer: SubgraphAnswer;
     let response: GatewayGraphQLResponse;
     try {
-      answer = await this.transport.post(this.url, headers, body, dedupeKey);
+      answer = await tracedFetch(this.subgraph, headers, () => this.transport.post(this.url, headers, body, dedupeKey));
       outcome = answer.status < 200 || answer.status > 299 ? 'http_error' : 'invalid_body';
       response = this.parse(answer);
       outcome = response.errors?.length ? 'graphql_errors' : 'ok';

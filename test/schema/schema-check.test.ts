@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema, type SchemaCheckReport } from '../../schema/check/check-schema.js';
+import { MINI_PROGRAM_OPERATIONS, OperationSourceError } from '../../schema/check/client-operations.js';
 import { workingTreeSubgraphs } from '../../schema/subgraph-sources.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -59,6 +60,17 @@ describe('schema:check', () => {
     expect(report.changes).toEqual([]);
     // AvailableCoupons is both in a file and in the manifest: checked once, found in both.
     expect(report.operations.checked).toBe(3);
+  });
+
+  it('finds the example mini-program’s and the client’s operations by default, and the working tree breaks none of them', async () => {
+    const report = await checkSchema({
+      subgraphs: workingTreeSubgraphs(demoConfig),
+      baseSupergraphSdl: COMMITTED,
+      operations: { ...MINI_PROGRAM_OPERATIONS, cwd: ROOT },
+    });
+    expect(report.notices).toEqual([]);
+    expect(report.operations.checked).toBeGreaterThanOrEqual(10);
+    expect(report).toMatchObject({ ok: true, changes: [], operations: { broken: [] } });
   });
 
   it('fails when a field an operation uses is removed, naming the operation and the field (as a process, text and --json)', async () => {
@@ -140,5 +152,14 @@ describe('schema:check', () => {
     expect(report.composition.errors).toEqual([
       expect.objectContaining({ code: 'INVALID_GRAPHQL', locations: [expect.objectContaining({ origin: 'proposed.graphql', line: 1 })] }),
     ]);
+  });
+
+  it('refuses operation sources it cannot read: a manifest that is not hash → text, an operation file with a syntax error', async () => {
+    writeFileSync(join(dir, 'bad-manifest.json'), JSON.stringify(['query A { me { id } }']));
+    writeFileSync(join(dir, 'broken.graphql'), 'query Broken { me { id }');
+    const subgraphs = workingTreeSubgraphs(demoConfig);
+    const run = (sources: Partial<typeof operations>) => checkSchema({ subgraphs, baseSupergraphSdl: COMMITTED, operations: { ...operations, ...sources } });
+    await expect(run({ manifestGlobs: ['bad-manifest.json'] })).rejects.toThrow(OperationSourceError);
+    await expect(run({ operationGlobs: ['broken.graphql'] })).rejects.toThrow(/broken\.graphql: Syntax Error/);
   });
 });

@@ -97,6 +97,8 @@ export interface GatewayVariant {
 
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** Access tokens live this long, so tests see them expire for real. @default 15 minutes */
+  accessTokenTtlSeconds?: number;
   /** The main gateway's persisted documents. @default none, free text allowed */
   persistedDocuments?: PersistedDocumentsOptions;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
@@ -143,6 +145,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secretOf,
     identitySecret: subgraphSecret('identity'),
     dataKey,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     logger: logger.child({ service: 'identity' }),
     erasureOutbox: { pollMs: 50, baseBackoffMs: 50 },
   });
