@@ -33,7 +33,7 @@ const clientPreset = (documents: string[]): CodegenConfig['generates'][string] =
   },
   config: {
     documentMode: 'string',
-    scalars: { DateTime: 'string' },
+    scalars: { DateTime: 'string', JSON: 'unknown' },
     strictScalars: true,
     enumsAsTypes: true,
     useTypeImports: true,

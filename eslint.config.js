@@ -16,7 +16,7 @@ const kitImports = (files, outside) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql', '**/generated/', '**/dist/'] },
+  { ignores: ['node_modules/', '.data/', 'console/screenshots/', 'bench/results/', 'bench/peers/', 'schema/supergraph.graphql', '**/generated/', '**/dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

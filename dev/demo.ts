@@ -1,7 +1,8 @@
 /**
  * `npm run demo`: against a running `npm start`, logs simulated Alice in on the platform mini-program
- * and on ACME's (linked by UnionID), claims a coupon, and prints what the gateway answers. It finds them
- * where `npm start` put them (GATEWAY_PORT, WECHAT_SIM_PORT), or at the URLs given as arguments.
+ * and on ACME's (linked by UnionID), shows ACME's consent notice, grants it, claims a coupon, and prints
+ * what the gateway answers. It finds them where `npm start` put them (GATEWAY_PORT, WECHAT_SIM_PORT), or at
+ * the URLs given as arguments.
  */
 import { readEnvironment } from '../platform/env.js';
 
@@ -35,7 +36,12 @@ const show = async (title: string, query: string) => console.log(`\n# ${title}\n
 await show('Alice on the platform, before ACME knows her', '{ me { id linkedMerchants { merchantId via } coupons { coupon { title } } } }');
 await login(ACME);
 await show(
-  'after she opened ACME\u2019s mini-program (linked by UnionID), claim a coupon',
-  'mutation { claimCoupon(couponId: "welcome-10") { claimedAt coupon { title remaining } } }',
+  'after she opened ACME\u2019s mini-program (linked by UnionID): ACME asks before it gets her ACME OpenID',
+  '{ me { linkedMerchants { merchantId consentRequired merchant { name disclosureConsent { purpose notice version } } } coupons { coupon { title } } } }',
 );
+await show(
+  'she agrees to the notice shown',
+  'mutation { grantConsent(purpose: MERCHANT_DISCLOSURE, merchantId: "acme") { purpose merchantId noticeVersion grantedAt } }',
+);
+await show('now she claims a coupon', 'mutation { claimCoupon(couponId: "welcome-10") { claimedAt coupon { title remaining } } }');
 await show('her coupons, from the platform', '{ me { linkedMerchants { merchantId via } coupons { coupon { title } } favoriteProducts { name } } }');

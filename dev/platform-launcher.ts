@@ -85,8 +85,9 @@ export async function launchPlatform(options: PlatformLaunchOptions): Promise<Ru
         .join(','),
     };
     delete childEnv.PORT;
-    for (const { name, entry, args } of plan) children.push(startChild(name, entry, childEnv, args));
-    await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${plan[i]!.port}/healthz`, options.startTimeoutMs)));
+    const all = [...plan, { name: 'console', entry: 'console/main.ts', args: [] as string[], port: env.CONSOLE_PORT }];
+    for (const { name, entry, args } of all) children.push(startChild(name, entry, childEnv, args));
+    await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${all[i]!.port}/healthz`, options.startTimeoutMs)));
     if (wechat && config.thirdPartyPlatform) {
       // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
       const eventUrl = `${base}:${identityPort}${COMPONENT_EVENTS_PATH}`;

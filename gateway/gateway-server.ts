@@ -16,6 +16,7 @@ import { PersistedDocuments, type PersistedDocumentsOptions } from './persisted-
 import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphProbe } from './subgraph-probe.js';
+import type { DisclosureRecorder } from './disclosure-log.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
@@ -40,6 +41,8 @@ export interface GatewayIdentityOptions {
   afterIdentityMutation?: () => Promise<void>;
   /** Reported on /metrics. */
   cacheStats?: IdentityCacheStats;
+  /** Records which merchant was given which viewer's OpenID (the disclosure log). */
+  onDisclosed?: DisclosureRecorder;
 }
 
 export interface GatewayOptions {
@@ -101,7 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       return new SubgraphDataSource(
         name,
         target,
-        { platform: identity.platform, secret, afterMutation, sessions, reportsSessions: isIdentity },
+        { platform: identity.platform, secret, afterMutation, sessions, reportsSessions: isIdentity, onDisclosed: identity.onDisclosed },
         transport,
         metrics.fetches,
       );

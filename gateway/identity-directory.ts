@@ -1,12 +1,15 @@
 /**
  * The gateway's read-only view of the identity store: a viewer's merchant identities (which OpenID
- * goes to which merchant). One query per user; the per-request loader makes that one per request.
+ * goes to which merchant) and whether the person consented to each merchant receiving it. Two queries
+ * per batch of users; the per-request loader and the cross-request cache make that rare.
  */
 import type { IdentityModels } from '../platform/identity-store/models.js';
 
 export interface MerchantIdentity {
   appId: string;
   openId: string;
+  /** The person holds an active MERCHANT_DISCLOSURE consent for this merchant. */
+  consented?: boolean;
 }
 
 /** merchantId → that merchant's identity of the user. */
@@ -16,17 +19,23 @@ export interface IdentityDirectory {
   merchantIdentities(userIds: readonly string[]): Promise<Map<string, MerchantIdentities>>;
 }
 
-export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity'>): IdentityDirectory {
+export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' | 'Consent'>): IdentityDirectory {
   return {
     async merchantIdentities(userIds) {
-      const docs = await models.Identity.find(
-        { userId: { $in: userIds }, merchantId: { $ne: null } },
-        { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 },
-      )
-        .lean<{ userId: string; merchantId: string; appId: string; openId: string }[]>()
-        .exec();
+      const [docs, consents] = await Promise.all([
+        models.Identity.find({ userId: { $in: userIds }, merchantId: { $ne: null } }, { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 })
+          .lean<{ userId: string; merchantId: string; appId: string; openId: string }[]>()
+          .exec(),
+        models.Consent.find({ userId: { $in: userIds }, purpose: 'MERCHANT_DISCLOSURE', withdrawnAt: { $exists: false } }, { userId: 1, merchantId: 1, _id: 0 })
+          .lean<{ userId: string; merchantId: string }[]>()
+          .exec(),
+      ]);
+      const consented = new Set(consents.map((c) => `${c.userId}\0${c.merchantId}`));
       const result = new Map<string, Map<string, MerchantIdentity>>(userIds.map((id) => [id, new Map()]));
-      for (const doc of docs) result.get(doc.userId)?.set(doc.merchantId, { appId: doc.appId, openId: doc.openId });
+      for (const doc of docs) {
+        const identity = { appId: doc.appId, openId: doc.openId, consented: consented.has(`${doc.userId}\0${doc.merchantId}`) };
+        result.get(doc.userId)?.set(doc.merchantId, identity);
+      }
       return result;
     },
   };

@@ -11,6 +11,7 @@ import { EnvironmentError } from '../platform/env.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
+import { DisclosureLog } from './disclosure-log.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
@@ -43,9 +44,12 @@ await runService('gateway', async (env, logger) => {
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
+    const disclosures = new DisclosureLog(models, logger);
+    disclosures.start();
     closeDatabase = async () => {
       cache.stop();
       revocations.stop();
+      await disclosures.stop();
       await connection.close();
     };
     identity = {
@@ -55,6 +59,7 @@ await runService('gateway', async (env, logger) => {
       directory: cache,
       afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
       cacheStats: cache.stats,
+      onDisclosed: disclosures.note,
     };
   }
   const server = await startGateway({

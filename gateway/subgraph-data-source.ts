@@ -12,6 +12,7 @@ import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { PlatformError } from '../platform/errors.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
 import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/index.js';
+import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { FetchObserver, FetchOutcome } from './metrics.js';
 import { tracedFetch } from './tracing.js';
@@ -32,6 +33,8 @@ export interface IdentityInjection {
   sessions: SessionViewers;
   /** Whether this is the identity subgraph, whose answers report new sessions. */
   reportsSessions: boolean;
+  /** Told when this (merchant) subgraph is given a viewer's OpenID: the disclosure log. */
+  onDisclosed?: DisclosureRecorder;
 }
 
 /** A subgraph answered with an HTTP error or a body that is not a GraphQL response. Never shown to clients (masked). */
@@ -71,6 +74,7 @@ interface Signing {
   afterMutation: (() => Promise<void>) | undefined;
   sessions: SessionViewers;
   reportsSessions: boolean;
+  onDisclosed: DisclosureRecorder | undefined;
 }
 
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
@@ -94,6 +98,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       afterMutation: injection.afterMutation,
       sessions: injection.sessions,
       reportsSessions: injection.reportsSessions,
+      onDisclosed: injection.onDisclosed,
     };
     this.merchant = injection?.platform.merchantBySubgraph(subgraph);
   }
@@ -174,7 +179,10 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (kept && kept.second === nowSeconds && kept.identities === identities) return kept.encoded;
     const { platform, pseudonymOf } = this.signing!;
     const pseudonym = viewer && this.merchant ? pseudonymOf(viewer.userId) : undefined;
-    const encoded = encodeClaims(identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym }));
+    const claims = identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym });
+    // Noted when claims are encoded (at most once a second per viewer), so a fetch reusing them costs nothing.
+    if (claims.oid && viewer && this.merchant) this.signing!.onDisclosed?.(viewer.userId, this.merchant.id);
+    const encoded = encodeClaims(claims);
     const entry = { second: nowSeconds, identities, encoded };
     if (viewer) this.claimsByViewer.set(viewer, entry);
     else this.anonymousClaims = entry;

@@ -33,6 +33,10 @@ const EnvSchema = z.object({
   GATEWAY_PORT: port(4000),
   WECHAT_SIM_PORT: port(4010),
   MONGO_DEV_PORT: port(27017),
+  /** The operator console; never expose it through the public gateway. */
+  CONSOLE_PORT: port(4020),
+  /** The console's operator accounts (JSON, scrypt hashes); development falls back to console/dev-operators.json. Required in production. */
+  CONSOLE_OPERATORS: z.string().optional(),
   DATA_DIR: z.string().optional(),
   /** Set by `npm start` for its children: stop when the launcher's stdin pipe closes (the launcher died). */
   EXIT_WITH_LAUNCHER: z

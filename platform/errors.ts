@@ -24,7 +24,11 @@ export const ErrorCodes = {
   LINK_NONCE_USED: { status: 400, description: 'The link nonce was already used; each nonce links once.' },
   LINK_NONCE_MISMATCH: { status: 400, description: 'The link nonce was issued for another merchant, app or session.' },
   LINK_ROUTE_DISABLED: { status: 403, description: 'This linking route is switched off for the merchant.' },
-  CONSENT_REQUIRED: { status: 403, description: 'The person has not consented to this use of their data.' },
+  CONSENT_REQUIRED: {
+    status: 403,
+    description:
+      'The person has not consented to this use of their data (for a merchant\u2019s data: to its receiving their OpenID; extensions.merchantId names it).',
+  },
   ASSERTION_INVALID: { status: 400, description: 'The merchant assertion is forged, expired, for another audience or not for this viewer.' },
   IDENTITY_CONFLICT: { status: 409, description: 'The accounts hold different identities for the same app: they are not the same person.' },
   SNAPSHOT_USER: { status: 403, description: 'WeChat marked this a snapshot-mode (virtual) user; it is never linked.' },

@@ -13,6 +13,9 @@ export const Headers = {
   apolloRequirePreflight: 'apollo-require-preflight',
   apolloOperationName: 'x-apollo-operation-name',
   retryAfter: 'retry-after',
+  /** Erasure notices to merchants: the event id to deduplicate on, and HMAC-SHA256 of the body with the merchant's subgraph secret. */
+  eventId: 'x-platform-event-id',
+  signature: 'x-platform-signature',
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

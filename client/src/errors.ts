@@ -45,8 +45,20 @@ export function hasErrorCode(result: GraphQLResult<unknown>, code: ErrorCode): b
 
 /** The merchants whose fields failed with MERCHANT_IDENTITY_NOT_LINKED: link these to see their data. */
 export function notLinkedMerchantIds(result: GraphQLResult<unknown>): string[] {
+  return merchantIdsWithCode(result, 'MERCHANT_IDENTITY_NOT_LINKED');
+}
+
+/**
+ * The merchants whose fields failed with CONSENT_REQUIRED: linked, but the person has not agreed to the
+ * merchant receiving their OpenID. Show the merchant's notice (query `merchants`), then GrantMerchantDisclosure.
+ */
+export function consentRequiredMerchantIds(result: GraphQLResult<unknown>): string[] {
+  return merchantIdsWithCode(result, 'CONSENT_REQUIRED');
+}
+
+function merchantIdsWithCode(result: GraphQLResult<unknown>, code: ErrorCode): string[] {
   const ids: string[] = [];
-  for (const error of errorsWithCode(result, 'MERCHANT_IDENTITY_NOT_LINKED')) {
+  for (const error of errorsWithCode(result, code)) {
     const id = error.extensions?.merchantId;
     if (typeof id === 'string' && ids.indexOf(id) < 0) ids.push(id);
   }

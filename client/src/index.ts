@@ -9,7 +9,7 @@
  * const { data, errors } = await client.request(HomePageDocument);
  */
 export { createClient, OperationError, type Client, type ClientOptions, type Handoff } from './client.js';
-export { errorsWithCode, hasErrorCode, LoginError, notLinkedMerchantIds, TransportError } from './errors.js';
+export { consentRequiredMerchantIds, errorsWithCode, hasErrorCode, LoginError, notLinkedMerchantIds, TransportError } from './errors.js';
 export { ERROR_CODE_DESCRIPTIONS, type ErrorCode, type UnauthenticatedReason } from './generated/error-codes.js';
 export { CreateLinkNonceDocument, LoginDocument, LogoutDocument, RefreshSessionDocument, StartOfficialAccountBridgeDocument } from './generated/graphql.js';
 export type { StoredSession } from './session.js';

@@ -44,6 +44,22 @@ const AssertionKeySchema = z.union([
   z.object({ publicJwk: z.object({ kty: z.string() }).passthrough() }).strict(),
 ]);
 
+/**
+ * Whether the platform needs the person's separate consent (PIPL art. 23) before it provides this
+ * merchant's OpenID of them to the merchant's subgraph, and the notice the mini-program shows.
+ */
+const DisclosureConsentSchema = z
+  .object({
+    required: z.boolean(),
+    /** What the merchant uses the OpenID for, in one sentence the person reads before agreeing. */
+    purpose: z.string().min(1),
+    /** The full notice text shown with the consent button. */
+    notice: z.string().min(1),
+    /** Recorded with every grant, so it is known which text the person agreed to. Change it when the notice changes. */
+    version: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'must be a short version label (letters, digits, . _ -)'),
+  })
+  .strict();
+
 const MerchantSchema = z
   .object({
     id: z.string().regex(idPattern, 'must be lower-case letters, digits and dashes'),
@@ -53,6 +69,9 @@ const MerchantSchema = z
     subgraph: z.string().regex(idPattern),
     linking: LinkRoutesSchema.default(LinkRoutesSchema.parse({})),
     assertionKey: AssertionKeySchema.optional(),
+    disclosureConsent: DisclosureConsentSchema.optional(),
+    /** Where erasure notices are POSTed when a person the merchant received an OpenID of deletes their account. */
+    erasureWebhook: z.string().url().optional(),
   })
   .strict();
 

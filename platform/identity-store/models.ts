@@ -38,6 +38,8 @@ export interface IdentityDoc {
   bridgeKey?: string;
   /** Users this identity was moved from by merges (their tokens find it through this). */
   mergedFrom?: string[];
+  /** Set when the person unlinked it: no automatic route (UnionID, bridge) links it again, only an explicit one. */
+  unlinkedAt?: Date;
   linkedAt: Date;
   lastLoginAt: Date;
   createdAt: Date;
@@ -81,15 +83,46 @@ export interface LinkNonceDoc {
   createdAt: Date;
 }
 
-export const CONSENT_PURPOSES = ['OFFICIAL_ACCOUNT_BRIDGE'] as const;
+export const CONSENT_PURPOSES = ['OFFICIAL_ACCOUNT_BRIDGE', 'MERCHANT_DISCLOSURE'] as const;
 export type ConsentPurpose = (typeof CONSENT_PURPOSES)[number];
 
 export interface ConsentDoc {
   _id: Types.ObjectId;
   userId: string;
   purpose: ConsentPurpose;
+  /** MERCHANT_DISCLOSURE: the merchant the person agreed to have their OpenID provided to. */
+  merchantId?: string;
+  /** The version of the notice text the person was shown when granting. */
+  noticeVersion?: string;
   grantedAt: Date;
   withdrawnAt?: Date;
+}
+
+/** When an OpenID of a person was first and last provided to a merchant (coarse: written at most hourly). */
+export interface DisclosureDoc {
+  /** `userId:merchantId`. */
+  _id: string;
+  userId: string;
+  merchantId: string;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** A signed erasure notice waiting to reach a merchant (a durable outbox: retried until it answers 2xx). */
+export interface ErasureNoticeDoc {
+  /** The event id the merchant deduplicates on. */
+  _id: string;
+  merchantId: string;
+  url: string;
+  /** The exact JSON body to POST; removed once delivered (it names the person's OpenIDs). */
+  body?: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  /** A worker holds the notice until then (a crashed worker's lease simply runs out). */
+  leaseUntil?: Date;
+  deliveredAt?: Date;
+  lastError?: string;
+  createdAt: Date;
 }
 
 export const MERGE_STEPS = ['recorded', 'checked', 'user-marked', 'identities-moved', 'links-moved', 'consents-moved', 'tokens-revoked', 'done'] as const;
@@ -108,9 +141,20 @@ export interface MergeDoc {
   updatedAt: Date;
 }
 
-export type AuditAction = 'LINK' | 'LINK_REFUSED' | 'MERGE' | 'MERGE_REFUSED' | 'CONSENT_GRANTED' | 'CONSENT_WITHDRAWN';
+export type AuditAction =
+  | 'LINK'
+  | 'LINK_REFUSED'
+  | 'UNLINK'
+  | 'MERGE'
+  | 'MERGE_REFUSED'
+  | 'CONSENT_GRANTED'
+  | 'CONSENT_WITHDRAWN'
+  | 'EXPORT'
+  | 'ERASURE'
+  | 'SESSIONS_REVOKED'
+  | 'OPENID_REVEALED';
 
-/** Append-only record of every link, merge, refusal and consent change. Holds no OpenID. */
+/** Append-only record of every link, unlink, merge, refusal, consent change, export and erasure. Holds no OpenID. */
 export interface AuditEventDoc {
   _id: Types.ObjectId;
   at: Date;
@@ -124,6 +168,10 @@ export interface AuditEventDoc {
   requestId?: string;
   /** Idempotency key for events a resumed process may record again (merges): one event per key. */
   key?: string;
+  /** The console operator who acted; absent when the person acted themselves. */
+  operatorId?: string;
+  /** Set on the events of an erased person: every identifier is gone, the fact remains. */
+  tombstone?: boolean;
 }
 
 /** A user whose identities changed (insert, link, merge): gateways drop what they cached for them. */
@@ -173,6 +221,7 @@ const IdentitySchema = new Schema<IdentityDoc>(
     sessionKey: { type: EncryptedValueSchema, select: false },
     bridgeKey: String,
     mergedFrom: { type: [String], default: undefined },
+    unlinkedAt: Date,
     linkedAt: { type: Date, required: true },
     lastLoginAt: { type: Date, required: true },
   },
@@ -204,12 +253,43 @@ const ConsentSchema = new Schema<ConsentDoc>(
   {
     userId: { type: String, required: true },
     purpose: { type: String, enum: CONSENT_PURPOSES, required: true },
+    merchantId: String,
+    noticeVersion: String,
     grantedAt: { type: Date, required: true },
     withdrawnAt: Date,
   },
   { collection: 'consents', versionKey: false },
 );
 ConsentSchema.index({ userId: 1, purpose: 1, withdrawnAt: 1 });
+
+const DisclosureSchema = new Schema<DisclosureDoc>(
+  {
+    _id: { type: String, required: true },
+    userId: { type: String, required: true },
+    merchantId: { type: String, required: true },
+    firstAt: { type: Date, required: true },
+    lastAt: { type: Date, required: true },
+  },
+  { collection: 'disclosures', versionKey: false },
+);
+DisclosureSchema.index({ userId: 1 });
+
+const ErasureNoticeSchema = new Schema<ErasureNoticeDoc>(
+  {
+    _id: { type: String, required: true },
+    merchantId: { type: String, required: true },
+    url: { type: String, required: true },
+    body: String,
+    attempts: { type: Number, required: true },
+    nextAttemptAt: { type: Date, required: true },
+    leaseUntil: Date,
+    deliveredAt: Date,
+    lastError: String,
+    createdAt: { type: Date, required: true },
+  },
+  { collection: 'erasure_outbox', versionKey: false },
+);
+ErasureNoticeSchema.index({ deliveredAt: 1, nextAttemptAt: 1 });
 
 const MergeSchema = new Schema<MergeDoc>(
   {
@@ -254,6 +334,8 @@ const AuditEventSchema = new Schema<AuditEventDoc>(
     reason: String,
     requestId: String,
     key: String,
+    operatorId: String,
+    tombstone: Boolean,
   },
   { collection: 'audit_events', versionKey: false },
 );
@@ -293,6 +375,8 @@ export interface IdentityModels {
   ComponentTicket: Model<ComponentTicketDoc>;
   IdentityChange: Model<IdentityChangeDoc>;
   RevokedSession: Model<RevokedSessionDoc>;
+  Disclosure: Model<DisclosureDoc>;
+  ErasureNotice: Model<ErasureNoticeDoc>;
 }
 
 export function identityModels(connection: Connection): IdentityModels {
@@ -308,6 +392,8 @@ export function identityModels(connection: Connection): IdentityModels {
     ComponentTicket: connection.model<ComponentTicketDoc>('ComponentTicket', ComponentTicketSchema),
     IdentityChange: connection.model<IdentityChangeDoc>('IdentityChange', IdentityChangeSchema),
     RevokedSession: connection.model<RevokedSessionDoc>('RevokedSession', RevokedSessionSchema),
+    Disclosure: connection.model<DisclosureDoc>('Disclosure', DisclosureSchema),
+    ErasureNotice: connection.model<ErasureNoticeDoc>('ErasureNotice', ErasureNoticeSchema),
   };
 }
 

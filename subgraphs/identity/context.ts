@@ -2,12 +2,14 @@
 import DataLoader from 'dataloader';
 import type { NewSessionReport } from '../../platform/identity/access-token.js';
 import type { IdentityClaims } from '../kit/index.js';
-import type { IdentityDoc } from '../../platform/identity-store/models.js';
+import type { PlatformIndex } from '../../platform/config/platform-index.js';
+import type { ConsentDoc, DisclosureDoc, IdentityDoc } from '../../platform/identity-store/models.js';
 import { unauthenticated } from '../../platform/errors.js';
 import type { Consents } from './consents.js';
 import type { IdentityStore } from './identity-store.js';
 import type { LinkingFlows } from './linking-flows.js';
 import type { LoginService } from './login.js';
+import type { PrivacyRights } from './privacy-rights.js';
 import type { SessionService } from './sessions.js';
 
 /** The viewer as the gateway asserted it. */
@@ -29,11 +31,17 @@ export interface IdentityContext {
   sessions: SessionService;
   linking: LinkingFlows;
   consents: Consents;
+  privacy: PrivacyRights;
+  platform: PlatformIndex;
   /** Public URL of the bridge start page. */
   bridgeStartUrl(nonce: string): string;
   /** Sessions this request started, reported to the gateway in the response extensions. */
   newSessions: NewSessionReport[];
   loaders: {
+    /** When each merchant was first and last given the user's OpenID. */
+    disclosuresOfUser: DataLoader<string, DisclosureDoc[]>;
+    /** Every consent of the user, withdrawn ones included. */
+    consentsOfUser: DataLoader<string, ConsentDoc[]>;
     /** The surviving user of a user id (itself unless merged). */
     rootUser: DataLoader<string, string>;
     userExists: DataLoader<string, boolean>;
@@ -47,6 +55,8 @@ export interface IdentityServices {
   sessions: SessionService;
   linking: LinkingFlows;
   consents: Consents;
+  privacy: PrivacyRights;
+  platform: PlatformIndex;
   bridgeStartUrl(nonce: string): string;
 }
 
@@ -57,24 +67,35 @@ export function buildIdentityContext(services: IdentityServices, claims: Identit
     const roots = await store.rootsOf(ids);
     return ids.map((id) => roots.get(id) ?? id);
   });
+  const userExists = new DataLoader<string, boolean>(async (ids) => {
+    const existing = await store.existingUserIds(ids);
+    return ids.map((id) => existing.has(id));
+  });
   return {
     requestId,
     viewer,
     requireViewer: async () => {
       if (!viewer) throw unauthenticated();
-      return { ...viewer, userId: await rootUser.load(viewer.userId) };
+      const userId = await rootUser.load(viewer.userId);
+      // A deleted account's access tokens outlive it by minutes at most; they find nobody.
+      if (!(await userExists.load(userId))) throw unauthenticated('This account no longer exists.');
+      return { ...viewer, userId };
     },
     login: services.login,
     sessions: services.sessions,
     linking: services.linking,
     consents: services.consents,
+    privacy: services.privacy,
+    platform: services.platform,
     bridgeStartUrl: services.bridgeStartUrl,
     newSessions: [],
     loaders: {
       rootUser,
-      userExists: new DataLoader(async (ids) => {
-        const existing = await store.existingUserIds(ids);
-        return ids.map((id) => existing.has(id));
+      userExists,
+      consentsOfUser: new DataLoader((ids) => Promise.all(ids.map((id) => services.consents.ofUser(id)))),
+      disclosuresOfUser: new DataLoader(async (ids) => {
+        const byUser = await store.disclosuresOfUsers(ids);
+        return ids.map((id) => byUser.get(id) ?? []);
       }),
       identitiesOfUser: new DataLoader(async (ids) => {
         const byUser = await store.identitiesOfUsers(ids);

@@ -23,7 +23,9 @@ import { LinkService } from './linking.js';
 import { LinkingFlows } from './linking-flows.js';
 import { LoginService } from './login.js';
 import { MerchantAssertionVerifier } from './merchant-assertions.js';
+import { ErasureOutbox, type ErasureOutboxOptions } from './erasure-outbox.js';
 import { MergeService, type AfterStep } from './merges.js';
+import { PrivacyRights } from './privacy-rights.js';
 import { newSessionsPlugin } from './new-sessions.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
@@ -53,6 +55,8 @@ export interface IdentityServiceOptions {
   accessTokenTtlSeconds?: number;
   /** Tests only: observe (or interrupt) merges after each step. */
   afterMergeStep?: AfterStep;
+  /** Delivery of erasure notices to merchants (poll and backoff timings). */
+  erasureOutbox?: Pick<ErasureOutboxOptions, 'pollMs' | 'baseBackoffMs' | 'maxBackoffMs' | 'timeoutMs'>;
 }
 
 export interface IdentityService {
@@ -60,7 +64,21 @@ export interface IdentityService {
   readonly jwksUrl: string;
   readonly store: IdentityStore;
   readonly audit: AuditLog;
+  readonly privacy: PrivacyRights;
+  readonly outbox: ErasureOutbox;
   close(shutdown?: ShutdownOptions): Promise<void>;
+}
+
+/** The privacy rights over an identity store, as the identity service and the operator console both build them. */
+export function privacyRightsFor(
+  models: IdentityStore['models'],
+  platform: PlatformIndex,
+  outboxOptions: Omit<ErasureOutboxOptions, 'platform'>,
+): { audit: AuditLog; consents: Consents; outbox: ErasureOutbox; privacy: PrivacyRights } {
+  const audit = new AuditLog(models);
+  const consents = new Consents(models, audit, platform);
+  const outbox = new ErasureOutbox(models, { ...outboxOptions, platform });
+  return { audit, consents, outbox, privacy: new PrivacyRights({ models, audit, consents, platform, outbox }) };
 }
 
 export async function startIdentityService(options: IdentityServiceOptions): Promise<IdentityService> {
@@ -72,11 +90,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const wechat = new WechatClient({ ...options.wechat, onFailure: (path, errcode) => metrics.wechatError(path, errcode) });
   const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem, options.accessTokenTtlSeconds);
   const sessions = new SessionService(store, issuer, undefined, metrics);
-  const audit = new AuditLog(models);
+  const { audit, consents, outbox, privacy } = privacyRightsFor(models, platform, { ...options.erasureOutbox, secretOf: options.secretOf, logger });
   const merges = new MergeService(models, audit, undefined, options.afterMergeStep);
   const resumed = await merges.resumePending();
   if (resumed) logger.warn({ resumed }, 'finished merges an earlier process left half done');
-  const consents = new Consents(models, audit);
   const linking = new LinkingFlows({
     platform,
     models,
@@ -100,6 +117,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     vault: new SessionKeyVault(options.dataKey),
     sessions,
     linking,
+    audit,
     thirdParty,
     logger,
     metrics,
@@ -115,7 +133,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     identitySecret: options.identitySecret,
-    context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, bridgeStartUrl }, claims, requestId),
+    context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, privacy, platform, bridgeStartUrl }, claims, requestId),
     plugins: [newSessionsPlugin()],
     logger,
     // The platform's own subgraph answers only codes of the platform's registry.
@@ -150,5 +168,17 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     ],
   });
   origin ||= new URL(server.url).origin;
-  return { url: server.url, jwksUrl: `${new URL(server.url).origin}${JWKS_PATH}`, store, audit, close: (shutdown) => server.close(shutdown) };
+  outbox.start();
+  return {
+    url: server.url,
+    jwksUrl: `${new URL(server.url).origin}${JWKS_PATH}`,
+    store,
+    audit,
+    privacy,
+    outbox,
+    close: async (shutdown) => {
+      await outbox.stop();
+      await server.close(shutdown);
+    },
+  };
 }

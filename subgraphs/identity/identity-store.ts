@@ -9,6 +9,7 @@ import { ACCESS_TOKEN_TTL_SECONDS } from './access-tokens.js';
 import {
   identityModels,
   isDuplicateKeyError,
+  type DisclosureDoc,
   type EncryptedValue,
   type IdentityDoc,
   type IdentityModels,
@@ -113,12 +114,22 @@ export class IdentityStore {
 
   /** Every identity of each of `userIds`, in one query. */
   async identitiesOfUsers(userIds: readonly string[]): Promise<Map<string, IdentityDoc[]>> {
-    const docs = await this.models.Identity.find({ userId: { $in: userIds } })
-      .lean<IdentityDoc[]>()
-      .exec();
-    const byUser = new Map<string, IdentityDoc[]>(userIds.map((id) => [id, []]));
-    for (const doc of docs) byUser.get(doc.userId)?.push(doc);
-    return byUser;
+    return groupByUser(
+      userIds,
+      await this.models.Identity.find({ userId: { $in: userIds } })
+        .lean<IdentityDoc[]>()
+        .exec(),
+    );
+  }
+
+  /** The disclosure log of each of `userIds`, in one query. */
+  async disclosuresOfUsers(userIds: readonly string[]): Promise<Map<string, DisclosureDoc[]>> {
+    return groupByUser(
+      userIds,
+      await this.models.Disclosure.find({ userId: { $in: userIds } })
+        .lean<DisclosureDoc[]>()
+        .exec(),
+    );
   }
 
   insertRefreshToken(doc: Omit<RefreshTokenDoc, 'createdAt'>): Promise<unknown> {
@@ -145,13 +156,34 @@ export class IdentityStore {
    * has expired), then revokes its refresh tokens. Repeating it is harmless.
    */
   async revokeFamily(familyId: string, now: Date): Promise<void> {
-    const expiresAt = new Date(now.getTime() + (ACCESS_TOKEN_TTL_SECONDS + REVOCATION_CLOCK_SKEW_SECONDS) * 1000);
-    await this.models.RevokedSession.create({ sessionId: familyId, at: now, expiresAt });
-    await this.models.RefreshToken.updateMany({ familyId, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).exec();
+    await revokeFamilies(this.models, [familyId], now);
   }
+}
+
+/**
+ * Ends session families (see `IdentityStore.revokeFamily`): the revocation feed first, so gateways refuse
+ * their access tokens, then the refresh tokens. Privacy actions (unlink, erasure, operator revocation) use it too.
+ */
+export async function revokeFamilies(models: Pick<IdentityModels, 'RevokedSession' | 'RefreshToken'>, familyIds: string[], now: Date): Promise<void> {
+  if (familyIds.length === 0) return;
+  const expiresAt = new Date(now.getTime() + (ACCESS_TOKEN_TTL_SECONDS + REVOCATION_CLOCK_SKEW_SECONDS) * 1000);
+  await models.RevokedSession.insertMany(familyIds.map((sessionId) => ({ sessionId, at: now, expiresAt })));
+  await models.RefreshToken.updateMany({ familyId: { $in: familyIds }, revokedAt: { $exists: false } }, { $set: { revokedAt: now } }).exec();
+}
+
+/** The session families of a user's refresh tokens matching `filter` that are not revoked yet. */
+export async function liveFamilies(models: Pick<IdentityModels, 'RefreshToken'>, filter: Record<string, unknown>): Promise<string[]> {
+  return (await models.RefreshToken.distinct('familyId', { ...filter, revokedAt: { $exists: false } }).exec()) as string[];
 }
 
 /** Slack for clocks of the identity service and gateways that disagree about when a token expires. */
 const REVOCATION_CLOCK_SKEW_SECONDS = 60;
+
+/** `docs` by their user, with an empty list for each of `userIds` that has none. */
+function groupByUser<T extends { userId: string }>(userIds: readonly string[], docs: T[]): Map<string, T[]> {
+  const byUser = new Map<string, T[]>(userIds.map((id) => [id, []]));
+  for (const doc of docs) byUser.get(doc.userId)?.push(doc);
+  return byUser;
+}
 
 export type { LinkRoute };

@@ -56,7 +56,7 @@ export class LinkingFlows {
     const merchant = identity.merchantId ? this.deps.platform.merchant(identity.merchantId) : undefined;
     if (!merchant) throw new PlatformError('LINK_NONCE_MISMATCH', 'Link nonces are redeemed from a merchant mini-program.');
     this.merchantWithRoute(merchant.id, 'handoff');
-    const nonce = await this.refusingAudited('HANDOFF', { merchantId: merchant.id, appId: identity.appId, requestId }, () =>
+    const nonce = await this.refusingAudited('HANDOFF', { userId: identity.userId, merchantId: merchant.id, appId: identity.appId, requestId }, () =>
       this.deps.nonces.redeem(linkNonce, { kind: 'HANDOFF', appId: identity.appId, merchantId: merchant.id }),
     );
     return this.deps.links.link({ identity, userId: nonce.userId, route: 'HANDOFF', requestId });
@@ -179,6 +179,8 @@ export class LinkingFlows {
   }
 
   private bridgeAllowedFor(identity: IdentityDoc): boolean {
+    // The person unlinked it: only an explicit route (handoff, assertion) may link it again.
+    if (identity.unlinkedAt) return false;
     if (!identity.merchantId) return true;
     return this.deps.platform.merchant(identity.merchantId)?.linking.officialAccountBridge === true;
   }

@@ -35,7 +35,8 @@ export class LinkService {
       await this.audit.record({ action: 'LINK_REFUSED', route, userId, otherUserId: identity.userId, reason: result.reason, ...subject });
       throw new PlatformError('IDENTITY_CONFLICT', 'These accounts hold different WeChat identities for the same app, so they are not linked.');
     }
-    await this.models.Identity.updateOne({ _id: identity._id }, { $set: { via: route, linkedAt: this.now() } }).exec();
+    // An explicit link is the person's new choice: an earlier unlink no longer holds automatic routes back.
+    await this.models.Identity.updateOne({ _id: identity._id }, { $set: { via: route, linkedAt: this.now() }, $unset: { unlinkedAt: 1 } }).exec();
     this.metrics?.link(route, 'ok');
     await this.audit.record({
       action: 'LINK',

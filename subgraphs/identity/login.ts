@@ -11,6 +11,7 @@ import type { LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
+import type { AuditLog } from './audit-log.js';
 import { outcomeOf, type IdentityMetrics } from './identity-metrics.js';
 import type { IdentityStore } from './identity-store.js';
 import type { LinkingFlows } from './linking-flows.js';
@@ -28,6 +29,8 @@ export interface LoginDeps {
   vault: SessionKeyVault;
   sessions: SessionService;
   linking: LinkingFlows;
+  /** Records each identity login creates (route LOGIN, UNIONID or THIRD_PARTY_PLATFORM) and each UnionID not linked. */
+  audit: AuditLog;
   /** Present when the platform is a WeChat third-party platform. */
   thirdParty?: ThirdPartyPlatform;
   logger: Logger;
@@ -126,12 +129,16 @@ export class LoginService {
       userId = claim.userId;
       if (!claim.claimed) via = 'UNIONID';
     }
-    const { identity } = await store.insertIdentity(
+    const { identity, inserted } = await store.insertIdentity(
       { appId: app.appId, openId: session.openId, unionId, openPlatform: app.openPlatform, merchantId: merchant?.id ?? null, userId, via, sessionKey },
       now,
     );
     // Identity first, user document second: a crash in between leaves an identity whose user is created on the next login.
     await store.ensureUser(identity.userId);
+    if (inserted) {
+      // A new identity is a link of its route: to a new user (LOGIN, THIRD_PARTY_PLATFORM) or an existing one (UNIONID).
+      await this.deps.audit.record({ action: 'LINK', route: identity.via, userId: identity.userId, merchantId: merchant?.id, appId: app.appId, requestId });
+    }
     logger.info({ userId: identity.userId, appId: app.appId, via: identity.via }, 'identity recorded');
     return identity;
   }

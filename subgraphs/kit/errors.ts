@@ -10,6 +10,8 @@ import type { SubgraphLogger } from './logger.js';
 
 /** The code the kit reports when a resolver needs the viewer's OpenID and the platform has none linked. */
 export const MERCHANT_IDENTITY_NOT_LINKED = 'MERCHANT_IDENTITY_NOT_LINKED';
+/** The code the kit reports when the viewer is linked but has not consented to the platform providing the OpenID. */
+export const CONSENT_REQUIRED = 'CONSENT_REQUIRED';
 /** The code of the kit's 401 for a missing, forged, stale or misdirected identity. */
 export const IDENTITY_SIGNATURE_INVALID = 'IDENTITY_SIGNATURE_INVALID';
 

@@ -29,6 +29,8 @@ export interface IdentityClaims {
   app?: string;
   /** Merchant subgraphs: the viewer's OpenID in the merchant's app; absent when not linked or anonymous. */
   oid?: string;
+  /** Merchant subgraphs: the viewer is linked, but has not consented to this merchant receiving the OpenID (so `oid` is absent). */
+  cr?: true;
   /** Merchant subgraphs: the viewer's pairwise pseudonym for this merchant (what User.id looks like there). */
   psu?: string;
 }

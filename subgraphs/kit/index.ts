@@ -6,6 +6,7 @@
  */
 export { DateTime } from './date-time.js';
 export {
+  CONSENT_REQUIRED,
   IDENTITY_SIGNATURE_INVALID,
   MERCHANT_IDENTITY_NOT_LINKED,
   SubgraphError,

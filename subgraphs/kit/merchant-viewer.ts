@@ -3,7 +3,7 @@
  * merchant's own mini-program, exactly as the merchant's own login would give it. Signatures, headers
  * and platform ids never reach merchant code.
  */
-import { MERCHANT_IDENTITY_NOT_LINKED, SubgraphError } from './errors.js';
+import { CONSENT_REQUIRED, MERCHANT_IDENTITY_NOT_LINKED, SubgraphError } from './errors.js';
 import type { IdentityClaims } from './identity-assertion.js';
 
 export class MerchantViewer {
@@ -13,15 +13,23 @@ export class MerchantViewer {
     readonly openId: string | undefined,
     /** The pairwise pseudonym the platform uses for this person towards this merchant (User.id here). */
     private readonly pseudonym: string | undefined,
+    /** Linked, but the person has not (or no longer) consented to the platform providing the OpenID. */
+    readonly consentMissing: boolean,
   ) {}
 
   /** Builds the viewer from verified claims; undefined claims mean an anonymous request. */
   static fromClaims(merchantId: string, claims: IdentityClaims | undefined): MerchantViewer {
-    return new MerchantViewer(merchantId, claims?.mid === merchantId ? claims.oid : undefined, claims?.mid === merchantId ? claims.psu : undefined);
+    const own = claims?.mid === merchantId ? claims : undefined;
+    return new MerchantViewer(merchantId, own?.oid, own?.psu, own?.cr === true && own.oid === undefined);
   }
 
   /** The OpenID, or the error a field needing it reports (the rest of the response still resolves). */
   requireOpenId(): string {
+    if (!this.openId && this.consentMissing) {
+      throw new SubgraphError(CONSENT_REQUIRED, `You have not agreed to the platform giving ${this.merchantId} your ${this.merchantId} ID yet.`, {
+        merchantId: this.merchantId,
+      });
+    }
     if (!this.openId) {
       throw new SubgraphError(MERCHANT_IDENTITY_NOT_LINKED, `You have no ${this.merchantId} identity linked to your account yet.`, {
         merchantId: this.merchantId,

@@ -12,7 +12,7 @@ import {
   startBridgeWithConsent,
   withdrawBridgeConsent,
 } from '../../examples/mini-program/platform-app/pages/account/account-logic.js';
-import { claimCoupon, linkMerchant, loadHome } from '../../examples/mini-program/platform-app/pages/home/home-logic.js';
+import { agreeToDisclosure, claimCoupon, linkMerchant, loadHome } from '../../examples/mini-program/platform-app/pages/home/home-logic.js';
 import { completeHandoff } from '../../examples/mini-program/acme-app/pages/handoff/handoff-logic.js';
 import { APP_IDS, createAcmeClient, createPlatformClient } from '../../examples/mini-program/config.js';
 import { loadPersistedDocuments } from '../../gateway/persisted-documents.js';
@@ -70,9 +70,15 @@ describe('example mini-program', () => {
     const handoff = await completeHandoff(createAcmeClient(acmeWx, system.gatewayUrl));
     expect(handoff).toEqual({ linked: true, linkedMerchants: ['acme'] });
 
+    // Linked; ACME asks for consent before it receives her ACME OpenID.
+    const linked = await loadHome(platform);
+    expect(linked.userId).toBe(first.userId);
+    expect(linked.linkHints).not.toContain('acme');
+    expect(linked.consentHints).toEqual(['acme']);
+    expect(linked.myCoupons).toBeNull();
+    expect(await agreeToDisclosure(platform, 'acme')).toBe(true);
     const after = await loadHome(platform);
-    expect(after.userId).toBe(first.userId);
-    expect(after.linkHints).not.toContain('acme');
+    expect(after.consentHints).toEqual([]);
     expect(after.myCoupons).toEqual([]);
     expect(await claimCoupon(platform, after.availableCoupons[0]!.id)).toBe(true);
     expect((await loadHome(platform)).myCoupons?.map((claim) => claim.coupon.id)).toEqual([after.availableCoupons[0]!.id]);
@@ -125,9 +131,10 @@ describe('example mini-program', () => {
     await linkMerchant(platform, platformWx, 'acme'); // CreateLinkNonce
     const acme = createAcmeClient(phone.app(APP_IDS.acme), gateway.url);
     expect((await completeHandoff(acme)).linked).toBe(true); // Login with the nonce, Me
+    expect(await agreeToDisclosure(platform, 'acme')).toBe(true); // GrantMerchantDisclosure
     const linked = await loadHome(platform);
     expect(await claimCoupon(platform, linked.availableCoupons[0]!.id)).toBe(true); // ClaimCoupon
-    expect((await loadAccount(platform))?.consents.map((c) => c.purpose)).toEqual(['OFFICIAL_ACCOUNT_BRIDGE']); // Me
+    expect((await loadAccount(platform))?.consents.map((c) => c.purpose)).toEqual(['OFFICIAL_ACCOUNT_BRIDGE', 'MERCHANT_DISCLOSURE']); // Me
 
     await sleep(TTL_SECONDS * 1000 + 1100);
     expect((await loadHome(platform)).userId).toBe(home.userId); // RefreshSession

@@ -10,6 +10,7 @@ import { MERCHANT_ASSERTION_AUDIENCE } from '../../platform/identity/access-toke
 import { peekClaims } from '../../subgraphs/kit/index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { demoConfig, identityOf, loginCode } from '../support/fixtures.js';
+import { linkingSteps, type Session } from '../support/linking-steps.js';
 import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
 
 const merchantKeys = await generateKeyPair('ES256', { extractable: true });
@@ -23,51 +24,19 @@ const config: PlatformConfig = parsePlatformConfig({
 });
 
 let system: System;
+let steps: ReturnType<typeof linkingSteps>;
 beforeAll(async () => {
   system = await startSystem({ config });
+  steps = linkingSteps(system);
 });
+const loginWithNonce: ReturnType<typeof linkingSteps>['loginWithNonce'] = (...args) => steps.loginWithNonce(...args);
+const handoffNonce: ReturnType<typeof linkingSteps>['handoffNonce'] = (...args) => steps.handoffNonce(...args);
+const runBridge: ReturnType<typeof linkingSteps>['runBridge'] = (...args) => steps.runBridge(...args);
 afterAll(() => system.close());
 
-type Session = { accessToken: string; refreshToken: string; userId: string };
 const code = (r: { errors?: { extensions?: Record<string, unknown> }[] }) => r.errors?.[0]?.extensions?.code;
 const FAVORITES = `{ me { id linkedMerchants { merchantId via } favoriteProducts { id } } }`;
 type Favorites = { me: { id: string; linkedMerchants: { merchantId: string; via: string }[]; favoriteProducts: { id: string }[] | null } };
-
-async function loginWithNonce(appId: string, user: string, linkNonce: string) {
-  const wxCode = await loginCode(system.simulator, appId, user);
-  return system.graphql<{ login: { user: { id: string } } }>(
-    `mutation($appId: ID!, $code: String!, $n: String) { login(appId: $appId, code: $code, linkNonce: $n) { user { id } } }`,
-    { appId, code: wxCode, n: linkNonce },
-  );
-}
-
-async function handoffNonce(session: Session, merchantId = 'bobs'): Promise<string> {
-  const result = await system.graphql<{ createLinkNonce: { nonce: string } }>(
-    `mutation($m: ID!) { createLinkNonce(merchantId: $m) { nonce expiresAt } }`,
-    { m: merchantId },
-    session.accessToken,
-  );
-  if (!result.data) throw new Error(JSON.stringify(result.errors));
-  return result.data.createLinkNonce.nonce;
-}
-
-/** Runs the bridge as the web-view would: start page, WeChat's silent authorize (as `user`), callback. */
-async function runBridge(session: Session, user: string, options: { snapshot?: boolean; whileAtWechat?: () => Promise<void> } = {}): Promise<number> {
-  const started = await system.graphql<{ startOfficialAccountBridge: { url: string } }>(
-    `mutation { startOfficialAccountBridge { url expiresAt } }`,
-    undefined,
-    session.accessToken,
-  );
-  if (!started.data) throw new Error(JSON.stringify(started.errors));
-  const toWechat = await fetch(started.data.startOfficialAccountBridge.url, { redirect: 'manual' });
-  expect(toWechat.status).toBe(302);
-  const authorize = new URL(toWechat.headers.get('location')!);
-  expect(authorize.searchParams.get('scope')).toBe('snsapi_base');
-  const back = await fetch(authorize, { redirect: 'manual', headers: { 'x-sim-user': user, ...(options.snapshot ? { 'x-sim-snapshot': '1' } : {}) } });
-  expect(back.status).toBe(302);
-  await options.whileAtWechat?.();
-  return (await fetch(back.headers.get('location')!, { redirect: 'manual' })).status;
-}
 
 const auditActions = async (userId: string) => (await system.identity.audit.forUser(userId)).map((e) => `${e.action}:${e.route ?? ''}:${e.reason ?? ''}`);
 
@@ -190,14 +159,7 @@ describe('official-account bridge', () => {
 });
 
 describe('merchant assertions', () => {
-  async function assertionNonce(session: Session): Promise<string> {
-    const result = await system.graphql<{ createAssertionNonce: { nonce: string } }>(
-      `mutation { createAssertionNonce(merchantId: "bobs") { nonce } }`,
-      undefined,
-      session.accessToken,
-    );
-    return result.data!.createAssertionNonce.nonce;
-  }
+  const assertionNonce = (session: Session) => steps.assertionNonce(session);
   const sign = (claims: Record<string, unknown>, key = merchantKeys.privateKey, lifetime = '5m') =>
     new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256' })

@@ -1,11 +1,11 @@
 /**
  * The product's scenario over HTTP, the way the mini-program calls the gateway: Alice logs in on the
- * platform, is linked to ACME through the shared UnionID, claims a coupon, and is not (yet) linked to
- * Bob's, whose app has its own Open Platform account.
+ * platform, is linked to ACME through the shared UnionID, agrees to ACME receiving her ACME OpenID,
+ * claims a coupon, and is not (yet) linked to Bob's, whose app has its own Open Platform account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { peekClaims } from '../../subgraphs/kit/index.js';
-import { identityOf } from '../support/fixtures.js';
+import { demoConfig, identityOf } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 
 let system: System;
@@ -43,6 +43,29 @@ describe('the federated scenario', () => {
     );
     expect(links.errors).toBeUndefined();
     expect(links.data?.me.linkedMerchants).toEqual([{ merchantId: 'acme', via: 'UNIONID', linkedAt: expect.any(String) }]);
+  });
+
+  it('3b: until she agrees, ACME gets no OpenID and her coupons answer CONSENT_REQUIRED, with the notice from config', async () => {
+    system.received.coupons.requests.length = 0;
+    const before = await system.graphql<{ me: { id: string; coupons: unknown; linkedMerchants: unknown[] } }>(
+      `{ me { id coupons { coupon { id } } linkedMerchants { merchantId consentRequired merchant { name disclosureConsent { purpose version } } } } }`,
+      undefined,
+      alice.accessToken,
+    );
+    expect(before.data?.me.id).toBe(alice.userId);
+    expect(before.data?.me.coupons).toBeNull();
+    expect(before.errors).toHaveLength(1);
+    expect(before.errors![0]!.extensions).toMatchObject({ code: 'CONSENT_REQUIRED', merchantId: 'acme' });
+    expect(before.errors![0]!.path).toEqual(['me', 'coupons']);
+    const notice = demoConfig.merchants.find((m) => m.id === 'acme')!.disclosureConsent!;
+    expect(before.data?.me.linkedMerchants).toEqual([
+      { merchantId: 'acme', consentRequired: true, merchant: { name: 'ACME', disclosureConsent: { purpose: notice.purpose, version: notice.version } } },
+    ]);
+    for (const claims of claimsSentTo(system.received.coupons)) {
+      expect(claims.oid).toBeUndefined();
+      expect(claims.cr).toBe(true);
+    }
+    await system.grantDisclosure(alice.accessToken, 'acme');
   });
 
   it('4: from the platform she claims a coupon, and ACME received exactly her ACME OpenID', async () => {

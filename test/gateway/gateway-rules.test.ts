@@ -12,6 +12,7 @@ beforeAll(async () => {
   system = await startSystem();
   alice = await system.login(APPS.platform, 'alice');
   await system.login(APPS.acme, 'alice'); // linked through the shared UnionID
+  await system.grantDisclosure(alice.accessToken, 'acme');
   aliceIds = {
     platform: await identityOf(system.simulator, APPS.platform, 'alice'),
     acme: await identityOf(system.simulator, APPS.acme, 'alice'),
@@ -125,7 +126,7 @@ describe('cost', () => {
     await system.login(APPS.acme, 'newcomer');
     const before = system.gatewayStoreQueries();
     const cold = await system.graphql(EVERYTHING, undefined, newcomer.accessToken);
-    expect(cold.errors?.map((e) => e.extensions?.code)).toEqual(['MERCHANT_IDENTITY_NOT_LINKED']);
+    expect(cold.errors?.map((e) => e.extensions?.code).sort()).toEqual(['CONSENT_REQUIRED', 'MERCHANT_IDENTITY_NOT_LINKED']);
     expect(system.gatewayStoreQueries() - before).toBe(1);
     const hits = system.gatewayCache.hits;
     for (let i = 0; i < 3; i++) await system.graphql(EVERYTHING, undefined, newcomer.accessToken);
@@ -194,18 +195,32 @@ describe('identity cache invalidation across gateway processes', () => {
       const code = await loginCode(system.simulator, APPS.acme, 'quinn');
       const login = await post(first.url, { query: LOGIN, variables: { appId: APPS.acme, code } });
       expect(login.errors).toBeUndefined();
-      // The first process refreshed its cache before answering the mutation: no wait at all.
-      expect(await askVia(first.url, quinn.accessToken)).toBe('OK');
+      // The first process refreshed its cache before answering the mutation: no wait at all. Linked now, ACME
+      // still gets no OpenID until she consents (CONSENT_REQUIRED, no longer NOT_LINKED).
+      expect(await askVia(first.url, quinn.accessToken)).toBe('CONSENT_REQUIRED');
 
       // The second process learns it from the change feed, polled every CACHE_POLL_MS (100 ms) in tests; entries
       // would otherwise live a minute, so seeing it within 5 s (slack for a loaded machine) proves the feed did it.
-      const linkedAt = Date.now();
-      let seen = await askVia(second.url, quinn.accessToken);
-      while (seen !== 'OK' && Date.now() - linkedAt < 5000) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        seen = await askVia(second.url, quinn.accessToken);
-      }
-      expect(seen).toBe('OK');
+      const seenOnSecond = async (expected: string) => {
+        const since = Date.now();
+        let seen = await askVia(second.url, quinn.accessToken);
+        while (seen !== expected && Date.now() - since < 5000) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          seen = await askVia(second.url, quinn.accessToken);
+        }
+        return seen;
+      };
+      expect(await seenOnSecond('CONSENT_REQUIRED')).toBe('CONSENT_REQUIRED');
+
+      // Consenting and withdrawing travel the same way: at once through the first process, by the feed to the second.
+      const consent = (verb: 'grantConsent' | 'withdrawConsent') =>
+        post(first.url, { query: `mutation { ${verb}(purpose: MERCHANT_DISCLOSURE, merchantId: "acme") { grantedAt } }` }, quinn.accessToken);
+      expect((await consent('grantConsent')).errors).toBeUndefined();
+      expect(await askVia(first.url, quinn.accessToken)).toBe('OK');
+      expect(await seenOnSecond('OK')).toBe('OK');
+      expect((await consent('withdrawConsent')).errors).toBeUndefined();
+      expect(await askVia(first.url, quinn.accessToken)).toBe('CONSENT_REQUIRED');
+      expect(await seenOnSecond('CONSENT_REQUIRED')).toBe('CONSENT_REQUIRED');
       expect((await second.metrics()).gateway_identity_cache_invalidations_total).toBeGreaterThan(0);
       expect(await Promise.all([first.stop(), second.stop()])).toEqual([0, 0]);
     },

@@ -9,7 +9,7 @@ import { APPS, demoConfig } from '../support/fixtures.js';
 const platform = indexPlatform(demoConfig);
 const viewer = { userId: 'user-1', appId: APPS.platform, sessionId: 's' };
 const identities = new Map([
-  ['acme', { appId: APPS.acme, openId: 'oACME_OPENID_OF_USER_1_xxxxxx' }],
+  ['acme', { appId: APPS.acme, openId: 'oACME_OPENID_OF_USER_1_xxxxxx', consented: true }],
   ['bobs', { appId: APPS.bobs, openId: 'oBOBS_OPENID_OF_USER_1_xxxxxx' }],
 ]);
 const input = { nowSeconds: 1000, viewer, merchantIdentities: identities, pseudonym: 'u_p' };
@@ -34,6 +34,18 @@ describe('identityClaimsFor', () => {
     });
     expect(JSON.stringify(claims)).not.toContain('user-1');
     expect(JSON.stringify(claims)).not.toContain('BOBS');
+  });
+
+  it('sends no OpenID but a consent-required claim while the person has not consented to a merchant that asks', () => {
+    const unconsented = new Map([['acme', { appId: APPS.acme, openId: 'oACME_OPENID_OF_USER_1_xxxxxx', consented: false }]]);
+    const claims = identityClaimsFor(platform, { ...input, subgraph: 'coupons', merchantIdentities: unconsented });
+    expect(claims).toEqual({ v: 1, sg: 'coupons', iat: 1000, exp: 1030, mid: 'acme', app: APPS.acme, psu: 'u_p', cr: true });
+    // In ACME's own mini-program the OpenID is ACME's own login: nothing is disclosed, no consent is needed.
+    const inAcme = identityClaimsFor(platform, { ...input, viewer: { ...viewer, appId: APPS.acme }, subgraph: 'coupons', merchantIdentities: unconsented });
+    expect(inAcme.oid).toBe('oACME_OPENID_OF_USER_1_xxxxxx');
+    expect(inAcme.cr).toBeUndefined();
+    // Bob's asks for no consent: its OpenID goes without one.
+    expect(identityClaimsFor(platform, { ...input, subgraph: 'products' }).oid).toBe('oBOBS_OPENID_OF_USER_1_xxxxxx');
   });
 
   it('omits the OpenID when the viewer is not linked to the merchant, and everything personal when anonymous', () => {

@@ -29,6 +29,7 @@ describe('tracing', () => {
   it('follows one request through the gateway, its query plan, the identity lookup and every subgraph it reaches', async () => {
     const { accessToken } = await system.login(APPS.platform, 'tess');
     await system.login(APPS.acme, 'tess'); // linked to ACME by UnionID
+    await system.grantDisclosure(accessToken, 'acme');
     exporter.reset();
     const result = await system.graphql('query MyCoupons { me { id coupons { coupon { id } } } availableCoupons { id } }', undefined, accessToken);
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();

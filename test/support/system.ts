@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
+import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
@@ -20,7 +21,7 @@ import { jwksCheck } from '../../gateway/subgraph-probe.js';
 import { databaseCheck, type RunningHttpServer } from '../../subgraphs/kit/index.js';
 import type { PersistedDocumentsOptions } from '../../gateway/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
-import { indexPlatform } from '../../platform/config/platform-index.js';
+import { indexPlatform, type PlatformIndex } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { createLogger } from '../../platform/logger.js';
 import type { CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
@@ -45,6 +46,8 @@ const UNLIMITED: RateLimits = { loginPerAddress: 1_000_000, loginPerApp: 1_000_0
 
 /** The change-feed poll interval in tests: the staleness bound between two gateways. */
 export const CACHE_POLL_MS = 100;
+/** How often the test gateway writes its disclosure log. */
+export const DISCLOSURE_FLUSH_MS = 50;
 
 export const SUPERGRAPH_SDL = readFileSync(fileURLToPath(new URL('../../schema/supergraph.graphql', import.meta.url)), 'utf8');
 
@@ -56,9 +59,12 @@ export interface GraphQLResult<T = Record<string, unknown>> {
 
 export interface System {
   gatewayUrl: string;
+  platform: PlatformIndex;
   simulator: WechatSimulator;
   identity: IdentityService;
   identityConnection: Connection;
+  /** The identity database's connection string (for another process or connection to it, e.g. the console). */
+  identityUri: string;
   secrets: Record<string, string>;
   /** What each subgraph received, by subgraph name. */
   received: Record<'identity' | 'coupons' | 'products', RecordingProxy> & Record<string, RecordingProxy>;
@@ -91,6 +97,8 @@ export interface System {
     token?: string,
     headers?: Record<string, string>,
   ): Promise<GraphQLResult<T>>;
+  /** grantConsent(MERCHANT_DISCLOSURE, merchantId) through the gateway, as the mini-program does after showing the notice. */
+  grantDisclosure(token: string, merchantId: string): Promise<void>;
   /** wx.login in `appId` for `user`, then the login mutation through the gateway. */
   login(appId: string, user: string): Promise<{ accessToken: string; refreshToken: string; userId: string }>;
   close(): Promise<void>;
@@ -132,8 +140,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const mongo: TestMongo = await startTestMongo();
   closers.push(() => mongo.close());
-  const connect = async (prefix: string, monitor = false) => {
-    const connection = await mongoose.createConnection(mongo.uri(prefix), { monitorCommands: monitor }).asPromise();
+  const connect = async (prefix: string, monitor = false, uri = mongo.uri(prefix)) => {
+    const connection = await mongoose.createConnection(uri, { monitorCommands: monitor }).asPromise();
     closers.push(async () => {
       await connection.dropDatabase().catch(() => undefined);
       await connection.close();
@@ -152,7 +160,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const subgraphEnv = readEnvironment({ ...secrets, ...Object.fromEntries(previous) });
   const acceptedSecrets = (name: string) => subgraphSecrets(subgraphEnv, platform, name);
 
-  const identityConnection = await connect('identity', true);
+  const identityUri = mongo.uri('identity');
+  const identityConnection = await connect('identity', true, identityUri);
   const identityFindCounts = new Map<string, number>();
   identityConnection.getClient().on('commandStarted', (event) => {
     if (event.commandName === 'find') identityFindCounts.set(String(event.command.find), (identityFindCounts.get(String(event.command.find)) ?? 0) + 1);
@@ -168,6 +177,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     dataKey,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     logger: logger.child({ service: 'identity' }),
+    erasureOutbox: { pollMs: 50, baseBackoffMs: 50 },
   });
   closers.push(() => identity.close());
   await simulator.pushVerifyTicket(`${new URL(identity.url).origin}${COMPONENT_EVENTS_PATH}`);
@@ -219,6 +229,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
     const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
+    const disclosures = new DisclosureLog(models, logger, { flushMs: DISCLOSURE_FLUSH_MS });
+    disclosures.start();
     const server = await startGateway({
       supergraphSdl,
       subgraphUrls: Object.fromEntries(Object.entries(received).map(([name, proxy]) => [name, proxy.url])),
@@ -229,6 +241,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         directory: cache,
         afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
         cacheStats: cache.stats,
+        onDisclosed: disclosures.note,
       },
       logger: logger.child({ service: 'gateway' }),
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
@@ -241,6 +254,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       cache.stop();
       revocations.stop();
       await server.close();
+      await disclosures.stop();
     });
     return { url: server.url, cache };
   };
@@ -298,12 +312,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   return {
     gatewayUrl: gateway.url,
+    platform,
     gatewayCache: gateway.cache.stats,
     startGatewayProcess: gatewayProcess,
     startGateway: async (variant) => ({ url: (await startOneGateway(variant)).url }),
     simulator,
     identity,
     identityConnection,
+    identityUri,
     secrets,
     received: received as System['received'],
     gatewayStoreQueries: () => storeQueries,
@@ -320,11 +336,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
       return { accessToken: result.data.login.accessToken, refreshToken: result.data.login.refreshToken, userId: result.data.login.user.id };
     },
+    async grantDisclosure(token, merchantId) {
+      const result = await graphql(GRANT_DISCLOSURE, { merchantId }, token);
+      if (result.errors) throw new Error(`grantConsent failed: ${JSON.stringify(result.errors)}`);
+    },
     async close() {
       for (const close of closers.reverse()) await close();
     },
   };
 }
+
+export const GRANT_DISCLOSURE = `mutation Grant($merchantId: ID!) {
+  grantConsent(purpose: MERCHANT_DISCLOSURE, merchantId: $merchantId) { purpose merchantId noticeVersion grantedAt }
+}`;
 
 export const LOGIN = `mutation Login($appId: ID!, $code: String!) {
   login(appId: $appId, code: $code) { accessToken tokenType expiresIn refreshToken user { id } }

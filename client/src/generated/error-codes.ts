@@ -59,7 +59,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   LINK_NONCE_USED: "The link nonce was already used; each nonce links once.",
   LINK_NONCE_MISMATCH: "The link nonce was issued for another merchant, app or session.",
   LINK_ROUTE_DISABLED: "This linking route is switched off for the merchant.",
-  CONSENT_REQUIRED: "The person has not consented to this use of their data.",
+  CONSENT_REQUIRED: "The person has not consented to this use of their data (for a merchant’s data: to its receiving their OpenID; extensions.merchantId names it).",
   ASSERTION_INVALID: "The merchant assertion is forged, expired, for another audience or not for this viewer.",
   IDENTITY_CONFLICT: "The accounts hold different identities for the same app: they are not the same person.",
   SNAPSHOT_USER: "WeChat marked this a snapshot-mode (virtual) user; it is never linked.",

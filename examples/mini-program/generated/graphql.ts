@@ -17,6 +17,15 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO-8601 date-time. */
   DateTime: { input: string; output: string; }
+  /** Any JSON value (the data export). */
+  JSON: { input: unknown; output: unknown; }
+};
+
+/** What deleting the account did. */
+export type AccountDeletion = {
+  deleted: Scalars['Boolean']['output'];
+  /** Merchants that were given an OpenID of the person and are sent an erasure notice. */
+  merchantsNotified: Array<Scalars['ID']['output']>;
 };
 
 /** Where the mini-program's web-view goes to run the official-account bridge. */
@@ -27,12 +36,18 @@ export type BridgeStart = {
 
 export type Consent = {
   grantedAt: Scalars['DateTime']['output'];
+  /** MERCHANT_DISCLOSURE: the merchant it is for. */
+  merchantId?: Maybe<Scalars['ID']['output']>;
+  /** The version of the notice shown when it was granted. */
+  noticeVersion?: Maybe<Scalars['String']['output']>;
   purpose: ConsentPurpose;
   withdrawnAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 /** Purposes a person can consent to (PIPL art. 23). */
 export type ConsentPurpose =
+  /** Provide the merchant named in merchantId with the person's OpenID in that merchant's app (required when the merchant's disclosureConsent is on). */
+  | 'MERCHANT_DISCLOSURE'
   /** Use the platform official account's OpenID, collected in a web-view, to recognise the person across mini-programs. */
   | 'OFFICIAL_ACCOUNT_BRIDGE';
 
@@ -47,6 +62,16 @@ export type Coupon = {
 export type CouponClaim = {
   claimedAt: Scalars['DateTime']['output'];
   coupon: Coupon;
+};
+
+export type DisclosureNotice = {
+  notice: Scalars['String']['output'];
+  /** What the merchant uses it for, in one sentence. */
+  purpose: Scalars['String']['output'];
+  /** Whether the merchant gets no OpenID until the person agrees. */
+  required: Scalars['Boolean']['output'];
+  /** Recorded with each grant: which text the person agreed to. */
+  version: Scalars['String']['output'];
 };
 
 /** A one-time nonce: valid 2 minutes, for one merchant, for the session that asked. */
@@ -72,8 +97,23 @@ export type LinkRoute =
   /** WeChat gave the same UnionID (apps bound to one Open Platform account). */
   | 'UNIONID';
 
+/** A merchant on the platform, as the privacy screens show it (from the platform config). */
+export type Merchant = {
+  /** Present when the merchant asks before its OpenID of the person is provided: the text to show. */
+  disclosureConsent?: Maybe<DisclosureNotice>;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+};
+
 export type MerchantLink = {
+  /** True while the merchant requires consent and the person has not given it: its subgraph gets no OpenID. */
+  consentRequired: Scalars['Boolean']['output'];
+  /** When the platform first provided the person's OpenID to this merchant (hour precision). */
+  firstDisclosedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** When the platform last provided it (hour precision). */
+  lastDisclosedAt?: Maybe<Scalars['DateTime']['output']>;
   linkedAt: Scalars['DateTime']['output'];
+  merchant: Merchant;
   merchantId: Scalars['ID']['output'];
   via: LinkRoute;
 };
@@ -85,7 +125,12 @@ export type Mutation = {
   createAssertionNonce: LinkNonce;
   /** Platform app: a nonce to pass to the merchant's app through navigateToMiniProgram extraData. */
   createLinkNonce: LinkNonce;
+  /** Deletes the viewer's account and data; merchants that received an OpenID of the viewer are told to erase it. */
+  deleteMyAccount: AccountDeletion;
+  /** Everything the platform stores about the viewer, as one JSON document (shape: DataExport, version 1, in the README). */
+  exportMyData: Scalars['JSON']['output'];
   favoriteProduct: Product;
+  /** Records the viewer's consent. MERCHANT_DISCLOSURE needs the merchantId (the grant records the notice version shown). */
   grantConsent: Consent;
   /** Links the merchant identity a merchant asserted (a signed JWT) to the viewer. */
   linkMerchantAssertion: MerchantLink;
@@ -97,7 +142,9 @@ export type Mutation = {
   refreshSession: Session;
   /** Starts the official-account bridge for the current app's identity: open the returned URL in a web-view. */
   startOfficialAccountBridge: BridgeStart;
-  /** Withdraws consent; for the bridge, its collected data is deleted and no further bridging happens. */
+  /** Unlinks the merchant's identity from the viewer; it is not linked again until the viewer links it explicitly. The platform's own identities cannot be unlinked. */
+  unlinkMerchant: User;
+  /** Withdraws consent; for the bridge, its collected data is deleted and no further bridging happens; for MERCHANT_DISCLOSURE, the merchant gets no OpenID from the next request on. */
   withdrawConsent?: Maybe<Consent>;
 };
 
@@ -123,6 +170,7 @@ export type MutationFavoriteProductArgs = {
 
 
 export type MutationGrantConsentArgs = {
+  merchantId?: InputMaybe<Scalars['ID']['input']>;
   purpose: ConsentPurpose;
 };
 
@@ -149,7 +197,13 @@ export type MutationRefreshSessionArgs = {
 };
 
 
+export type MutationUnlinkMerchantArgs = {
+  merchantId: Scalars['ID']['input'];
+};
+
+
 export type MutationWithdrawConsentArgs = {
+  merchantId?: InputMaybe<Scalars['ID']['input']>;
   purpose: ConsentPurpose;
 };
 
@@ -178,6 +232,8 @@ export type Query = {
   availableCoupons: Array<Coupon>;
   /** The logged-in user; an UNAUTHENTICATED error when nobody is. */
   me?: Maybe<User>;
+  /** The platform's merchants, with the consent notice each asks for. */
+  merchants: Array<Merchant>;
   /** Products in a stable order; first is 1-100. */
   products: ProductConnection;
 };
@@ -224,6 +280,47 @@ export type StartOfficialAccountBridgeMutationVariables = Exact<{ [key: string]:
 
 
 export type StartOfficialAccountBridgeMutation = { startOfficialAccountBridge: { url: string, expiresAt: string } };
+
+export type PrivacyMerchantsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PrivacyMerchantsQuery = { merchants: Array<{ id: string, name: string, disclosureConsent?: { required: boolean, purpose: string, notice: string, version: string } | null }> };
+
+export type MyPrivacyQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyPrivacyQuery = { me?: { id: string, linkedMerchants: Array<{ merchantId: string, via: LinkRoute, linkedAt: string, consentRequired: boolean, firstDisclosedAt?: string | null, lastDisclosedAt?: string | null, merchant: { id: string, name: string } }>, consents: Array<{ purpose: ConsentPurpose, merchantId?: string | null, noticeVersion?: string | null, grantedAt: string, withdrawnAt?: string | null }> } | null };
+
+export type GrantMerchantDisclosureMutationVariables = Exact<{
+  merchantId: Scalars['ID']['input'];
+}>;
+
+
+export type GrantMerchantDisclosureMutation = { grantConsent: { purpose: ConsentPurpose, merchantId?: string | null, noticeVersion?: string | null, grantedAt: string } };
+
+export type WithdrawMerchantDisclosureMutationVariables = Exact<{
+  merchantId: Scalars['ID']['input'];
+}>;
+
+
+export type WithdrawMerchantDisclosureMutation = { withdrawConsent?: { purpose: ConsentPurpose, merchantId?: string | null, withdrawnAt?: string | null } | null };
+
+export type UnlinkMerchantMutationVariables = Exact<{
+  merchantId: Scalars['ID']['input'];
+}>;
+
+
+export type UnlinkMerchantMutation = { unlinkMerchant: { id: string, linkedMerchants: Array<{ merchantId: string }> } };
+
+export type ExportMyDataMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ExportMyDataMutation = { exportMyData: unknown };
+
+export type DeleteMyAccountMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DeleteMyAccountMutation = { deleteMyAccount: { deleted: boolean, merchantsNotified: Array<string> } };
 
 export type LoginMutationVariables = Exact<{
   appId: Scalars['ID']['input'];
@@ -323,6 +420,88 @@ export const StartOfficialAccountBridgeDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"51f6d1f39e6509404d1da5bd7d04b73af9190c1df7919d416590e9236e4efa9e"}) as unknown as TypedDocumentString<StartOfficialAccountBridgeMutation, StartOfficialAccountBridgeMutationVariables>;
+export const PrivacyMerchantsDocument = new TypedDocumentString(`
+    query PrivacyMerchants {
+  merchants {
+    id
+    name
+    disclosureConsent {
+      required
+      purpose
+      notice
+      version
+    }
+  }
+}
+    `, {"hash":"b79f81bb7d73b854d4dc70c3ca3c53ae9f57dd678cfd893ae72cad4cdf32a631"}) as unknown as TypedDocumentString<PrivacyMerchantsQuery, PrivacyMerchantsQueryVariables>;
+export const MyPrivacyDocument = new TypedDocumentString(`
+    query MyPrivacy {
+  me {
+    id
+    linkedMerchants {
+      merchantId
+      via
+      linkedAt
+      consentRequired
+      firstDisclosedAt
+      lastDisclosedAt
+      merchant {
+        id
+        name
+      }
+    }
+    consents {
+      purpose
+      merchantId
+      noticeVersion
+      grantedAt
+      withdrawnAt
+    }
+  }
+}
+    `, {"hash":"fd8af387165422e817140eb6bbaaa319647d89fa1030e9bbd60f92d529b0478f"}) as unknown as TypedDocumentString<MyPrivacyQuery, MyPrivacyQueryVariables>;
+export const GrantMerchantDisclosureDocument = new TypedDocumentString(`
+    mutation GrantMerchantDisclosure($merchantId: ID!) {
+  grantConsent(purpose: MERCHANT_DISCLOSURE, merchantId: $merchantId) {
+    purpose
+    merchantId
+    noticeVersion
+    grantedAt
+  }
+}
+    `, {"hash":"c67c15ceb7be69b09601a3800119c7043240ba0fe12a80ace2d90213dc50b614"}) as unknown as TypedDocumentString<GrantMerchantDisclosureMutation, GrantMerchantDisclosureMutationVariables>;
+export const WithdrawMerchantDisclosureDocument = new TypedDocumentString(`
+    mutation WithdrawMerchantDisclosure($merchantId: ID!) {
+  withdrawConsent(purpose: MERCHANT_DISCLOSURE, merchantId: $merchantId) {
+    purpose
+    merchantId
+    withdrawnAt
+  }
+}
+    `, {"hash":"09af3ccb19ae4bd8498205647e0989ce3a1366fb53dd140ae969152334610abc"}) as unknown as TypedDocumentString<WithdrawMerchantDisclosureMutation, WithdrawMerchantDisclosureMutationVariables>;
+export const UnlinkMerchantDocument = new TypedDocumentString(`
+    mutation UnlinkMerchant($merchantId: ID!) {
+  unlinkMerchant(merchantId: $merchantId) {
+    id
+    linkedMerchants {
+      merchantId
+    }
+  }
+}
+    `, {"hash":"d20625af9af821454c3b363a49c7c96f5077ea524ad899a5d6b19deb39398bf5"}) as unknown as TypedDocumentString<UnlinkMerchantMutation, UnlinkMerchantMutationVariables>;
+export const ExportMyDataDocument = new TypedDocumentString(`
+    mutation ExportMyData {
+  exportMyData
+}
+    `, {"hash":"928e76ffee6fab39008d3097f971d05bb543bac1ace3a34c7f1443cfe958a4e5"}) as unknown as TypedDocumentString<ExportMyDataMutation, ExportMyDataMutationVariables>;
+export const DeleteMyAccountDocument = new TypedDocumentString(`
+    mutation DeleteMyAccount {
+  deleteMyAccount {
+    deleted
+    merchantsNotified
+  }
+}
+    `, {"hash":"3a372431595ad1251fa55c49784b3e648a7a357527549b2e1bf9277015ebc00a"}) as unknown as TypedDocumentString<DeleteMyAccountMutation, DeleteMyAccountMutationVariables>;
 export const LoginDocument = new TypedDocumentString(`
     mutation Login($appId: ID!, $code: String!, $linkNonce: String) {
   login(appId: $appId, code: $code, linkNonce: $linkNonce) {

@@ -1,5 +1,5 @@
 /**
- * `npm run audit -- <userId>`: prints every link, merge, refusal and consent change that concerns a
+ * `npm run audit -- <userId>`: prints every link, unlink, merge, refusal, consent change, export and operator action that concerns a
  * user, oldest first, one JSON line each, for operators and privacy requests. Reads MONGODB_URI.
  */
 import { identityModels } from '../../../platform/identity-store/models.js';

@@ -3,8 +3,8 @@
  * for each merchant whose data needs a linked identity. Page-independent so the tests run it as is.
  */
 /// <reference types="miniprogram-api-typings" />
-import { ClaimCouponDocument, HomePageDocument, type HomePageQuery } from '../../../generated/graphql.js';
-import { notLinkedMerchantIds, type Client } from '../../../lib/client.js';
+import { ClaimCouponDocument, GrantMerchantDisclosureDocument, HomePageDocument, type HomePageQuery } from '../../../generated/graphql.js';
+import { consentRequiredMerchantIds, notLinkedMerchantIds, type Client } from '../../../lib/client.js';
 
 export interface HomeView {
   userId: string | undefined;
@@ -14,6 +14,8 @@ export interface HomeView {
   products: { id: string; name: string; priceCents: number }[];
   /** Merchants to offer a "link" button for (MERCHANT_IDENTITY_NOT_LINKED). */
   linkHints: string[];
+  /** Linked merchants waiting for the person's consent to receive their OpenID (CONSENT_REQUIRED): show the notice. */
+  consentHints: string[];
 }
 
 export async function loadHome(client: Client): Promise<HomeView> {
@@ -24,12 +26,19 @@ export async function loadHome(client: Client): Promise<HomeView> {
     availableCoupons: data?.availableCoupons ?? [],
     products: (data?.products.edges ?? []).map((edge) => edge.node),
     linkHints: notLinkedMerchantIds({ errors }),
+    consentHints: consentRequiredMerchantIds({ errors }),
   };
 }
 
 export async function claimCoupon(client: Client, couponId: string): Promise<boolean> {
   const { data } = await client.request(ClaimCouponDocument, { couponId });
   return !!data?.claimCoupon;
+}
+
+/** The "agree" button under the merchant's notice (from the `merchants` query): the merchant may now receive the OpenID. */
+export async function agreeToDisclosure(client: Client, merchantId: string): Promise<boolean> {
+  const { data } = await client.request(GrantMerchantDisclosureDocument, { merchantId });
+  return !!data?.grantConsent;
 }
 
 /** The "link" button: hands the person over to the merchant's app with a one-time nonce. */

@@ -1,14 +1,19 @@
 /** The home page: renders loadHome() and wires the buttons. */
 import type { PlatformApp } from '../../app.js';
-import { claimCoupon, linkMerchant, loadHome, type HomeView } from './home-logic.js';
+import { agreeToDisclosure, claimCoupon, linkMerchant, loadHome, type HomeView } from './home-logic.js';
 
 const client = () => getApp<PlatformApp>().globalData.client;
 
 Page<
   HomeView & { failed: string },
-  { refresh(): Promise<void>; onClaim(event: WechatMiniprogram.BaseEvent): Promise<void>; onLink(event: WechatMiniprogram.BaseEvent): Promise<void> }
+  {
+    refresh(): Promise<void>;
+    onClaim(event: WechatMiniprogram.BaseEvent): Promise<void>;
+    onLink(event: WechatMiniprogram.BaseEvent): Promise<void>;
+    onAgree(event: WechatMiniprogram.BaseEvent): Promise<void>;
+  }
 >({
-  data: { userId: undefined, myCoupons: null, availableCoupons: [], products: [], linkHints: [], failed: '' },
+  data: { userId: undefined, myCoupons: null, availableCoupons: [], products: [], linkHints: [], consentHints: [], failed: '' },
   onShow() {
     void this.refresh();
   },
@@ -24,5 +29,8 @@ Page<
   },
   async onLink(event) {
     await linkMerchant(client(), wx, String(event.currentTarget.dataset.merchant));
+  },
+  async onAgree(event) {
+    if (await agreeToDisclosure(client(), String(event.currentTarget.dataset.merchant))) await this.refresh();
   },
 });

@@ -1,0 +1,182 @@
+/**
+ * A durable outbox of erasure notices (PIPL art. 47: the deletion reaches whoever received the data).
+ * A notice is written to MongoDB before the person's data is deleted; a worker POSTs it to the
+ * merchant's `erasureWebhook`, signed with the merchant's subgraph secret, and retries with exponential
+ * backoff until the merchant answers 2xx. State lives only in the collection, so a restart resumes where
+ * the last process stopped; a lease keeps two workers from sending one notice at once, and the event id
+ * lets the merchant drop a duplicate should a worker die between sending and recording.
+ */
+import { createHmac, randomUUID } from 'node:crypto';
+import type { MerchantConfig } from '../../platform/config/platform-config.js';
+import type { PlatformIndex } from '../../platform/config/platform-index.js';
+import { Headers } from '../../platform/headers.js';
+import type { ErasureNoticeDoc, IdentityModels } from '../../platform/identity-store/models.js';
+import type { Logger } from '../../platform/logger.js';
+
+/** What a merchant receives. */
+export interface ErasureNotice {
+  eventId: string;
+  type: 'person.erased';
+  merchantId: string;
+  appId: string;
+  /** The merchant's own OpenIDs of the person: delete what you hold under them. */
+  openIds: string[];
+  erasedAt: string;
+}
+
+export interface ErasureOutboxOptions {
+  platform: PlatformIndex;
+  secretOf(envName: string): string | undefined;
+  logger: Logger;
+  /** How often the worker looks for due notices. @default 1000 */
+  pollMs?: number;
+  /** First retry delay; doubles per attempt. @default 2000 */
+  baseBackoffMs?: number;
+  /** @default 1 hour */
+  maxBackoffMs?: number;
+  /** @default 10000 */
+  timeoutMs?: number;
+  now?: () => Date;
+}
+
+/** HMAC-SHA256 of the exact body with the merchant's subgraph secret, base64url: what a merchant checks. */
+export function signNotice(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body).digest('base64url');
+}
+
+export class ErasureOutbox {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly models: Pick<IdentityModels, 'ErasureNotice'>,
+    private readonly options: ErasureOutboxOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Queues a notice for `merchant` naming the merchant's OpenIDs of the person; false when it has no webhook. */
+  async enqueue(merchant: MerchantConfig, openIds: string[]): Promise<boolean> {
+    if (!merchant.erasureWebhook) {
+      this.options.logger.warn({ merchantId: merchant.id }, 'merchant has no erasureWebhook: it cannot be told of an erasure');
+      return false;
+    }
+    const now = this.now();
+    const notice: ErasureNotice = {
+      eventId: randomUUID(),
+      type: 'person.erased',
+      merchantId: merchant.id,
+      appId: merchant.appId,
+      openIds,
+      erasedAt: now.toISOString(),
+    };
+    await this.models.ErasureNotice.create({
+      _id: notice.eventId,
+      merchantId: merchant.id,
+      url: merchant.erasureWebhook,
+      body: JSON.stringify(notice),
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+    });
+    return true;
+  }
+
+  /** Notices not yet delivered. */
+  pending(): Promise<number> {
+    return this.models.ErasureNotice.countDocuments({ deliveredAt: { $exists: false } }).exec();
+  }
+
+  /** Starts the delivery loop. */
+  start(): void {
+    this.stopped = false;
+    const tick = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void this.deliverDue().finally(tick), this.options.pollMs ?? 1000);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Stops the loop and waits for a delivery in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Sends every notice that is due now, one at a time; returns how many were delivered. */
+  deliverDue(): Promise<number> {
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async drain(): Promise<number> {
+    let delivered = 0;
+    // Only what was due when the pass began: a notice that just failed waits for its backoff, however short.
+    const dueBy = this.now();
+    try {
+      for (let notice = await this.claim(dueBy); notice && !this.stopped; notice = await this.claim(dueBy)) {
+        if (await this.send(notice)) delivered++;
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: (error as Error).message }, 'erasure outbox unreadable; retrying later');
+    }
+    return delivered;
+  }
+
+  /** Takes one notice due by `dueBy`, leased so that no other worker sends it meanwhile. */
+  private claim(dueBy: Date): Promise<ErasureNoticeDoc | null> {
+    const now = this.now();
+    const leaseMs = (this.options.timeoutMs ?? 10_000) * 3;
+    return this.models.ErasureNotice.findOneAndUpdate(
+      { deliveredAt: { $exists: false }, nextAttemptAt: { $lte: dueBy }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] },
+      { $set: { leaseUntil: new Date(now.getTime() + leaseMs) } },
+      { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
+    )
+      .lean<ErasureNoticeDoc>()
+      .exec();
+  }
+
+  private async send(notice: ErasureNoticeDoc): Promise<boolean> {
+    const error = await this.post(notice);
+    const attempts = notice.attempts + 1;
+    if (error === undefined) {
+      // Delivered: the body names the person's OpenIDs, so it goes; the event id and time remain as proof.
+      await this.models.ErasureNotice.updateOne(
+        { _id: notice._id },
+        { $set: { deliveredAt: this.now(), attempts }, $unset: { body: 1, leaseUntil: 1, lastError: 1 } },
+      ).exec();
+      return true;
+    }
+    const delay = Math.min((this.options.baseBackoffMs ?? 2000) * 2 ** notice.attempts, this.options.maxBackoffMs ?? 3600_000);
+    await this.models.ErasureNotice.updateOne(
+      { _id: notice._id },
+      { $set: { attempts, nextAttemptAt: new Date(this.now().getTime() + delay), lastError: error }, $unset: { leaseUntil: 1 } },
+    ).exec();
+    this.options.logger.warn({ eventId: notice._id, merchantId: notice.merchantId, attempts, error }, 'erasure notice not accepted; will retry');
+    return false;
+  }
+
+  /** POSTs the notice; undefined when the merchant accepted it, else why not (never the body). */
+  private async post(notice: ErasureNoticeDoc): Promise<string | undefined> {
+    const merchant = this.options.platform.merchant(notice.merchantId);
+    const secretEnv = merchant && this.options.platform.subgraph(merchant.subgraph)?.identitySecretEnv;
+    const secret = secretEnv ? this.options.secretOf(secretEnv) : undefined;
+    if (!secret || notice.body === undefined) return 'no signing secret for this merchant';
+    try {
+      const response = await fetch(notice.url, {
+        method: 'POST',
+        headers: { [Headers.contentType]: 'application/json', [Headers.eventId]: notice._id, [Headers.signature]: signNotice(secret, notice.body) },
+        body: notice.body,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+      await response.body?.cancel();
+      return response.ok ? undefined : `HTTP ${response.status}`;
+    } catch (error) {
+      return (error as Error).name === 'TimeoutError' ? 'timed out' : 'unreachable';
+    }
+  }
+}
