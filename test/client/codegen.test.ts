@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import config from '../../codegen.js';
+import { GENERATED_HEADER, markGenerated } from '../../dev/mark-generated.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -13,7 +14,8 @@ describe('generated client code', () => {
     expect(outputs.length).toBeGreaterThanOrEqual(9);
     for (const { filename, content } of outputs) {
       const committed = readFileSync(new URL(filename, `file://${ROOT}`), 'utf8');
-      expect(committed, `${filename} is stale: run \`npm run codegen\``).toBe(content);
+      expect(committed, `${filename} is stale: run \`npm run codegen\``).toBe(markGenerated(filename, content));
+      if (filename.endsWith('.ts')) expect(committed).toContain(GENERATED_HEADER);
     }
   });
 
