@@ -23,6 +23,8 @@ export interface PlatformLaunchOptions {
   skip?: string[];
   /** Subgraph URLs for the gateway beyond the ones started here (foreign subgraphs). */
   extraSubgraphUrls?: Record<string, string>;
+  /** How long each component may take to become healthy. @default 30000 */
+  startTimeoutMs?: number;
 }
 
 export interface RunningPlatform {
@@ -36,6 +38,7 @@ export interface RunningPlatform {
 
 const HOST = '127.0.0.1';
 
+/** Starts everything and resolves once every component answers /healthz; on failure stops what it started. */
 export async function launchPlatform(options: PlatformLaunchOptions): Promise<RunningPlatform> {
   const { env, config, secrets } = options;
   const children: Child[] = [];
@@ -75,7 +78,7 @@ export async function launchPlatform(options: PlatformLaunchOptions): Promise<Ru
     delete childEnv.PORT;
     const all: [string, string, number][] = [...started, ['gateway', 'gateway/main.ts', env.GATEWAY_PORT]];
     for (const [name, entry] of all) children.push(startChild(name, entry, childEnv));
-    await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${all[i]![2]}/healthz`)));
+    await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${all[i]![2]}/healthz`, options.startTimeoutMs)));
     if (wechat && config.thirdPartyPlatform) {
       // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
       const eventUrl = `${base}:${env.IDENTITY_PORT}${COMPONENT_EVENTS_PATH}`;

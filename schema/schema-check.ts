@@ -19,7 +19,7 @@ import { workingTreeSubgraphs, type SubgraphSource } from './subgraph-sources.js
 
 /** Where the example mini-program and the client package keep the operations they send. */
 const DEFAULT_OPERATIONS = ['examples/mini-program/**/*.graphql', 'client/src/operations/**/*.graphql'];
-const DEFAULT_MANIFESTS = ['examples/mini-program/**/persisted-documents.json'];
+const DEFAULT_MANIFESTS = ['examples/mini-program/**/persisted-documents.json', 'client/src/**/persisted-documents.json'];
 
 function usage(message: string): never {
   console.error(

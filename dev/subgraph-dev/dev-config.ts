@@ -3,7 +3,7 @@
  * same name), and optionally owned by a merchant whose mini-program gets an app entry, so the dev gateway
  * injects that merchant's simulated OpenID of the viewer into it.
  */
-import { parsePlatformConfig, type PlatformConfig } from '../../platform/config/platform-config.js';
+import { PlatformConfigError, parsePlatformConfig, type PlatformConfig } from '../../platform/config/platform-config.js';
 
 export interface ForeignSubgraph {
   name: string;
@@ -17,6 +17,8 @@ export const secretEnvFor = (name: string) => `${name.toUpperCase().replace(/-/g
 
 /** `config` with `foreign` in it; validated like any platform config (an error names the field). */
 export function withForeignSubgraph(config: PlatformConfig, foreign: ForeignSubgraph): PlatformConfig {
+  // The identity subgraph is the platform itself (logins, links, tokens): no merchant team replaces it.
+  if (foreign.name === config.identitySubgraph) throw new PlatformConfigError(`"${foreign.name}" is the platform's identity subgraph: choose another --name`);
   const existing = config.subgraphs.find((s) => s.name === foreign.name);
   const subgraphs = existing
     ? config.subgraphs.map((s) => (s.name === foreign.name ? { ...s, url: foreign.url } : s))

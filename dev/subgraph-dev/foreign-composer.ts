@@ -37,6 +37,7 @@ export async function fetchSubgraphSdl(url: string): Promise<string> {
 const describe = (error: CompositionIssue) =>
   `  ${error.code}: ${error.message}${error.locations.length ? `\n    at ${error.locations.map((l) => `${l.origin}:${l.line}:${l.column}`).join(', ')}` : ''}`;
 
+/** Keeps the dev gateway's supergraph file in step with the foreign subgraph's SDL. */
 export class ForeignComposer {
   private lastSdl: string | undefined;
   private lastProblem: string | undefined;

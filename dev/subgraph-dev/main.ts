@@ -85,6 +85,8 @@ try {
     secrets,
     skip: [name],
     extraSubgraphUrls: { [name]: url },
+    // Generous: a team's laptop may be compiling and running its own subgraph at the same time.
+    startTimeoutMs: 120_000,
   });
   composer.start();
   const secretEnv = config.subgraphs.find((s) => s.name === name)!.identitySecretEnv;

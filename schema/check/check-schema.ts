@@ -37,6 +37,7 @@ export interface SchemaCheckReport {
   notices: string[];
 }
 
+/** Runs the three checks; never throws for what it finds (that is the report), only for unreadable operation sources. */
 export async function checkSchema(options: SchemaCheckOptions): Promise<SchemaCheckReport> {
   const subgraphs = options.proposal ? withSubgraph(options.subgraphs, options.proposal) : options.subgraphs;
   const notices: string[] = [];

@@ -66,7 +66,9 @@ export interface OperationCheckResult {
  */
 export function checkOperations(before: GraphQLSchema, after: GraphQLSchema, changes: SchemaChange[], operations: ClientOperation[]): OperationCheckResult {
   const usage = operations.map((operation) => ({ operation, used: usedCoordinates(before, operation) }));
-  const usedBy = new Map(changes.map((change) => [change, usage.filter((u) => change.path && u.used.has(change.path)).map((u) => u.operation.name)]));
+  const usedBy = new Map(
+    changes.map((change) => [change, [...new Set(usage.filter((u) => change.path && u.used.has(change.path)).map((u) => u.operation.name))]]),
+  );
   const broken = usage.flatMap(({ operation, used }) => {
     const errors = validate(after, operation.document).map((e) => {
       const at = e.locations?.[0];

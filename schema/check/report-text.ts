@@ -3,6 +3,7 @@ import type { SchemaCheckReport } from './check-schema.js';
 
 const pad = (text: string, width: number) => text.padEnd(width);
 
+/** The report as text: composition errors, changes with the operations using them, broken operations, warnings, verdict. */
 export function formatReport(report: SchemaCheckReport, title: string): string {
   const lines = [title, ''];
   const { composition, changes, operations } = report;

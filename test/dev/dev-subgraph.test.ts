@@ -81,13 +81,13 @@ beforeAll(async () => {
     },
   );
   for (const stream of [dev.stdout!, dev.stderr!]) createInterface({ input: stream }).on('line', (line) => output.push(line));
-  await eventually(() => output.some((line) => line.includes('dev:subgraph ready')) || dev.exitCode !== null, 'dev:subgraph ready', 110_000);
+  await eventually(() => output.some((line) => line.includes('dev:subgraph ready')) || dev.exitCode !== null, 'dev:subgraph ready', 150_000);
   expect(dev.exitCode, output.join('\n')).toBeNull();
   const text = output.join('\n');
   gatewayUrl = `http://127.0.0.1:${ports.GATEWAY_PORT}/graphql`;
   simulatorUrl = /WeChat simulator\s+(\S+)/.exec(text)![1]!;
   secret = /TEASHOP_SUBGRAPH_SECRET=(\S+)/.exec(text)![1]!;
-}, 120_000);
+}, 160_000);
 
 afterAll(async () => {
   if (dev && dev.exitCode === null) {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema, type SchemaCheckReport } from '../../schema/check/check-schema.js';
+import { OperationSourceError } from '../../schema/check/client-operations.js';
 import { workingTreeSubgraphs } from '../../schema/subgraph-sources.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -140,5 +141,14 @@ describe('schema:check', () => {
     expect(report.composition.errors).toEqual([
       expect.objectContaining({ code: 'INVALID_GRAPHQL', locations: [expect.objectContaining({ origin: 'proposed.graphql', line: 1 })] }),
     ]);
+  });
+
+  it('refuses operation sources it cannot read: a manifest that is not hash → text, an operation file with a syntax error', async () => {
+    writeFileSync(join(dir, 'bad-manifest.json'), JSON.stringify(['query A { me { id } }']));
+    writeFileSync(join(dir, 'broken.graphql'), 'query Broken { me { id }');
+    const subgraphs = workingTreeSubgraphs(demoConfig);
+    const run = (sources: Partial<typeof operations>) => checkSchema({ subgraphs, baseSupergraphSdl: COMMITTED, operations: { ...operations, ...sources } });
+    await expect(run({ manifestGlobs: ['bad-manifest.json'] })).rejects.toThrow(OperationSourceError);
+    await expect(run({ operationGlobs: ['broken.graphql'] })).rejects.toThrow(/broken\.graphql: Syntax Error/);
   });
 });

@@ -30,6 +30,10 @@ export type ErrorCode =
   | 'PERSISTED_QUERY_NOT_IN_LIST'
   | 'PERSISTED_QUERY_ID_REQUIRED'
   | 'PERSISTED_QUERY_HASH_MISMATCH'
+  | 'QUERY_TOO_LARGE'
+  | 'QUERY_TOO_DEEP'
+  | 'QUERY_TOO_MANY_ALIASES'
+  | 'QUERY_TOO_MANY_ROOT_FIELDS'
   | 'INTERNAL_SERVER_ERROR';
 
 /** What each code means. */
@@ -63,6 +67,10 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   PERSISTED_QUERY_NOT_IN_LIST: "The document hash is not in the gateway’s persisted-documents manifest (only trusted documents run).",
   PERSISTED_QUERY_ID_REQUIRED: "Only persisted documents run here: send a document hash (documentId or extensions.persistedQuery), not query text.",
   PERSISTED_QUERY_HASH_MISMATCH: "The sha256 hash sent does not match the document text sent with it.",
+  QUERY_TOO_LARGE: "The query has more tokens than the gateway accepts (QUERY_MAX_TOKENS).",
+  QUERY_TOO_DEEP: "The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).",
+  QUERY_TOO_MANY_ALIASES: "The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).",
+  QUERY_TOO_MANY_ROOT_FIELDS: "The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).",
   INTERNAL_SERVER_ERROR: "Something failed on the server; the request id identifies it in the logs.",
 };
 
