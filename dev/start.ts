@@ -39,6 +39,7 @@ try {
 identity-federation-gateway is running (development: embedded components are not for production)
 
   gateway            http://localhost:${env.GATEWAY_PORT}/graphql      <- the one endpoint for the mini-program
+  explorer           http://localhost:${env.GATEWAY_PORT}/explorer     (GraphiQL, served offline by the gateway)
   identity subgraph  http://localhost:${env.IDENTITY_PORT}/graphql
   coupons subgraph   http://localhost:${env.COUPONS_PORT}/graphql      (merchant acme)
   products subgraph  http://localhost:${env.PRODUCTS_PORT}/graphql      (merchant bobs)

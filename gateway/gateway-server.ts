@@ -16,6 +16,7 @@ import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
+import { explorerRoutes } from './explorer.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -63,6 +64,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** Schema introspection. @default !production */
   introspection?: boolean;
+  /** Serve GraphiQL, with its assets, at /explorer (no CDN). @default !production */
+  explorer?: boolean;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
@@ -121,7 +124,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     host: options.host,
     port: options.port,
     onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
-    routes: [{ method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') }, metrics.route],
+    routes: [
+      { method: 'GET', path: '/healthz', handle: (_req, res) => void res.writeHead(200).end('ok') },
+      metrics.route,
+      ...((options.explorer ?? !options.production) ? explorerRoutes() : []),
+    ],
     around: (req, execute) => {
       metrics.requests.inc();
       return inbound ? inbound.run(req, execute) : execute();
