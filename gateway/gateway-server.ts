@@ -21,6 +21,7 @@ import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
+import { installOperationCache } from './operation-cache.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
 import { operationSpanPlugin } from './tracing.js';
@@ -75,7 +76,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
   const inbound = options.dedupe === false ? undefined : createInboundDedupe();
   const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound);
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache());
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {

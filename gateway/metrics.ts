@@ -9,6 +9,7 @@ import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
 import { scrapedCounter } from '../platform/metrics-counter.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { InboundDedupe } from './inbound-dedupe.js';
+import type { OperationCacheStats } from './operation-cache.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 import type { SupergraphReloadStats } from './supergraph-source.js';
 
@@ -37,6 +38,7 @@ export function createGatewayMetrics(
   cache: IdentityCacheStats | undefined,
   supergraph?: SupergraphReloadStats,
   inbound?: InboundDedupe,
+  operations?: OperationCacheStats,
 ): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -74,6 +76,10 @@ export function createGatewayMetrics(
     () => inbound?.merged ?? 0,
   );
   scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
+  for (const key of ['hits', 'misses'] as const) {
+    const help = `Executions whose result-shaping operation was ${key === 'hits' ? 'reused' : 'built'} (per document and schema)`;
+    scrapedCounter(registry, `gateway_operation_cache_${key}_total`, help, () => operations?.[key] ?? 0);
+  }
   if (cache) {
     for (const [key, help] of [
       ['hits', 'Viewer identity lookups answered from the cache'],

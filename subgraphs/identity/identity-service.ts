@@ -49,6 +49,8 @@ export interface IdentityServiceOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  /** Access token lifetime. @default ACCESS_TOKEN_TTL_SECONDS (15 minutes); tests shorten it to see tokens expire. */
+  accessTokenTtlSeconds?: number;
   /** Tests only: observe (or interrupt) merges after each step. */
   afterMergeStep?: AfterStep;
 }
@@ -68,7 +70,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const { models } = store;
   const metrics = new IdentityMetrics(platform);
   const wechat = new WechatClient({ ...options.wechat, onFailure: (path, errcode) => metrics.wechatError(path, errcode) });
-  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem);
+  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem, options.accessTokenTtlSeconds);
   const sessions = new SessionService(store, issuer, undefined, metrics);
   const audit = new AuditLog(models);
   const merges = new MergeService(models, audit, undefined, options.afterMergeStep);
