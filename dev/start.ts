@@ -50,6 +50,7 @@ try {
 identity-federation-gateway is running (development: embedded components are not for production)
 
 ${platform.plan.map(({ name, port, note }) => `  ${(name === GATEWAY ? name : `${name} subgraph`).padEnd(19)}http://localhost:${port}/graphql      ${note}`).join('\n')}
+  explorer           http://localhost:${env.GATEWAY_PORT}/explorer     (GraphiQL, served offline by the gateway)
   operator console   http://localhost:${env.CONSOLE_PORT}/             (operators only; development accounts: support / support-dev-password, privacy / privacy-dev-password)
   WeChat             ${wechat ? `http://localhost:${env.WECHAT_SIM_PORT}  (simulator)` : env.WECHAT_API_BASE}
   MongoDB            ${mongo ? `${mongo.uri()}  (embedded dev server, data in ${dataDir})` : '(MONGODB_URI)'}

@@ -19,6 +19,7 @@ import { subgraphProbe } from './subgraph-probe.js';
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
+import { explorerRoutes } from './explorer.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -78,6 +79,8 @@ export interface GatewayOptions {
   production?: boolean;
   /** Schema introspection. @default !production */
   introspection?: boolean;
+  /** Serve GraphiQL, with its assets, at /explorer (no CDN). @default !production */
+  explorer?: boolean;
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
@@ -141,7 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     port: options.port,
     serverSpan: inServerSpan,
     onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
-    routes: [metrics.route],
+    routes: [metrics.route, ...((options.explorer ?? !options.production) ? explorerRoutes() : [])],
     readiness: [...(options.readiness ?? []), ...probes],
     around: (req, execute) => {
       metrics.requests.inc();

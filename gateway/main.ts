@@ -88,6 +88,7 @@ await runService('gateway', async (env, logger) => {
     csrfPrevention: env.CSRF_PREVENTION,
     production: env.NODE_ENV === 'production',
     introspection: env.GRAPHQL_INTROSPECTION,
+    explorer: env.GRAPHQL_EXPLORER,
   });
   logger.info(
     { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },

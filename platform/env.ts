@@ -7,6 +7,12 @@ import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const optionalUrl = z.string().url().optional();
+/** `true` / `false`, or unset (undefined: the component's own default applies). */
+const optionalFlag = () =>
+  z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'));
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -75,10 +81,9 @@ const EnvSchema = z.object({
   QUERY_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
   /** Schema introspection on the gateway; default: on, except with NODE_ENV=production. */
-  GRAPHQL_INTROSPECTION: z
-    .enum(['true', 'false'])
-    .optional()
-    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  GRAPHQL_INTROSPECTION: optionalFlag(),
+  /** GraphiQL at /explorer, served by the gateway itself; default: on, except with NODE_ENV=production. */
+  GRAPHQL_EXPLORER: optionalFlag(),
   /** OTLP/HTTP collector base URL: set it to turn tracing on (traces go to `<url>/v1/traces`). */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   /** The service name traces are reported under; default: the component's name (gateway, identity, ...). */

@@ -98,3 +98,36 @@ describe('production mode', () => {
     expect(() => refuseDevelopmentSettings(env({ NODE_ENV: 'development', ...secrets }), demoConfig)).not.toThrow();
   });
 });
+
+describe('the offline explorer', () => {
+  const origin = (gateway: RunningHttpServer) => gateway.url.replace(/\/graphql$/, '');
+
+  it('serves GraphiQL in development with every script and style from the gateway itself', async () => {
+    const page = await fetch(`${origin(development)}/explorer`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toHaveLength(4);
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/explorer\/[a-z.-]+\.(js|css)$/);
+      const answer = await fetch(`${origin(development)}${asset}`);
+      expect(answer.status, asset).toBe(200);
+      const text = await answer.text();
+      expect(text.length, asset).toBeGreaterThan(1000);
+      // What a browser would fetch from elsewhere: a stylesheet url() or @import that is not inline data.
+      if (asset.endsWith('.css')) expect(text, asset).not.toMatch(/url\(\s*['"]?(?!data:)[a-z]+:|@import/i);
+    }
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).toContain('GraphiQL.createFetcher({ url: "/graphql" })');
+  });
+
+  it('is off in production unless switched on', async () => {
+    expect((await fetch(`${origin(production)}/explorer`)).status).toBe(404);
+    const switchedOn = await startGateway({ supergraphSdl: supergraph, logger: createLogger('prod', 'silent'), production: true, explorer: true });
+    try {
+      expect((await fetch(`${origin(switchedOn)}/explorer`)).status).toBe(200);
+    } finally {
+      await switchedOn.close();
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * A GraphQL explorer that works offline: GraphiQL (its UMD bundle, from npm) and React, served by the
+ * gateway itself at /explorer, so nothing is loaded from a CDN (Apollo's landing page loads from one,
+ * which is often unreachable from mainland China). On by default in development, off in production
+ * (GRAPHQL_EXPLORER). The packages are devDependencies: a production host that switches it on must
+ * install them, and start-up says so.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
+
+/** Where the explorer page is served. */
+export const EXPLORER_PATH = '/explorer';
+
+const require = createRequire(import.meta.url);
+
+/** The files the page loads, by the name it loads them under, and where npm put them. */
+function assetFiles(): Record<string, { file: string; type: string }> {
+  const packageDir = (name: string) => {
+    try {
+      return dirname(require.resolve(`${name}/package.json`));
+    } catch {
+      throw new Error(`the explorer needs the ${name} package: npm install (it is a devDependency), or set GRAPHQL_EXPLORER=false`);
+    }
+  };
+  const js = 'text/javascript; charset=utf-8';
+  return {
+    'react.production.min.js': { file: join(packageDir('react'), 'umd/react.production.min.js'), type: js },
+    'react-dom.production.min.js': { file: join(packageDir('react-dom'), 'umd/react-dom.production.min.js'), type: js },
+    'graphiql.min.js': { file: join(packageDir('graphiql'), 'graphiql.min.js'), type: js },
+    'graphiql.min.css': { file: join(packageDir('graphiql'), 'graphiql.min.css'), type: 'text/css; charset=utf-8' },
+  };
+}
+
+/** The page: every script and style from the gateway's own origin. */
+function page(graphqlPath: string, names: string[]): string {
+  const scripts = names.filter((n) => n.endsWith('.js')).map((n) => `<script src="${EXPLORER_PATH}/${n}"></script>`);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>GraphiQL</title>
+<style>body { margin: 0; } #graphiql { height: 100vh; }</style>
+<link rel="stylesheet" href="${EXPLORER_PATH}/graphiql.min.css">
+${scripts.join('\n')}
+</head>
+<body>
+<div id="graphiql">Loading...</div>
+<script>
+  const fetcher = GraphiQL.createFetcher({ url: ${JSON.stringify(graphqlPath)} });
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true }));
+</script>
+</body>
+</html>
+`;
+}
+
+/** The explorer's routes: the page and its four assets, read once (they never change while running). */
+export function explorerRoutes(graphqlPath = '/graphql'): RawRoute[] {
+  const assets = assetFiles();
+  const html = page(graphqlPath, Object.keys(assets));
+  const routes: RawRoute[] = Object.entries(assets).map(([name, { file, type }]) => {
+    const body = readFileSync(file);
+    return {
+      method: 'GET',
+      path: `${EXPLORER_PATH}/${name}`,
+      handle: (_req, res) => void res.writeHead(200, { 'content-type': type, 'cache-control': 'public, max-age=86400' }).end(body),
+    };
+  });
+  routes.push({ method: 'GET', path: EXPLORER_PATH, handle: (_req, res) => void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html) });
+  return routes;
+}
