@@ -46,6 +46,8 @@ export class ReloadingSupergraph implements SupergraphManager {
   readonly stats: SupergraphReloadStats = { reloads: 0, refused: 0 };
   private update: SupergraphSdlUpdateFunction | undefined;
   private current = '';
+  /** The last supergraph refused: polling the same invalid answer again is not a new refusal. */
+  private refused = '';
   private queue: Promise<RefreshResult> = Promise.resolve('unchanged');
   private stopWatching: () => void = () => {};
 
@@ -75,10 +77,11 @@ export class ReloadingSupergraph implements SupergraphManager {
       return this.refuse(error, 'could not read the new supergraph');
     }
     const id = digest(sdl);
-    if (id === this.current || !this.update) return 'unchanged';
+    if (id === this.current || id === this.refused || !this.update) return 'unchanged';
     try {
       this.update(sdl);
     } catch (error) {
+      this.refused = id;
       return this.refuse(error, 'new supergraph refused');
     }
     this.current = id;

@@ -54,13 +54,14 @@ function supergraph(fields: string): string {
   return result.supergraphSdl;
 }
 
-async function gatewayOn(origin: SupergraphOrigin, pollMs?: number): Promise<{ gateway: RunningHttpServer; logs: () => string }> {
+async function gatewayOn(origin: SupergraphOrigin, pollMs?: number): Promise<{ gateway: RunningHttpServer; source: ReloadingSupergraph; logs: () => string }> {
   const lines: string[] = [];
   const stream = new PassThrough().on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
   const logger = createLogger('gateway', 'info', stream);
-  const gateway = await startGateway({ supergraphSdl: new ReloadingSupergraph({ origin, pollMs, debounceMs: 20, logger }), logger });
+  const source = new ReloadingSupergraph({ origin, pollMs, debounceMs: 20, logger });
+  const gateway = await startGateway({ supergraphSdl: source, logger });
   closers.push(gateway.close);
-  return { gateway, logs: () => lines.join('') };
+  return { gateway, source, logs: () => lines.join('') };
 }
 
 async function query(gateway: RunningHttpServer, text: string): Promise<{ status: number; body: { data?: Record<string, string>; errors?: unknown[] } }> {
@@ -134,12 +135,15 @@ describe('supergraph reload', () => {
 
   it('refuses an invalid supergraph file with a log line and a metric, and keeps serving the old one', async () => {
     const file = supergraphFile(supergraph('hello: String!'));
-    const { gateway, logs } = await gatewayOn({ file });
+    const { gateway, source, logs } = await gatewayOn({ file });
 
     writeFileSync(file, 'type Query { hello: String'); // not GraphQL
     await eventually(async () => (await metric(gateway, 'gateway_supergraph_refused_total')) === 1, 'the broken file is refused');
     writeFileSync(file, 'type Query { hello: String! added: String! }'); // GraphQL, but not a supergraph
     await eventually(async () => (await metric(gateway, 'gateway_supergraph_refused_total')) === 2, 'the plain schema is refused');
+    // Reading the same invalid supergraph again (a poll, a touch) is not another refusal.
+    expect(await source.refresh()).toBe('unchanged');
+    expect(await metric(gateway, 'gateway_supergraph_refused_total')).toBe(2);
 
     expect(await query(gateway, '{ hello }')).toEqual({ status: 200, body: { data: { hello: 'hi' } } });
     expect((await query(gateway, '{ added }')).status).toBe(400);
