@@ -1,5 +1,6 @@
 /** The gateway's typed per-request context: request id, viewer, and the viewer's identities loaded at most once. */
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
+import { tracedLookup } from './tracing.js';
 import type { Viewer } from './viewer.js';
 
 export interface GatewayContext {
@@ -31,7 +32,7 @@ export function buildGatewayContext(requestId: string, viewer: Viewer | undefine
     },
     merchantIdentities: () => {
       if (!viewer || !directory) return Promise.resolve(undefined);
-      loading ??= directory.merchantIdentities([viewer.userId]).then((found) => (loaded = found.get(viewer.userId) ?? new Map()));
+      loading ??= tracedLookup(() => directory.merchantIdentities([viewer.userId])).then((found) => (loaded = found.get(viewer.userId) ?? new Map()));
       return loading;
     },
   };

@@ -19,10 +19,11 @@ import type { IdentityDirectory } from './identity-directory.js';
 import { legacyJsonStatusCodes } from './graphql-over-http.js';
 import { createInboundDedupe } from './inbound-dedupe.js';
 import { createGatewayMetrics } from './metrics.js';
-import { installOperationCache } from './operation-cache.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
+import { installOperationCache } from './operation-cache.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
+import { operationSpanPlugin } from './tracing.js';
 import type { ViewerVerifier } from './viewer.js';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
@@ -100,7 +101,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     // persisted-documents.ts handles hashes (the manifest and APQ alike), so Apollo's own APQ is off.
     persistedQueries: false,
     // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
-    plugins: [persisted.plugin(), maskedErrorLogging(options.logger), metrics.plugin, legacyJsonStatusCodes(), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      persisted.plugin(),
+      maskedErrorLogging(options.logger),
+      metrics.plugin,
+      legacyJsonStatusCodes(),
+      ApolloServerPluginLandingPageDisabled(),
+      operationSpanPlugin(),
+    ].filter((plugin) => plugin !== undefined),
     csrfPrevention: options.csrfPrevention ?? false,
     introspection: options.introspection ?? !options.production,
     hideSchemaDetailsFromClientErrors: options.production ?? false,

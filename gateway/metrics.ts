@@ -75,11 +75,11 @@ export function createGatewayMetrics(
     'Client requests answered by an identical in-flight request (same body, same viewer)',
     () => inbound?.merged ?? 0,
   );
+  scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
   for (const key of ['hits', 'misses'] as const) {
     const help = `Executions whose result-shaping operation was ${key === 'hits' ? 'reused' : 'built'} (per document and schema)`;
     scrapedCounter(registry, `gateway_operation_cache_${key}_total`, help, () => operations?.[key] ?? 0);
   }
-  scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
   if (cache) {
     for (const [key, help] of [
       ['hits', 'Viewer identity lookups answered from the cache'],

@@ -13,6 +13,7 @@ import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
 import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/identity-assertion.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { FetchObserver, FetchOutcome } from './metrics.js';
+import { tracedFetch } from './tracing.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';
 import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
@@ -131,7 +132,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     let answer: SubgraphAnswer;
     let response: GatewayGraphQLResponse;
     try {
-      answer = await this.transport.post(this.url, headers, body, dedupeKey);
+      answer = await tracedFetch(this.subgraph, headers, () => this.transport.post(this.url, headers, body, dedupeKey));
       outcome = answer.status < 200 || answer.status > 299 ? 'http_error' : 'invalid_body';
       response = this.parse(answer);
       outcome = response.errors?.length ? 'graphql_errors' : 'ok';

@@ -43,8 +43,6 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where the gateway finds the identity service's JWKS. */
   IDENTITY_URL: z.string().url().default('http://127.0.0.1:4001'),
-  /** The gateway's public URL, used as the access token audience and for web-view redirects. */
-  PUBLIC_URL: z.string().url().default('http://127.0.0.1:4000'),
   /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
   IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
   /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. */
@@ -62,6 +60,10 @@ const EnvSchema = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** OTLP/HTTP collector base URL: set it to turn tracing on (traces go to `<url>/v1/traces`). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  /** The service name traces are reported under; default: the component's name (gateway, identity, ...). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   /** Restores Apollo Server's CSRF preflight rule on the gateway (for deployments that add cookie authentication in front). */
   CSRF_PREVENTION: z
     .enum(['true', 'false'])

@@ -3,6 +3,7 @@
  * token, OpenID or UnionID by accident, whatever object it passes.
  */
 import { pino, type Logger } from 'pino';
+import { currentTraceId } from './telemetry.js';
 
 const REDACTED_KEYS = [
   'sessionKey',
@@ -35,5 +36,18 @@ const redactPaths = [
 export type { Logger };
 
 export function createLogger(service: string, level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ name: service, level, redact: { paths: redactPaths, censor: '[redacted]' }, base: { service } }, destination ?? process.stdout);
+  return pino(
+    {
+      name: service,
+      level,
+      redact: { paths: redactPaths, censor: '[redacted]' },
+      base: { service },
+      // With tracing on, every line logged while a request's span is active carries its trace id.
+      mixin: () => {
+        const traceId = currentTraceId();
+        return traceId ? { traceId } : {};
+      },
+    },
+    destination ?? process.stdout,
+  );
 }

@@ -1,6 +1,6 @@
 /**
  * The WeChat APIs the project calls, at WeChat's paths, with WeChat's parameters, fields and errcodes
- * (see shared/wechat-api.md). Apps and secrets come from the platform config and environment, so the
+ * (see docs/wechat-api.md). Apps and secrets come from the platform config and environment, so the
  * simulator and the services cannot disagree about them.
  */
 import { randomBytes } from 'node:crypto';

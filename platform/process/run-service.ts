@@ -6,6 +6,7 @@
 import { PlatformConfigError } from '../config/platform-config.js';
 import { EnvironmentError, readEnvironment, type Environment } from '../env.js';
 import { createLogger, type Logger } from '../logger.js';
+import { startTelemetry } from '../telemetry.js';
 
 export interface Stoppable {
   close(): Promise<void>;
@@ -20,6 +21,7 @@ export async function runService(name: string, start: (env: Environment, logger:
     process.exit(2);
   }
   const logger = createLogger(name, env.LOG_LEVEL);
+  const telemetry = await startTelemetry({ serviceName: env.OTEL_SERVICE_NAME ?? name, otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
   let running: Stoppable;
   try {
     running = await start(env, logger);
@@ -38,13 +40,16 @@ export async function runService(name: string, start: (env: Environment, logger:
     logger.info({ signal }, 'stopping');
     const timer = setTimeout(() => process.exit(1), 10_000);
     timer.unref();
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .then(() => telemetry.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -14,6 +14,8 @@ export interface WechatClientOptions {
   retries?: number;
   /** First backoff delay; doubles per attempt, with jitter, capped at 2 s. @default 100 */
   backoffMs?: number;
+  /** Told of every failed attempt (for metrics): the API path and WeChat's errcode, if it sent one. */
+  onFailure?(path: string, errcode: number | undefined): void;
 }
 
 /** code2Session's answer. `sessionKey` must never reach a client or a log. */
@@ -50,12 +52,14 @@ export class WechatClient {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;
+  private readonly onFailure: WechatClientOptions['onFailure'];
 
   constructor(options: WechatClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.retries = options.retries ?? 2;
     this.backoffMs = options.backoffMs ?? 100;
+    this.onFailure = options.onFailure;
   }
 
   /** Mini-program login: exchanges a wx.login() code made in `appId`. */
@@ -127,6 +131,7 @@ export class WechatClient {
       try {
         return await this.attempt(path, query, body);
       } catch (error) {
+        if (error instanceof WechatApiError) this.onFailure?.(path, error.errcode);
         if (!(error instanceof WechatApiError) || !error.retryable || attempt >= this.retries) throw error;
         const delay = Math.min(2000, this.backoffMs * 2 ** attempt);
         await sleep(delay / 2 + Math.random() * (delay / 2));

@@ -16,6 +16,7 @@ import { AccessTokenIssuer } from './access-tokens.js';
 import { AuditLog } from './audit-log.js';
 import { Consents } from './consents.js';
 import { buildIdentityContext, type IdentityContext } from './context.js';
+import { IdentityMetrics } from './identity-metrics.js';
 import { IdentityStore } from './identity-store.js';
 import { LinkNonces } from './link-nonces.js';
 import { LinkService } from './linking.js';
@@ -48,6 +49,8 @@ export interface IdentityServiceOptions {
   logger: Logger;
   host?: string;
   port?: number;
+  /** Access token lifetime. @default ACCESS_TOKEN_TTL_SECONDS (15 minutes); tests shorten it to see tokens expire. */
+  accessTokenTtlSeconds?: number;
   /** Tests only: observe (or interrupt) merges after each step. */
   afterMergeStep?: AfterStep;
 }
@@ -65,9 +68,10 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const store = new IdentityStore(options.connection);
   await store.init();
   const { models } = store;
-  const wechat = new WechatClient(options.wechat);
-  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem);
-  const sessions = new SessionService(store, issuer);
+  const metrics = new IdentityMetrics(platform);
+  const wechat = new WechatClient({ ...options.wechat, onFailure: (path, errcode) => metrics.wechatError(path, errcode) });
+  const issuer = await AccessTokenIssuer.create(options.jwtPrivateKeyPem, options.accessTokenTtlSeconds);
+  const sessions = new SessionService(store, issuer, undefined, metrics);
   const audit = new AuditLog(models);
   const merges = new MergeService(models, audit, undefined, options.afterMergeStep);
   const resumed = await merges.resumePending();
@@ -78,7 +82,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     models,
     store,
     nonces: new LinkNonces(models),
-    links: new LinkService(models, merges, audit),
+    links: new LinkService(models, merges, audit, undefined, metrics),
     consents,
     assertions: new MerchantAssertionVerifier(platform),
     wechat,
@@ -98,6 +102,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     linking,
     thirdParty,
     logger,
+    metrics,
   });
 
   let origin = options.publicOrigin ?? '';
@@ -124,6 +129,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
           res.end(jwks);
         },
       },
+      metrics.route(),
       ...(thirdParty ? [thirdParty.eventsRoute()] : []),
       ...(officialAccountAppId
         ? bridgeRoutes({

@@ -11,6 +11,7 @@ import type { LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
+import { outcomeOf, type IdentityMetrics } from './identity-metrics.js';
 import type { IdentityStore } from './identity-store.js';
 import type { LinkingFlows } from './linking-flows.js';
 import type { ThirdPartyPlatform } from './third-party-platform.js';
@@ -30,6 +31,7 @@ export interface LoginDeps {
   /** Present when the platform is a WeChat third-party platform. */
   thirdParty?: ThirdPartyPlatform;
   logger: Logger;
+  metrics?: IdentityMetrics;
   now?: () => Date;
 }
 
@@ -44,6 +46,17 @@ export class LoginService {
    * is then linked to the platform user that nonce was issued to.
    */
   async login(appId: string, code: string, linkNonce?: string, requestId?: string): Promise<SessionTokens> {
+    try {
+      const tokens = await this.loginOnce(appId, code, linkNonce, requestId);
+      this.deps.metrics?.login(appId, 'ok');
+      return tokens;
+    } catch (error) {
+      this.deps.metrics?.login(appId, outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async loginOnce(appId: string, code: string, linkNonce: string | undefined, requestId: string | undefined): Promise<SessionTokens> {
     const app = this.miniProgram(appId);
     if (!CODE_PATTERN.test(code)) throw new PlatformError('WECHAT_CODE_INVALID', 'The WeChat code is malformed.');
     // Every line this login logs carries the request's id (login is not a hot path: a child per login is fine).

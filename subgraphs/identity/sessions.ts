@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { PlatformError } from '../../platform/errors.js';
 import type { AccessTokenIssuer } from './access-tokens.js';
+import { outcomeOf, type IdentityMetrics } from './identity-metrics.js';
 import type { IdentityStore } from './identity-store.js';
 
 /** @default 30 days */
@@ -30,6 +31,7 @@ export class SessionService {
     private readonly store: IdentityStore,
     private readonly issuer: AccessTokenIssuer,
     private readonly now: () => Date = () => new Date(),
+    private readonly metrics?: IdentityMetrics,
   ) {}
 
   /** A new session family for a login. */
@@ -39,6 +41,17 @@ export class SessionService {
 
   /** Rotates a refresh token. A second use of the same token revokes its whole family. */
   async refresh(refreshToken: string): Promise<SessionTokens> {
+    try {
+      const tokens = await this.rotate(refreshToken);
+      this.metrics?.refresh('ok');
+      return tokens;
+    } catch (error) {
+      this.metrics?.refresh(outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async rotate(refreshToken: string): Promise<SessionTokens> {
     if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) throw new PlatformError('REFRESH_TOKEN_INVALID', 'The refresh token is not valid.');
     const hash = hashOf(refreshToken);
     const now = this.now();

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Headers } from '../../platform/headers.js';
+import { inServerSpan } from '../../platform/telemetry.js';
 import { HttpError } from './http-error.js';
 
 /** What the context builder sees of a request. */
@@ -91,8 +92,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     res.setHeader(Headers.requestId, requestId);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routes.get(`${req.method} ${url.pathname}`);
-    const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url, requestId) : notFound(res);
-    Promise.resolve(work).catch((error: unknown) => {
+    const answerError = (error: unknown) => {
       if (error instanceof HttpError) {
         // The unread rest of a refused body would be parsed as the next request: close instead of reading it.
         if (error.status === 413 || !req.complete) res.setHeader(Headers.connection, 'close');
@@ -103,6 +103,10 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       options.onError?.(error, requestId);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error').body());
+    };
+    inServerSpan(req.headers, `${req.method} ${url.pathname}`, res, () => {
+      const work = route ? route.handle(req, res, url) : url.pathname === graphqlPath ? handleGraphQL(req, res, url, requestId) : notFound(res);
+      void Promise.resolve(work).catch((error: unknown) => answerError(error));
     });
   });
   server.keepAliveTimeout = 65_000;

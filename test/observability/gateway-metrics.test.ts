@@ -1,4 +1,5 @@
 /** The gateway's Prometheus metrics: real counters, bounded labels, requests and subgraph fetches measured. */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPS, startSystem, type System } from '../support/system.js';
 
@@ -32,6 +33,13 @@ describe('gateway metrics', () => {
       expect.arrayContaining(['gateway_identity_cache_hits_total', 'gateway_identity_cache_misses_total', 'gateway_subgraph_fetches_deduplicated_total']),
     );
     for (const [name, type] of totals) expect(type, name).toBe('counter');
+  });
+
+  it('documents every gateway metric in the README', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const names = [...(await scrape()).types.keys()].filter((name) => name.startsWith('gateway_'));
+    expect(names.length).toBeGreaterThan(5);
+    for (const name of names) expect(readme, name).toContain(`\`${name}\``);
   });
 
   it('counts identity cache hits as a counter that advances with use', async () => {

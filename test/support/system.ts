@@ -89,6 +89,8 @@ export interface GatewayVariant {
 
 export interface SystemOptions {
   coupons?: CouponDoc[];
+  /** Access tokens live this long, so tests see them expire for real. @default 15 minutes */
+  accessTokenTtlSeconds?: number;
   /** The main gateway's persisted documents. @default none, free text allowed */
   persistedDocuments?: PersistedDocumentsOptions;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
@@ -134,6 +136,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     secretOf,
     identitySecret: subgraphSecret('identity'),
     dataKey,
+    accessTokenTtlSeconds: options.accessTokenTtlSeconds,
     logger: logger.child({ service: 'identity' }),
   });
   closers.push(() => identity.close());

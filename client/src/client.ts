@@ -1,0 +1,181 @@
+/**
+ * createClient: typed requests to the gateway with the session handled for you. The first request logs
+ * in (wx.login() + login); a request refused because the access token expired or was rejected is retried
+ * once after one shared refresh; a dead refresh token means a clean new login. Documents travel as their
+ * sha256 hash, with the text only when the gateway asks for it.
+ */
+/// <reference types="miniprogram-api-typings" />
+import { LoginError, TransportError } from './errors.js';
+import { CreateLinkNonceDocument, LogoutDocument, StartOfficialAccountBridgeDocument } from './generated/graphql.js';
+import { SessionManager, type StoredSession } from './session.js';
+import { wxStorage } from './storage.js';
+import { wxRequestTransport } from './transports.js';
+import type { GraphQLResult, SessionStorage, Transport, TypedDocument, VariablesArgs, WxApi } from './types.js';
+
+export interface ClientOptions {
+  /** The gateway's GraphQL endpoint, e.g. https://api.example.com/graphql. */
+  endpoint: string;
+  /** This mini-program's appId (the one wx.login() codes are made in). */
+  appId: string;
+  /** The wx API. @default the global `wx` */
+  wx?: WxApi;
+  /** @default wx.request */
+  transport?: Transport;
+  /** @default wx.getStorageSync / setStorageSync */
+  storage?: SessionStorage;
+  /** Where a wx.login() code comes from. @default wx.login() */
+  loginCode?: () => Promise<string>;
+  /** Platform app: each merchant's mini-program appId, for prepareHandoff(). */
+  merchantApps?: { [merchantId: string]: string };
+  /** Send generated documents by hash (the gateway's persisted documents). @default true */
+  persistedDocuments?: boolean;
+  /** @default 10000 */
+  timeoutMs?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+/** What to pass to wx.navigateToMiniProgram to hand the person over to a merchant's app for linking. */
+export interface Handoff {
+  appId: string;
+  extraData: { linkNonce: string };
+}
+
+export interface Client {
+  /** Runs a generated document. Resolves to { data, errors } (partial data kept); rejects only on transport failure or failed login. */
+  request<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...variables: VariablesArgs<TVariables>): Promise<GraphQLResult<TResult>>;
+  /** The stored session's user and expiry, without tokens; undefined before the first login. */
+  session(): { userId: string; expiresAt: number } | undefined;
+  /** Ends the session on the server and forgets it here. */
+  logout(): Promise<void>;
+  /** Platform app: a link nonce for `merchantId`, ready for wx.navigateToMiniProgram. */
+  prepareHandoff(merchantId: string): Promise<Handoff>;
+  /** Merchant app: logs in with the link nonce the platform app handed over, if the app was opened with one. True if it did. */
+  loginFromHandoff(): Promise<boolean>;
+  /** The URL to open in a web-view to run the official-account bridge. */
+  startBridge(): Promise<string>;
+}
+
+/** An operation the client runs for you (prepareHandoff, startBridge) answered with errors. */
+export class OperationError extends Error {
+  override readonly name = 'OperationError';
+  constructor(readonly errors: NonNullable<GraphQLResult<unknown>['errors']>) {
+    super(errors.length ? errors[0]!.message : 'the operation failed');
+  }
+}
+
+const REFRESHABLE = ['TOKEN_EXPIRED', 'TOKEN_INVALID'];
+const RESEND_WITH_TEXT = ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'];
+
+export function createClient(options: ClientOptions): Client {
+  const wxApi = options.wx || (typeof wx !== 'undefined' ? wx : undefined);
+  const need = (what: string): WxApi => {
+    if (!wxApi) throw new Error(`createClient: no wx API for ${what}; pass options.wx or options.${what}`);
+    return wxApi;
+  };
+  const transport = options.transport || wxRequestTransport(need('transport'));
+  const storage = options.storage || wxStorage(need('storage'));
+  const loginCode = options.loginCode || (() => wxLoginCode(need('loginCode')));
+  const timeoutMs = options.timeoutMs || 10_000;
+  const sendHashes = options.persistedDocuments !== false;
+  const storageKey = `identity-federation:session:${options.appId}`;
+
+  async function post(payload: object, accessToken: string | undefined): Promise<GraphQLResult<never>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+    const answer = await transport({ url: options.endpoint, headers, body: JSON.stringify(payload), timeoutMs });
+    const body = answer.body;
+    if (body === null || typeof body !== 'object' || !('data' in body || 'errors' in body)) {
+      throw new TransportError('http', `the gateway answered HTTP ${answer.status} without a GraphQL response`, answer.status);
+    }
+    return body as GraphQLResult<never>;
+  }
+
+  /** One execution: by hash when the document has one, resent with its text if the gateway asks. */
+  async function execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables: TVariables, accessToken?: string) {
+    const hash = sendHashes && document.__meta__ ? document.__meta__.hash : undefined;
+    const persistedQuery = hash ? { version: 1, sha256Hash: hash } : undefined;
+    if (persistedQuery) {
+      const byHash = await post({ variables, extensions: { persistedQuery } }, accessToken);
+      if (!RESEND_WITH_TEXT.some((code) => hasCode(byHash, code))) return byHash as GraphQLResult<TResult>;
+    }
+    return (await post({ query: document.toString(), variables, extensions: persistedQuery && { persistedQuery } }, accessToken)) as GraphQLResult<TResult>;
+  }
+
+  const sessions = new SessionManager({
+    appId: options.appId,
+    storage,
+    storageKey,
+    send: (document, variables) => execute(document, variables),
+    loginCode,
+    now: options.now || Date.now,
+  });
+
+  async function request<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, ...args: VariablesArgs<TVariables>) {
+    const variables = args[0] as TVariables;
+    const session: StoredSession = await sessions.get();
+    const first = await execute(document, variables, session.accessToken);
+    if (!isRefreshable(first)) return first;
+    // The token expired or was refused: renew (shared with every request that failed alike) and retry once.
+    const renewed = await sessions.renew(session);
+    return execute(document, variables, renewed.accessToken);
+  }
+
+  async function succeed<TResult>(result: GraphQLResult<TResult>): Promise<TResult> {
+    if (!result.data) throw new OperationError(result.errors || []);
+    return result.data;
+  }
+
+  return {
+    request,
+    session: () => {
+      const stored = sessions.peek();
+      return stored && { userId: stored.userId, expiresAt: stored.expiresAt };
+    },
+    async logout() {
+      const stored = sessions.peek();
+      sessions.clear();
+      if (stored) await execute(LogoutDocument, { refreshToken: stored.refreshToken });
+    },
+    async prepareHandoff(merchantId) {
+      const appId = options.merchantApps && options.merchantApps[merchantId];
+      if (!appId) throw new Error(`prepareHandoff: no appId for merchant "${merchantId}" in options.merchantApps`);
+      const data = await succeed(await request(CreateLinkNonceDocument, { merchantId }));
+      return { appId, extraData: { linkNonce: data.createLinkNonce.nonce } };
+    },
+    async loginFromHandoff() {
+      const referrer = need('loginFromHandoff').getEnterOptionsSync().referrerInfo;
+      const extraData = referrer && (referrer.extraData as { linkNonce?: unknown } | undefined);
+      const nonce = extraData && typeof extraData.linkNonce === 'string' ? extraData.linkNonce : undefined;
+      // A nonce works once; the enter options still hold it when the app shows again.
+      const usedKey = `${storageKey}:handoff`;
+      if (!nonce || storage.get(usedKey) === nonce) return false;
+      storage.set(usedKey, nonce);
+      sessions.clear();
+      await sessions.login(nonce);
+      return true;
+    },
+    async startBridge() {
+      return (await succeed(await request(StartOfficialAccountBridgeDocument))).startOfficialAccountBridge.url;
+    },
+  };
+}
+
+function hasCode(result: GraphQLResult<unknown>, code: string): boolean {
+  return (result.errors || []).some((error) => !!error.extensions && error.extensions.code === code);
+}
+
+function isRefreshable(result: GraphQLResult<unknown>): boolean {
+  return (result.errors || []).some(
+    (error) => !!error.extensions && error.extensions.code === 'UNAUTHENTICATED' && REFRESHABLE.indexOf(String(error.extensions.reason)) >= 0,
+  );
+}
+
+function wxLoginCode(wxApi: WxApi): Promise<string> {
+  return new Promise((resolve, reject) => {
+    wxApi.login({
+      success: (answer) => (answer.code ? resolve(answer.code) : reject(new LoginError('WX_LOGIN_FAILED', 'wx.login() gave no code'))),
+      fail: (failure) => reject(new LoginError('WX_LOGIN_FAILED', failure.errMsg)),
+    });
+  });
+}

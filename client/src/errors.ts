@@ -1,0 +1,54 @@
+/** Errors the client throws, and helpers to read the GraphQL errors it returns. */
+import type { ErrorCode } from './generated/error-codes.js';
+import type { GraphQLErrorShape, GraphQLResult } from './types.js';
+
+/** The request got no usable HTTP answer: network down, timeout, or a body that is not a GraphQL response. */
+export class TransportError extends Error {
+  override readonly name = 'TransportError';
+  constructor(
+    readonly kind: 'network' | 'timeout' | 'http',
+    message: string,
+    /** The HTTP status, for kind "http". */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Logging in failed: `code` is the server's error code (e.g. WECHAT_CODE_INVALID, WECHAT_LOGIN_BLOCKED) or
+ * WX_LOGIN_FAILED when wx.login() itself failed (`message` holds WeChat's errMsg). The client never retries
+ * a failed login by itself.
+ */
+export class LoginError extends Error {
+  override readonly name = 'LoginError';
+  constructor(
+    readonly code: ErrorCode | 'WX_LOGIN_FAILED',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The errors of a result carrying `code`. */
+export function errorsWithCode(result: GraphQLResult<unknown>, code: ErrorCode): GraphQLErrorShape[] {
+  return (result.errors ?? []).filter((error) => error.extensions?.code === code);
+}
+
+/**
+ * Whether any error of the result has this code.
+ * @example if (hasErrorCode(result, 'MERCHANT_IDENTITY_NOT_LINKED')) showLinkButton();
+ */
+export function hasErrorCode(result: GraphQLResult<unknown>, code: ErrorCode): boolean {
+  return errorsWithCode(result, code).length > 0;
+}
+
+/** The merchants whose fields failed with MERCHANT_IDENTITY_NOT_LINKED: link these to see their data. */
+export function notLinkedMerchantIds(result: GraphQLResult<unknown>): string[] {
+  const ids: string[] = [];
+  for (const error of errorsWithCode(result, 'MERCHANT_IDENTITY_NOT_LINKED')) {
+    const id = error.extensions?.merchantId;
+    if (typeof id === 'string' && ids.indexOf(id) < 0) ids.push(id);
+  }
+  return ids;
+}

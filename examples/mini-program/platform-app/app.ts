@@ -1,0 +1,9 @@
+/** The platform mini-program: one client for every page. */
+import { createPlatformClient } from '../config.js';
+import type { Client } from '../lib/client.js';
+
+export interface PlatformApp {
+  globalData: { client: Client };
+}
+
+App<PlatformApp>({ globalData: { client: createPlatformClient(wx) } });

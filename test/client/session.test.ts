@@ -1,0 +1,196 @@
+/**
+ * The client's session rules against the real system (fetch transport, memory storage, wx.login codes from
+ * the WeChat simulator). Access tokens live 3 s here, so expiry is real, not faked.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createClient,
+  fetchTransport,
+  hasErrorCode,
+  LoginError,
+  memoryStorage,
+  notLinkedMerchantIds,
+  TransportError,
+  type ClientOptions,
+  type SessionStorage,
+  type Transport,
+} from '../../client/src/index.js';
+import { HomePageDocument, MeDocument } from '../../examples/mini-program/generated/graphql.js';
+import { loginCode } from '../support/fixtures.js';
+import { APPS, startSystem, type System } from '../support/system.js';
+
+const TTL_SECONDS = 3;
+let system: System;
+beforeAll(async () => {
+  system = await startSystem({ accessTokenTtlSeconds: TTL_SECONDS });
+});
+afterAll(() => system.close());
+beforeEach(() => {
+  system.received.identity.requests.length = 0;
+});
+
+/** Calls of a mutation the identity subgraph received (each client call of it reaches it once). */
+const calls = (field: 'login' | 'refreshSession' | 'logout') =>
+  system.received.identity.requests.filter((r) => new RegExp(`[{ ]${field}\\(`).test(r.body)).length;
+
+interface Harness {
+  client: ReturnType<typeof createClient>;
+  storage: SessionStorage;
+  /** How often wx.login() was asked for a code. */
+  wxLogins(): number;
+  /** Bodies the client sent. */
+  sent: string[];
+}
+
+function harness(user: string, options: Partial<ClientOptions> = {}): Harness {
+  let wxLogins = 0;
+  const sent: string[] = [];
+  const http = fetchTransport(fetch);
+  const transport: Transport = (request) => {
+    sent.push(request.body);
+    return http(request);
+  };
+  const storage = memoryStorage();
+  const client = createClient({
+    endpoint: system.gatewayUrl,
+    appId: APPS.platform,
+    transport,
+    storage,
+    loginCode: async () => {
+      wxLogins++;
+      return loginCode(system.simulator, APPS.platform, user);
+    },
+    ...options,
+  });
+  return { client, storage, wxLogins: () => wxLogins, sent };
+}
+
+const STORAGE_KEY = `identity-federation:session:${APPS.platform}`;
+const stored = (storage: SessionStorage) => JSON.parse(storage.get(STORAGE_KEY)!) as { accessToken: string; refreshToken: string; expiresAt: number };
+const spoil = (storage: SessionStorage, change: Partial<{ accessToken: string; refreshToken: string }>) =>
+  storage.set(STORAGE_KEY, JSON.stringify({ ...stored(storage), ...change }));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('client session', () => {
+  it('logs in on the first request (wx.login + login) and stores access token, refresh token and expiry', async () => {
+    const { client, storage, wxLogins } = harness('cs-ann');
+    const before = Date.now();
+    const result = await client.request(MeDocument);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.me?.id).toBe(client.session()?.userId);
+    expect([wxLogins(), calls('login')]).toEqual([1, 1]);
+    const session = stored(storage);
+    expect(session.accessToken).toMatch(/^ey/);
+    expect(session.refreshToken).toMatch(/^rt_/);
+    expect(session.expiresAt).toBeGreaterThanOrEqual(before + TTL_SECONDS * 1000);
+    await client.request(MeDocument);
+    expect(wxLogins()).toBe(1);
+  });
+
+  it('refreshes once and retries once when the access token is rejected (TOKEN_INVALID)', async () => {
+    const { client, storage } = harness('cs-ben');
+    await client.request(MeDocument);
+    spoil(storage, { accessToken: `${stored(storage).accessToken.slice(0, -6)}AAAAAA` });
+    const fresh = harness('cs-ben', { storage }).client; // a new page: only the stored session
+    const result = await fresh.request(MeDocument);
+    expect(result.data?.me?.id).toBeDefined();
+    expect(calls('refreshSession')).toBe(1);
+  });
+
+  it('shares one refreshSession among 10 requests failing together on an expired token, and answers all 10', async () => {
+    const { client, wxLogins } = harness('cs-cat');
+    await client.request(MeDocument);
+    await sleep(TTL_SECONDS * 1000 + 1100); // the access token is now expired, for real
+    const results = await Promise.all(Array.from({ length: 10 }, () => client.request(MeDocument)));
+    expect(results.map((r) => [r.errors, typeof r.data?.me?.id])).toEqual(Array.from({ length: 10 }, () => [undefined, 'string']));
+    expect(calls('refreshSession')).toBe(1);
+    expect(wxLogins()).toBe(1);
+  });
+
+  it('clears the session and logs in again after REFRESH_TOKEN_REUSED', async () => {
+    const { client, storage, wxLogins } = harness('cs-dan');
+    await client.request(MeDocument);
+    const { refreshToken, accessToken } = stored(storage);
+    // The refresh token is used elsewhere first (a leak, or a copy on another device)...
+    const elsewhere = await system.graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: refreshToken });
+    expect(elsewhere.errors).toBeUndefined();
+    // ...so when this client's token is refused, its refresh is a reuse: the family is revoked.
+    spoil(storage, { accessToken: `${accessToken.slice(0, -6)}AAAAAA` });
+    const result = await harness('cs-dan', { storage }).client.request(MeDocument);
+    expect(result.data?.me?.id).toBeDefined();
+    expect(stored(storage).refreshToken).not.toBe(refreshToken);
+    expect(wxLogins()).toBe(1);
+    expect(calls('login')).toBe(2);
+  });
+
+  it('clears the session and logs in again after REFRESH_TOKEN_INVALID', async () => {
+    const { client, storage } = harness('cs-eve');
+    await client.request(MeDocument);
+    spoil(storage, { accessToken: 'not.a.token', refreshToken: `rt_${'A'.repeat(43)}` });
+    const again = harness('cs-eve', { storage });
+    const result = await again.client.request(MeDocument);
+    expect(result.data?.me?.id).toBeDefined();
+    expect([calls('refreshSession'), again.wxLogins()]).toEqual([1, 1]);
+  });
+
+  it('logout() calls logout and clears storage; the old refresh token is dead', async () => {
+    const { client, storage } = harness('cs-fay');
+    await client.request(MeDocument);
+    const { refreshToken } = stored(storage);
+    await client.logout();
+    expect(calls('logout')).toBe(1);
+    expect(storage.get(STORAGE_KEY)).toBeUndefined();
+    expect(client.session()).toBeUndefined();
+    const refresh = await system.graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: refreshToken });
+    expect(refresh.errors?.[0]?.extensions?.code).toBe('REFRESH_TOKEN_INVALID');
+  });
+
+  it('surfaces a WeChat login error with its code and never loops', async () => {
+    let attempts = 0;
+    const rejected = harness('cs-gus', { loginCode: async () => (attempts++, 'not-a-real-code') });
+    const error = await rejected.client.request(MeDocument).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LoginError);
+    expect((error as LoginError).code).toBe('WECHAT_CODE_INVALID');
+    expect([attempts, calls('login')]).toEqual([1, 1]);
+
+    const wxFailed = harness('cs-gus', {
+      loginCode: () => Promise.reject(new LoginError('WX_LOGIN_FAILED', 'login:fail network')),
+    });
+    await expect(wxFailed.client.request(MeDocument)).rejects.toMatchObject({ code: 'WX_LOGIN_FAILED' });
+    expect(calls('login')).toBe(1);
+  });
+
+  it('returns partial data with the errors: a NOT_LINKED merchant does not hide the rest of the page', async () => {
+    const { client } = harness('cs-hal');
+    const result = await client.request(HomePageDocument, { productCount: 2 });
+    expect(result.data?.me?.id).toBeDefined();
+    expect(result.data?.availableCoupons.length).toBeGreaterThan(0);
+    expect(result.data?.products.edges).toHaveLength(2);
+    expect(result.data?.me?.coupons).toBeNull();
+    expect(hasErrorCode(result, 'MERCHANT_IDENTITY_NOT_LINKED')).toBe(true);
+    expect(notLinkedMerchantIds(result).sort()).toEqual(['acme', 'bobs']);
+    // @ts-expect-error: only registered codes type-check
+    hasErrorCode(result, 'NOT_A_CODE');
+  });
+
+  it('sends the hash first and the text only when the gateway asks (PERSISTED_QUERY_NOT_FOUND)', async () => {
+    const fresh = await system.startGateway({}); // nothing registered yet
+    const { client, sent } = harness('cs-ivy', { endpoint: fresh.url });
+    await client.request(MeDocument);
+    const bodies = sent.map((body) => JSON.parse(body) as { query?: string; extensions?: { persistedQuery?: { sha256Hash: string } } });
+    expect(bodies.every((body) => body.extensions?.persistedQuery?.sha256Hash)).toBe(true);
+    // This gateway has no manifest: each document (Login, then Me) is registered once: hash alone, then hash + text...
+    expect(bodies.map((body) => body.query?.match(/(?:query|mutation) (\w+)/)?.[1] ?? 'hash only')).toEqual(['hash only', 'Login', 'hash only', 'Me']);
+    sent.length = 0;
+    await client.request(MeDocument);
+    // ...and afterwards travels as its hash only.
+    expect(sent.map((body) => 'query' in JSON.parse(body))).toEqual([false]);
+  });
+
+  it('throws a TransportError when the gateway cannot be reached', async () => {
+    const { client } = harness('cs-jay', { endpoint: 'http://127.0.0.1:9/graphql' });
+    const error = await client.request(MeDocument).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransportError);
+    expect((error as TransportError).kind).toBe('network');
+  });
+});

@@ -1,0 +1,20 @@
+/** The project's docs stand alone: nothing points outside the repository, and every relative link resolves. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const DOCS = ['README.md', 'docs/wechat-api.md', 'bench/README.md'];
+
+describe('documentation', () => {
+  it('points at no file outside the repository and links only to files that exist', () => {
+    for (const doc of DOCS) {
+      const text = readFileSync(join(ROOT, doc), 'utf8');
+      expect(text, doc).not.toMatch(/\.\.\/shared|\/work\/shared/);
+      for (const [, target] of text.matchAll(/\]\((?!https?:|#)([^)#\s]+)/g)) {
+        expect(existsSync(join(ROOT, dirname(doc), target!)), `${doc} → ${target}`).toBe(true);
+      }
+    }
+  });
+});
