@@ -14,12 +14,9 @@ import { parseArgs } from 'node:util';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
 import { readEnvironment } from '../platform/env.js';
 import { checkSchema } from './check/check-schema.js';
+import { MINI_PROGRAM_OPERATIONS } from './check/client-operations.js';
 import { formatReport } from './check/report-text.js';
 import { workingTreeSubgraphs, type SubgraphSource } from './subgraph-sources.js';
-
-/** Where the example mini-program and the client package keep the operations they send. */
-const DEFAULT_OPERATIONS = ['examples/mini-program/**/*.graphql', 'client/src/operations/**/*.graphql'];
-const DEFAULT_MANIFESTS = ['examples/mini-program/**/persisted-documents.json', 'client/src/**/persisted-documents.json'];
 
 function usage(message: string): never {
   console.error(
@@ -66,7 +63,11 @@ try {
     subgraphs,
     proposal,
     baseSupergraphSdl: read(args.base, 'base supergraph'),
-    operations: { operationGlobs: args.operations ?? DEFAULT_OPERATIONS, manifestGlobs: args.manifest ?? DEFAULT_MANIFESTS, cwd: process.cwd() },
+    operations: {
+      operationGlobs: args.operations ?? MINI_PROGRAM_OPERATIONS.operationGlobs,
+      manifestGlobs: args.manifest ?? MINI_PROGRAM_OPERATIONS.manifestGlobs,
+      cwd: process.cwd(),
+    },
   });
   const title = proposal
     ? `Checking subgraph "${proposal.name}" (${proposal.origin}) against ${args.base}`

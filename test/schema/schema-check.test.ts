@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema, type SchemaCheckReport } from '../../schema/check/check-schema.js';
-import { OperationSourceError } from '../../schema/check/client-operations.js';
+import { MINI_PROGRAM_OPERATIONS, OperationSourceError } from '../../schema/check/client-operations.js';
 import { workingTreeSubgraphs } from '../../schema/subgraph-sources.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -60,6 +60,17 @@ describe('schema:check', () => {
     expect(report.changes).toEqual([]);
     // AvailableCoupons is both in a file and in the manifest: checked once, found in both.
     expect(report.operations.checked).toBe(3);
+  });
+
+  it('finds the example mini-program’s and the client’s operations by default, and the working tree breaks none of them', async () => {
+    const report = await checkSchema({
+      subgraphs: workingTreeSubgraphs(demoConfig),
+      baseSupergraphSdl: COMMITTED,
+      operations: { ...MINI_PROGRAM_OPERATIONS, cwd: ROOT },
+    });
+    expect(report.notices).toEqual([]);
+    expect(report.operations.checked).toBeGreaterThanOrEqual(10);
+    expect(report).toMatchObject({ ok: true, changes: [], operations: { broken: [] } });
   });
 
   it('fails when a field an operation uses is removed, naming the operation and the field (as a process, text and --json)', async () => {
