@@ -3,7 +3,9 @@
  * goes to which merchant) and whether the person consented to each merchant receiving it. Two queries
  * per batch of users; the per-request loader and the cross-request cache make that rare.
  */
+import { PlatformError } from '../platform/errors.js';
 import type { IdentityModels } from '../platform/identity-store/models.js';
+import { identityStoreUnavailable } from '../platform/identity-store/unavailable.js';
 
 export interface MerchantIdentity {
   appId: string;
@@ -19,24 +21,50 @@ export interface IdentityDirectory {
   merchantIdentities(userIds: readonly string[]): Promise<Map<string, MerchantIdentities>>;
 }
 
-export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' | 'Consent'>): IdentityDirectory {
+export interface IdentityDirectoryOptions {
+  /**
+   * How long one lookup may take, server selection included, before the request is told the store is
+   * unavailable: far below the driver's own server-selection wait, so an outage fails fast. @default 2000
+   */
+  timeoutMs?: number;
+}
+
+export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' | 'Consent'>, options: IdentityDirectoryOptions = {}): IdentityDirectory {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const lookup = async (userIds: readonly string[]) => {
+    const [docs, consents] = await Promise.all([
+      models.Identity.find({ userId: { $in: userIds }, merchantId: { $ne: null } }, { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 })
+        .maxTimeMS(timeoutMs)
+        .lean<{ userId: string; merchantId: string; appId: string; openId: string }[]>()
+        .exec(),
+      models.Consent.find({ userId: { $in: userIds }, purpose: 'MERCHANT_DISCLOSURE', withdrawnAt: { $exists: false } }, { userId: 1, merchantId: 1, _id: 0 })
+        .maxTimeMS(timeoutMs)
+        .lean<{ userId: string; merchantId: string }[]>()
+        .exec(),
+    ]);
+    const consented = new Set(consents.map((c) => `${c.userId}\0${c.merchantId}`));
+    const result = new Map<string, Map<string, MerchantIdentity>>(userIds.map((id) => [id, new Map()]));
+    for (const doc of docs) {
+      const identity = { appId: doc.appId, openId: doc.openId, consented: consented.has(`${doc.userId}\0${doc.merchantId}`) };
+      result.get(doc.userId)?.set(doc.merchantId, identity);
+    }
+    return result;
+  };
   return {
     async merchantIdentities(userIds) {
-      const [docs, consents] = await Promise.all([
-        models.Identity.find({ userId: { $in: userIds }, merchantId: { $ne: null } }, { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 })
-          .lean<{ userId: string; merchantId: string; appId: string; openId: string }[]>()
-          .exec(),
-        models.Consent.find({ userId: { $in: userIds }, purpose: 'MERCHANT_DISCLOSURE', withdrawnAt: { $exists: false } }, { userId: 1, merchantId: 1, _id: 0 })
-          .lean<{ userId: string; merchantId: string }[]>()
-          .exec(),
-      ]);
-      const consented = new Set(consents.map((c) => `${c.userId}\0${c.merchantId}`));
-      const result = new Map<string, Map<string, MerchantIdentity>>(userIds.map((id) => [id, new Map()]));
-      for (const doc of docs) {
-        const identity = { appId: doc.appId, openId: doc.openId, consented: consented.has(`${doc.userId}\0${doc.merchantId}`) };
-        result.get(doc.userId)?.set(doc.merchantId, identity);
+      // maxTimeMS bounds the query on the server; the timer also bounds waiting for a server to exist.
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(identityStoreUnavailable()), timeoutMs);
+      });
+      try {
+        return await Promise.race([lookup(userIds), timedOut]);
+      } catch (error) {
+        // Whatever failed (no server, a timeout, a refused query), the store gave no answer for this viewer.
+        throw error instanceof PlatformError ? error : identityStoreUnavailable();
+      } finally {
+        clearTimeout(timer);
       }
-      return result;
     },
   };
 }

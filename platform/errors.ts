@@ -51,6 +51,10 @@ export const ErrorCodes = {
   QUERY_TOO_DEEP: { status: 400, description: 'The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).' },
   QUERY_TOO_MANY_ALIASES: { status: 400, description: 'The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).' },
   QUERY_TOO_MANY_ROOT_FIELDS: { status: 400, description: 'The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).' },
+  IDENTITY_STORE_UNAVAILABLE: {
+    status: 503,
+    description: 'The identity store did not answer in time; fields that need the viewer\u2019s identities are null, the rest resolved. Retry shortly.',
+  },
   SUBGRAPH_UNAVAILABLE: { status: 200, description: 'A service behind the gateway did not answer in time or is down; its fields are null, the rest resolved.' },
   RATE_LIMITED: {
     status: 429,

@@ -5,6 +5,7 @@
  */
 import mongoose, { type Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
+import { startMongoDevServer, type MongoDevServer } from '../../dev/mongo/server.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,10 @@ export interface System {
   merchantUrl(name: MerchantSubgraph): string;
   /** Starts a stopped merchant subgraph again on its old port, with its data. */
   restartMerchant(name: MerchantSubgraph): Promise<void>;
+  /** Stops the identity store's own MongoDB server (only with `separateIdentityStore`). */
+  stopIdentityStore(): Promise<void>;
+  /** Starts it again on its old port with its data (only with `separateIdentityStore`). */
+  restartIdentityStore(): Promise<void>;
   /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
   startGateway(options: GatewayVariant): Promise<{ url: string }>;
   /** find commands the identity subgraph has sent, by collection. */
@@ -129,6 +134,11 @@ export interface SystemOptions {
   supergraphConfig?: string;
   /** A secret rotation under way: by secret variable, the previous value the subgraphs still accept. */
   previousSecrets?: Record<string, string>;
+  /**
+   * The identity database on its own embedded MongoDB server, persisted to a temporary folder, so a test
+   * can stop and restart it while the merchants' databases stay up (fault tests).
+   */
+  separateIdentityStore?: boolean;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -160,8 +170,19 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const subgraphEnv = readEnvironment({ ...secrets, ...Object.fromEntries(previous) });
   const acceptedSecrets = (name: string) => subgraphSecrets(subgraphEnv, platform, name);
 
-  const identityUri = mongo.uri('identity');
-  const identityConnection = await connect('identity', true, identityUri);
+  const identityStoreDir = options.separateIdentityStore ? mkdtempSync(join(tmpdir(), 'identity-store-')) : undefined;
+  let identityStore: MongoDevServer | undefined;
+  if (identityStoreDir) {
+    identityStore = await startMongoDevServer({ dataDir: identityStoreDir });
+    closers.push(async () => {
+      await identityStore?.close();
+      rmSync(identityStoreDir, { recursive: true, force: true });
+    });
+  }
+  // A separate store is stopped on purpose: the identity service's writes give up after 2 s, not the driver's 30 s.
+  const identityOptions = identityStore ? `?serverSelectionTimeoutMS=2000` : '';
+  const identityUri = identityStore ? identityStore.uri(`identity_${randomBytes(4).toString('hex')}`) : mongo.uri('identity');
+  const identityConnection = await connect('identity', true, identityUri + identityOptions);
   const identityFindCounts = new Map<string, number>();
   identityConnection.getClient().on('commandStarted', (event) => {
     if (event.commandName === 'find') identityFindCounts.set(String(event.command.find), (identityFindCounts.get(String(event.command.find)) ?? 0) + 1);
@@ -217,7 +238,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const supergraphSdl = options.supergraphConfig ? composeSupergraph(readSubgraphSchemas(sources)) : SUPERGRAPH_SDL;
 
   // The gateway reads the identity database through its own connection, as a separate process would.
-  const gatewayConnection = await mongoose.createConnection(mongo.uri('gateway'), { monitorCommands: true }).asPromise();
+  const gatewayConnection = await mongoose
+    .createConnection(identityStore ? identityStore.uri('gateway') : mongo.uri('gateway'), { monitorCommands: true })
+    .asPromise();
   const directoryDb = gatewayConnection.useDb(identityConnection.name, { useCache: true });
   let storeQueries = 0;
   gatewayConnection.getClient().on('commandStarted', (event) => {
@@ -296,6 +319,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     stopped.delete(name);
   };
 
+  const stopIdentityStore = async () => {
+    if (!identityStore) throw new Error('startSystem({ separateIdentityStore: true }) to stop the identity store');
+    await identityStore.close();
+  };
+  const restartIdentityStore = async () => {
+    if (!identityStore) throw new Error('startSystem({ separateIdentityStore: true }) to restart the identity store');
+    identityStore = await startMongoDevServer({ dataDir: identityStoreDir, port: identityStore.port });
+  };
+
   const graphql = async <T>(
     query: string,
     variables?: Record<string, unknown>,
@@ -325,6 +357,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     gatewayStoreQueries: () => storeQueries,
     stopMerchant,
     restartMerchant,
+    stopIdentityStore,
+    restartIdentityStore,
     merchantUrl: (name) => merchants[name]!.url,
     identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
     dataKey,

@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'QUERY_TOO_DEEP'
   | 'QUERY_TOO_MANY_ALIASES'
   | 'QUERY_TOO_MANY_ROOT_FIELDS'
+  | 'IDENTITY_STORE_UNAVAILABLE'
   | 'SUBGRAPH_UNAVAILABLE'
   | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
@@ -73,6 +74,7 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   QUERY_TOO_DEEP: "The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).",
   QUERY_TOO_MANY_ALIASES: "The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).",
   QUERY_TOO_MANY_ROOT_FIELDS: "The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).",
+  IDENTITY_STORE_UNAVAILABLE: "The identity store did not answer in time; fields that need the viewer’s identities are null, the rest resolved. Retry shortly.",
   SUBGRAPH_UNAVAILABLE: "A service behind the gateway did not answer in time or is down; its fields are null, the rest resolved.",
   RATE_LIMITED: "Too many login or refresh attempts from this address or for this app; retry after the Retry-After header’s seconds.",
   INTERNAL_SERVER_ERROR: "Something failed on the server; the request id identifies it in the logs.",
