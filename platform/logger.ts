@@ -3,7 +3,7 @@
  * token, OpenID or UnionID by accident, whatever object it passes.
  */
 import { pino, type Logger } from 'pino';
-import { currentTraceId } from './telemetry.js';
+import { currentRequestId, currentTraceId } from './telemetry.js';
 
 const REDACTED_KEYS = [
   'sessionKey',
@@ -42,10 +42,13 @@ export function createLogger(service: string, level: string, destination?: NodeJ
       level,
       redact: { paths: redactPaths, censor: '[redacted]' },
       base: { service },
-      // With tracing on, every line logged while a request's span is active carries its trace id.
-      mixin: () => {
+      // Every line logged while a request is handled carries its request id, and with tracing on its trace id.
+      mixin: (_line, _level, instance) => {
+        const requestId = currentRequestId();
         const traceId = currentTraceId();
-        return traceId ? { traceId } : {};
+        // A child logger may already be bound to the request id: a JSON line must not repeat a key.
+        const addRequestId = requestId !== undefined && !('requestId' in instance.bindings());
+        return { ...(addRequestId ? { requestId } : {}), ...(traceId ? { traceId } : {}) };
       },
     },
     destination ?? process.stdout,

@@ -7,7 +7,9 @@
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { Headers } from './headers.js';
 
 export interface TelemetryOptions {
   /** The service name spans are reported under (OTEL_SERVICE_NAME, else the component's name). */
@@ -82,12 +84,24 @@ export async function inSpan<T>(active: Tracer, name: string, attributes: Record
   });
 }
 
+/** The request id of the request being handled, for log lines written anywhere while it runs. */
+const requestScope = new AsyncLocalStorage<string>();
+
+/** The id of the request whose handling is running now (set by `inServerSpan`), if any. */
+export function currentRequestId(): string | undefined {
+  return requestScope.getStore();
+}
+
 /**
  * Runs `handle` inside a server span for one HTTP request, continuing the caller's trace when the request
- * carries `traceparent`. The span ends when the response closes. Without tracing, just runs `handle`.
+ * carries `traceparent`. The span ends when the response closes. Without tracing, just runs `handle`;
+ * either way within the request's id, which every log line written meanwhile carries.
  */
 export function inServerSpan(headers: IncomingHttpHeaders, name: string, res: ServerResponse, handle: () => void): void {
-  if (!tracer) return handle();
+  // The HTTP edge has set the request id on the answer before calling this: every log line of the request carries it.
+  const requestId = res.getHeader(Headers.requestId);
+  const run = typeof requestId === 'string' ? () => requestScope.run(requestId, handle) : handle;
+  if (!tracer) return run();
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
   res.once('close', () => {
@@ -95,5 +109,5 @@ export function inServerSpan(headers: IncomingHttpHeaders, name: string, res: Se
     if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });
-  context.with(trace.setSpan(parent, span), handle);
+  context.with(trace.setSpan(parent, span), run);
 }
