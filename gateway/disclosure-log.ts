@@ -29,7 +29,7 @@ export class DisclosureLog {
   private readonly now: () => number;
 
   constructor(
-    private readonly models: Pick<IdentityModels, 'Disclosure'>,
+    private readonly models: Pick<IdentityModels, 'Disclosure' | 'User'>,
     private readonly logger: Logger,
     private readonly options: DisclosureLogOptions = {},
   ) {
@@ -68,15 +68,23 @@ export class DisclosureLog {
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    const operations: AnyBulkWriteOperation<DisclosureDoc>[] = batch.map(({ userId, merchantId, at }) => ({
-      updateOne: {
-        filter: { _id: `${userId}:${merchantId}` },
-        update: { $setOnInsert: { userId, merchantId, firstAt: new Date(at) }, $max: { lastAt: new Date(at) } },
-        upsert: true,
-      },
-    }));
     try {
-      await this.models.Disclosure.bulkWrite(operations, { ordered: false });
+      // An account erased since its pairs were noted must not come back as a disclosure record.
+      const userIds = [...new Set(batch.map((pair) => pair.userId))];
+      const users = await this.models.User.find({ _id: { $in: userIds } }, { _id: 1 })
+        .lean<{ _id: string }[]>()
+        .exec();
+      const existing = new Set(users.map((user) => user._id));
+      const operations: AnyBulkWriteOperation<DisclosureDoc>[] = batch
+        .filter((pair) => existing.has(pair.userId))
+        .map(({ userId, merchantId, at }) => ({
+          updateOne: {
+            filter: { _id: `${userId}:${merchantId}` },
+            update: { $setOnInsert: { userId, merchantId, firstAt: new Date(at) }, $max: { lastAt: new Date(at) } },
+            upsert: true,
+          },
+        }));
+      if (operations.length > 0) await this.models.Disclosure.bulkWrite(operations, { ordered: false });
     } catch (error) {
       // Forget them as written, so the next injection notes them again.
       for (const { userId, merchantId } of batch) this.written.delete(`${userId}\0${merchantId}`);

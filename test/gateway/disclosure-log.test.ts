@@ -17,6 +17,7 @@ beforeAll(async () => {
     if (event.commandName === 'update' && event.command.update === 'disclosures') writes++;
   });
   models = identityModels(connection);
+  await models.User.create([{ _id: 'u1' }, { _id: 'u2' }]);
 });
 afterAll(async () => {
   await connection.close();
@@ -46,5 +47,12 @@ describe('DisclosureLog', () => {
     expect(u1?.firstAt.toISOString()).toBe('2026-01-01T10:00:00.000Z');
     expect(u1?.lastAt.toISOString()).toBe('2026-01-01T11:01:00.000Z');
     expect(await models.Disclosure.countDocuments()).toBe(2);
+  });
+
+  it('writes nothing for a user erased after the pair was noted', async () => {
+    const log = new DisclosureLog(models, createLogger('test', 'silent'));
+    log.note('erased-before-flush', 'acme');
+    await log.flush();
+    expect(await models.Disclosure.countDocuments({ userId: 'erased-before-flush' })).toBe(0);
   });
 });
