@@ -6,10 +6,17 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
-import { createErrorFormatter, maskedErrorLogging } from '../platform/graphql/format-error.js';
+import { isPublicCode, subgraphOutageLogging } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
 import { inServerSpan } from '../platform/telemetry.js';
-import { readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '../subgraphs/kit/index.js';
+import {
+  maskedErrorLogging,
+  maskingFormatter,
+  readiness,
+  startGraphQLHttpServer,
+  type ReadinessCheck,
+  type RunningHttpServer,
+} from '../subgraphs/kit/index.js';
 import type { Logger } from '../platform/logger.js';
 import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
 import { PersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
@@ -115,14 +122,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
-    formatError: createErrorFormatter(),
+    formatError: maskingFormatter(isPublicCode),
     includeStacktraceInErrorResponses: false,
     // persisted-documents.ts handles hashes (the manifest and APQ alike), so Apollo's own APQ is off.
     persistedQueries: false,
     // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
     plugins: [
       persisted.plugin(),
-      maskedErrorLogging(options.logger),
+      maskedErrorLogging(options.logger, isPublicCode),
+      subgraphOutageLogging(options.logger),
       metrics.plugin,
       legacyJsonStatusCodes(),
       ApolloServerPluginLandingPageDisabled(),

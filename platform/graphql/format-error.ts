@@ -1,11 +1,9 @@
 /**
- * Error masking shared by every server: registered codes and GraphQL's own request errors pass through;
- * anything unexpected is replaced by a generic INTERNAL_SERVER_ERROR, so stacks, URLs and data never
- * reach a client. The masked error is logged by `maskedErrorLogging` with the request's id (the
- * formatter sees no request, the plugin does).
+ * Which codes the platform's own servers (the gateway, the identity subgraph) show clients: registered
+ * codes and GraphQL's own request errors. The kit's `maskingFormatter` and `maskedErrorLogging` apply the
+ * rule; anything else reaches a client only as a bare INTERNAL_SERVER_ERROR and is logged with its request id.
  */
 import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
 import { ErrorCodes } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -25,46 +23,19 @@ export function isPublicCode(code: unknown): boolean {
   return typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR' && (code in ErrorCodes || GRAPHQL_REQUEST_CODES.has(code));
 }
 
-/** Apollo's `formatError`: public errors lose their stack trace, every other error is masked. */
-export function createErrorFormatter() {
-  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
-    if (isPublicCode(code)) {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
-    }
-    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
-}
-
-/** What a request's log lines carry so an operator can find every line of one request. */
-export interface RequestLogIds {
-  requestId: string;
-  /** The W3C trace id when tracing is on. */
-  traceId?: string;
-}
-
 /**
- * Logs each error the formatter will mask, with the request's ids, so the operator can find what the
- * client only saw as INTERNAL_SERVER_ERROR (the client has the same id in `x-request-id`).
+ * A subgraph that fails costs every request its fields: its SUBGRAPH_UNAVAILABLE is public, but the
+ * operator must hear of it, with the request's id.
  */
-export function maskedErrorLogging<TContext extends RequestLogIds>(logger: Logger): ApolloServerPlugin<TContext> {
+export function subgraphOutageLogging<TContext extends { requestId: string; traceId?: string }>(logger: Logger): ApolloServerPlugin<TContext> {
   // One listener for every request: nothing is allocated per request unless an error is logged.
   const listener: GraphQLRequestListener<TContext> = {
     async didEncounterErrors({ contextValue, errors }) {
       for (const error of errors) {
-        // Public, but the operator must hear of it: a subgraph that fails costs every request its fields.
-        if (error.extensions?.code === 'SUBGRAPH_UNAVAILABLE') {
-          logger.warn(
-            { requestId: contextValue.requestId, traceId: contextValue.traceId, subgraph: error.extensions.subgraph, path: error.path },
-            'subgraph unavailable',
-          );
-          continue;
-        }
-        if (isPublicCode(error.extensions?.code)) continue;
-        logger.error(
-          { requestId: contextValue.requestId, traceId: contextValue.traceId, err: error.originalError ?? error, path: error.path },
-          'unexpected error masked for the client',
+        if (error.extensions?.code !== 'SUBGRAPH_UNAVAILABLE') continue;
+        logger.warn(
+          { requestId: contextValue.requestId, traceId: contextValue.traceId, subgraph: error.extensions.subgraph, path: error.path },
+          'subgraph unavailable',
         );
       }
     },
