@@ -33,6 +33,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { clientAddressOf, createRateLimitCheck, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits.js';
 import { installOperationCache } from './operation-cache.js';
+import { installResultShaper } from './result-shaper.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
 import { operationSpanPlugin } from './tracing.js';
@@ -97,7 +98,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
   const inbound = options.dedupe === false ? undefined : createInboundDedupe();
   const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache());
+  // Per-document work done once: the result-shaping operation (cached), and a shaper compiled from it.
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache(), installResultShaper());
   const probes: ReadinessCheck[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
