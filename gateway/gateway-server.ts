@@ -96,7 +96,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const transport = new SubgraphTransport({ dedupe: options.dedupe, timeoutMs: options.subgraphTimeoutMs });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
-  const inbound = options.dedupe === false ? undefined : createInboundDedupe();
+  const inbound = options.dedupe === false ? undefined : createInboundDedupe({ documentOf: (req) => persisted.peek(req) });
   const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
   // Per-document work done once: the result-shaping operation (cached), and a shaper compiled from it.
   const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache(), installResultShaper());
