@@ -52,12 +52,12 @@ export async function runScenario(
   });
 }
 
-/** Soaks one gateway under a scenario's load for `--soak` seconds and says how its RSS moved. */
+/** Soaks one gateway under a scenario's load for `--soak-warmup` then `--soak` seconds and says how its RSS moved after warm-up. */
 export async function soakTarget(
   target: Target,
   spec: Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>,
   scenario: string,
   connections = OPTIONS.connections,
 ): Promise<SoakResult & { note: string }> {
-  return soakRss(target.name, target.process!.child.pid!, { ...spec, url: target.url, connections }, OPTIONS.soakSeconds, scenario);
+  return soakRss(target.name, target.process!.child.pid!, { ...spec, url: target.url, connections }, OPTIONS.soakSeconds, scenario, OPTIONS.soakWarmup);
 }

@@ -13,6 +13,8 @@ const { values } = parseArgs({
     'burst-connections': { type: 'string', default: '200' },
     'burst-viewers': { type: 'string', default: '1000' },
     soak: { type: 'string', default: '0' },
+    /** Seconds of load before the soak's measured seconds (V8 sizes its heap for the load meanwhile). */
+    'soak-warmup': { type: 'string', default: '120' },
     /** What the soak runs (comma-separated): ours-plain under scenario b, ours-injection under a, burst (ours-injection under e). */
     'soak-target': { type: 'string', default: 'ours-plain' },
     'no-hive': { type: 'boolean', default: false },
@@ -37,6 +39,7 @@ export const OPTIONS = {
   /** Only these targets; undefined for all. */
   targets: values.targets ? new Set(values.targets.split(',')) : undefined,
   soakSeconds: SOAK_SECONDS,
+  soakWarmup: Number(values['soak-warmup']),
   soaks: SOAKS,
   warmup: Number(values.warmup),
   burstConnections: Number(values['burst-connections']),
