@@ -33,6 +33,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { clientAddressOf, createRateLimitCheck, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits.js';
 import { installOperationCache } from './operation-cache.js';
+import { installPlanExecutor } from './plan-executor.js';
 import { installResultShaper } from './result-shaper.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
@@ -98,7 +99,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
   const inbound = options.dedupe === false ? undefined : createInboundDedupe({ documentOf: (req) => persisted.peek(req) });
   const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
-  // Per-document work done once: the result-shaping operation (cached), and a shaper compiled from it.
+  // Per-document work done once: the result-shaping operation (cached), and a shaper compiled from it;
+  // plans executed without unrecorded traces and spans.
+  installPlanExecutor();
   const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache(), installResultShaper());
   const probes: ReadinessCheck[] = [];
   const gateway = new ApolloGateway({
