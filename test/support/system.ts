@@ -128,6 +128,8 @@ export interface SystemOptions {
   clientAddressHeader?: string;
   /** The in-process gateway's subgraph timeout. @default 15000 (slack for a loaded test machine) */
   subgraphTimeoutMs?: number;
+  /** Per-subgraph overrides of `subgraphTimeoutMs`. */
+  subgraphTimeoutsMs?: Record<string, number>;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
   /** A supergraph config other than schema/supergraph.yaml: its subgraphs are composed, started and routed. */
@@ -268,6 +270,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       },
       logger: logger.child({ service: 'gateway' }),
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
+      subgraphTimeoutsMs: options.subgraphTimeoutsMs,
       rateLimits: options.rateLimits ?? UNLIMITED,
       clientAddressHeader: options.clientAddressHeader,
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
