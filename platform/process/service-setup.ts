@@ -15,12 +15,13 @@ export function platformFrom(env: Environment): PlatformIndex {
 
 /**
  * How every service talks to MongoDB so that an outage fails fast instead of hanging requests: no server
- * found within `timeoutMs` (stopped, unreachable), or no reply within it (hung, partitioned), fails the
- * operation with the driver's error, which the services map to a code. Mongoose does not queue operations
+ * found within `timeoutMs` (stopped, unreachable), no new connection set up within it, or no reply within
+ * it (hung, partitioned), fails the operation with the driver's error, which the services map to a code. Mongoose does not queue operations
  * while disconnected (its queue would turn an outage into a 10 s wait and a driverless error).
  */
 export const storeConnectionOptions = (timeoutMs: number): ConnectOptions => ({
   serverSelectionTimeoutMS: timeoutMs,
+  connectTimeoutMS: timeoutMs,
   socketTimeoutMS: timeoutMs,
   bufferCommands: false,
 });

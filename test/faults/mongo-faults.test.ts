@@ -1,20 +1,26 @@
 /**
- * The identity store's MongoDB stopped and restarted under a running platform (its own embedded server,
- * so the merchants' databases stay up): warm viewers keep working, the rest fail fast with a code, a
- * login in the outage leaves nothing behind, and everything recovers without restarting anything.
+ * The identity store's MongoDB stopped, hung and restarted under a running platform (its own embedded
+ * server behind a fault proxy, so the merchants' databases stay up): warm viewers keep working, the rest
+ * fail fast with a code, a login or link in the outage leaves nothing half done, and everything recovers
+ * without restarting anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AfterStep } from '../../subgraphs/identity/merges.js';
 import { loginCode } from '../support/fixtures.js';
+import { linkingSteps } from '../support/linking-steps.js';
 import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
 
 let system: System;
+let onMergeStep: AfterStep | undefined;
 beforeAll(async () => {
-  system = await startSystem({ separateIdentityStore: true });
+  system = await startSystem({ separateIdentityStore: true, afterMergeStep: (step, merge) => onMergeStep?.(step, merge) });
 });
 afterAll(() => system.close());
 
 const COUPONS = '{ availableCoupons { id } }';
 type Coupons = { availableCoupons: { id: string }[] | null };
+const ME = '{ me { id linkedMerchants { merchant { id } } } }';
+const codes = (result: { errors?: { extensions?: Record<string, unknown> }[] }) => result.errors?.map((e) => e.extensions?.code);
 
 /** Retries `attempt` until it passes, for at most `ms` (the store's driver reconnects on its own schedule). */
 async function eventually(attempt: () => Promise<void>, ms = 20_000): Promise<void> {
@@ -53,6 +59,17 @@ describe('the identity store stopped and restarted', () => {
       expect(coldAnswer.data?.availableCoupons ?? null).toBeNull();
       expect(JSON.stringify(coldAnswer)).not.toMatch(/127\.0\.0\.1|mongodb:|ECONN/);
 
+      // The identity subgraph's own resolvers answer the same code, a query and a mutation alike.
+      const me = await system.graphql(ME, undefined, warm.accessToken);
+      expect(codes(me)).toEqual(['IDENTITY_STORE_UNAVAILABLE']);
+      const nonce = await system.graphql('mutation { createLinkNonce(merchantId: "bobs") { nonce } }', undefined, warm.accessToken);
+      expect(codes(nonce)).toEqual(['IDENTITY_STORE_UNAVAILABLE']);
+      // The official-account bridge's pages say "try again" with 503, not "this link has expired".
+      const bridge = await fetch(new URL(`/oa-bridge/start?nonce=${'n'.repeat(32)}`, system.identity.url));
+      expect(bridge.status).toBe(503);
+      expect(bridge.headers.get('retry-after')).toBe('5');
+      expect(JSON.stringify([me, nonce])).not.toMatch(/127\.0\.0\.1|mongodb:|ECONN/);
+
       // A login in the outage fails with a code and no tokens.
       const code = await loginCode(system.simulator, APPS.platform, 'store-newcomer');
       const login = await system.graphql<{ login: unknown }>(LOGIN, { appId: APPS.platform, code });
@@ -73,5 +90,89 @@ describe('the identity store stopped and restarted', () => {
     const newcomer = await system.login(APPS.platform, 'store-newcomer');
     expect(newcomer.accessToken).toBeTruthy();
     expect(await users()).toBe(identitiesBefore + 1);
+  });
+});
+
+describe('the identity store hung (accepting connections, answering nothing)', () => {
+  it('answers IDENTITY_STORE_UNAVAILABLE within the configured waits instead of hanging, and recovers when it answers again', async () => {
+    const warm = await system.login(APPS.platform, 'hang-warm');
+    const cold = await system.login(APPS.platform, 'hang-cold');
+    expect((await system.graphql<Coupons>(COUPONS, undefined, warm.accessToken)).errors).toBeUndefined();
+
+    system.hangIdentityStore();
+    try {
+      expect((await system.graphql<Coupons>(COUPONS, undefined, warm.accessToken)).errors).toBeUndefined();
+      // The gateway's lookup gives up after IDENTITY_LOOKUP_TIMEOUT_MS; the identity subgraph's reads after MONGODB_TIMEOUT_MS.
+      const [coldAnswer, me] = await Promise.all([
+        system.graphql<Coupons>(COUPONS, undefined, cold.accessToken),
+        system.graphql(ME, undefined, warm.accessToken),
+      ]);
+      expect(codes(coldAnswer)).toEqual(['IDENTITY_STORE_UNAVAILABLE']);
+      expect(codes(me)).toEqual(['IDENTITY_STORE_UNAVAILABLE']);
+    } finally {
+      system.resumeIdentityStore();
+    }
+    await eventually(async () => {
+      const [coldAnswer, me] = await Promise.all([
+        system.graphql<Coupons>(COUPONS, undefined, cold.accessToken),
+        system.graphql(ME, undefined, warm.accessToken),
+      ]);
+      expect(coldAnswer.errors).toBeUndefined();
+      expect(me.errors).toBeUndefined();
+    });
+  });
+});
+
+describe('a link in flight when the store stops', () => {
+  it('fails the link cleanly, finishes the half-done merge by itself once the store is back, and lets the same person retry the nonce', async () => {
+    const steps = linkingSteps(system);
+    const platformUser = await system.login(APPS.platform, 'inflight-pat');
+    const merchantUser = await system.login(APPS.bobs, 'inflight-pat');
+    const nonce = await steps.handoffNonce(platformUser);
+    const merges = system.identityConnection.collection<{ _id: string; step: string }>('merges');
+
+    // The store goes away right after the merge marked the merchant's user as merged, before identities move.
+    let cut = false;
+    onMergeStep = async (step) => {
+      if (step !== 'user-marked' || cut) return;
+      cut = true;
+      await system.stopIdentityStore();
+    };
+    try {
+      const failed = await steps.loginWithNonce(APPS.bobs, 'inflight-pat', nonce);
+      expect(cut).toBe(true);
+      expect(codes(failed)).toEqual(['IDENTITY_STORE_UNAVAILABLE']);
+      expect(failed.data?.login ?? null).toBeNull();
+    } finally {
+      onMergeStep = undefined;
+      await system.restartIdentityStore();
+    }
+
+    // Nobody retries, yet the merge completes: the merchant's user and identity now belong to the platform user.
+    await eventually(async () => {
+      expect((await merges.findOne({ _id: merchantUser.userId }))?.step).toBe('done');
+    });
+    const identities = await system.identityConnection
+      .collection<{ userId: string; appId: string }>('identities')
+      .find({ appId: { $in: [APPS.platform, APPS.bobs] }, userId: { $in: [platformUser.userId, merchantUser.userId] } })
+      .toArray();
+    expect(identities.map((i) => [i.appId, i.userId]).sort()).toEqual(
+      [
+        [APPS.platform, platformUser.userId],
+        [APPS.bobs, platformUser.userId],
+      ].sort(),
+    );
+
+    // The person retries the handoff with the same nonce: the link completes (the nonce is theirs)...
+    const retried = await steps.loginWithNonce(APPS.bobs, 'inflight-pat', nonce);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data?.login.user.id).toBe(platformUser.userId);
+    const audit = await system.identityConnection.collection('audit_events').find({ userId: platformUser.userId, route: 'HANDOFF' }).toArray();
+    expect(audit.map((e) => [e.action, e.route]).sort()).toEqual([
+      ['LINK', 'HANDOFF'],
+      ['MERGE', 'HANDOFF'],
+    ]);
+    // ...but nobody else can spend it.
+    expect(codes(await steps.loginWithNonce(APPS.bobs, 'inflight-someone-else', nonce))).toEqual(['LINK_NONCE_USED']);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * The identity store unreachable, as every identity resolver answers it: IDENTITY_STORE_UNAVAILABLE (a
+ * registered code the client may retry on), never INTERNAL_SERVER_ERROR with the driver's message, which
+ * names hosts. The connection bounds the wait (MONGODB_TIMEOUT_MS), so the answer comes fast.
+ */
+import { GraphQLScalarType, type GraphQLFieldResolver } from 'graphql';
+import { identityStoreUnavailable, isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
+import type { ResolverMap } from '../kit/index.js';
+
+const translate = (error: unknown): never => {
+  throw isStoreUnreachable(error) ? identityStoreUnavailable() : error;
+};
+
+function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContext>): GraphQLFieldResolver<never, TContext> {
+  return (source, args, context, info) => {
+    let result: unknown;
+    try {
+      result = resolve(source, args, context, info);
+    } catch (error) {
+      return translate(error);
+    }
+    // Only promises pay for the translation: plain values pass through untouched.
+    return result instanceof Promise ? result.catch(translate) : result;
+  };
+}
+
+/** The same resolvers, each answering a store outage with IDENTITY_STORE_UNAVAILABLE. */
+export function withStoreOutageCode<TContext>(resolvers: ResolverMap<TContext>): ResolverMap<TContext> {
+  const wrapped: ResolverMap<TContext> = {};
+  for (const [typeName, fields] of Object.entries(resolvers)) {
+    if (fields instanceof GraphQLScalarType) {
+      wrapped[typeName] = fields;
+      continue;
+    }
+    wrapped[typeName] = Object.fromEntries(
+      Object.entries(fields).map(([field, resolver]) => {
+        if (typeof resolver === 'function') return [field, answeringOutages(resolver)];
+        if (typeof resolver === 'object' && resolver.resolve) return [field, { ...resolver, resolve: answeringOutages(resolver.resolve) }];
+        return [field, resolver];
+      }),
+    );
+  }
+  return wrapped;
+}
