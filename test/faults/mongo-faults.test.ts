@@ -22,8 +22,11 @@ type Coupons = { availableCoupons: { id: string }[] | null };
 const ME = '{ me { id linkedMerchants { merchant { id } } } }';
 const codes = (result: { errors?: { extensions?: Record<string, unknown> }[] }) => result.errors?.map((e) => e.extensions?.code);
 
-/** Retries `attempt` until it passes, for at most `ms` (the store's driver reconnects on its own schedule). */
-async function eventually(attempt: () => Promise<void>, ms = 20_000): Promise<void> {
+/**
+ * Retries `attempt` until it passes, for at most `ms`: the driver sees the store again on its own schedule
+ * (a heartbeat every 10 s, sooner when operations wait for it).
+ */
+async function eventually(attempt: () => Promise<void>, ms = 40_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -33,6 +36,35 @@ async function eventually(attempt: () => Promise<void>, ms = 20_000): Promise<vo
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
+}
+
+/**
+ * Eight clients sending, one after another, the warm viewer's merchant query and `me` (which needs the
+ * store), until stopped, at most 2,000 requests or 60 s. Collects the codes of what failed.
+ */
+function startLoad(token: string) {
+  const warmErrors: unknown[] = [];
+  const me: string[] = [];
+  let stopped = false;
+  const deadline = Date.now() + 60_000;
+  let budget = 2000;
+  const client = async () => {
+    while (!stopped && Date.now() < deadline && budget-- > 0) {
+      const [coupons, self] = await Promise.all([system.graphql<Coupons>(COUPONS, undefined, token), system.graphql(ME, undefined, token)]);
+      if (coupons.errors || !coupons.data?.availableCoupons?.length) warmErrors.push(coupons.errors ?? coupons.data);
+      me.push(self.errors ? self.errors.map((e) => String(e.extensions?.code)).join(',') : 'ok');
+    }
+  };
+  const clients = Promise.all(Array.from({ length: 8 }, client));
+  return {
+    async stop() {
+      // One more round once everything is back, so the last outcome shows recovery.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      stopped = true;
+      await clients;
+      return { warmErrors, me };
+    },
+  };
 }
 
 describe('the identity store stopped and restarted', () => {
@@ -46,6 +78,9 @@ describe('the identity store stopped and restarted', () => {
     const users = () => system.identityConnection.collection('identities').countDocuments({});
 
     const identitiesBefore = await users();
+    // Load throughout the outage and the recovery: 8 clients, warm viewers' merchant fields and the store-bound `me`.
+    const load = startLoad(warm.accessToken);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await system.stopIdentityStore();
     try {
       // The warm viewer's identities are cached: the merchant answers as before.
@@ -79,18 +114,25 @@ describe('the identity store stopped and restarted', () => {
       await system.restartIdentityStore();
     }
 
-    // Recovery without restarting anything: the cold viewer's query and a login work again.
+    // Recovery without restarting anything: the cold viewer's query, the identity subgraph and a login work again.
     await eventually(async () => {
       const back = await system.graphql<Coupons>(COUPONS, undefined, cold.accessToken);
       expect(back.errors).toBeUndefined();
       expect(back.data?.availableCoupons).toEqual(coupons);
+      expect((await system.graphql(ME, undefined, warm.accessToken)).errors).toBeUndefined();
     });
+    const outcomes = await load.stop();
+    // Under load too: the warm viewer's merchant fields never failed; the store-bound field failed only with the code.
+    expect(outcomes.warmErrors).toEqual([]);
+    expect(new Set(outcomes.me)).toEqual(new Set(['ok', 'IDENTITY_STORE_UNAVAILABLE']));
+    expect(outcomes.me.at(-1)).toBe('ok');
+
     // Nothing was half-written by the failed login: the newcomer's identity appears only with a login that succeeds.
     expect(await users()).toBe(identitiesBefore);
     const newcomer = await system.login(APPS.platform, 'store-newcomer');
     expect(newcomer.accessToken).toBeTruthy();
     expect(await users()).toBe(identitiesBefore + 1);
-  });
+  }, 90_000);
 });
 
 describe('the identity store hung (accepting connections, answering nothing)', () => {
@@ -120,7 +162,7 @@ describe('the identity store hung (accepting connections, answering nothing)', (
       expect(coldAnswer.errors).toBeUndefined();
       expect(me.errors).toBeUndefined();
     });
-  });
+  }, 90_000);
 });
 
 describe('a link in flight when the store stops', () => {
@@ -174,5 +216,5 @@ describe('a link in flight when the store stops', () => {
     ]);
     // ...but nobody else can spend it.
     expect(codes(await steps.loginWithNonce(APPS.bobs, 'inflight-someone-else', nonce))).toEqual(['LINK_NONCE_USED']);
-  });
+  }, 90_000);
 });
