@@ -84,11 +84,11 @@ export interface System {
   stopMerchant(name: MerchantSubgraph): Promise<void>;
   /** A merchant subgraph's own URL (not its recording proxy). */
   merchantUrl(name: MerchantSubgraph): string;
-  /** Starts a stopped merchant subgraph again on its old port, with its data. */
+  /** Starts a stopped merchant subgraph again, with its data, behind its old address (its proxy). */
   restartMerchant(name: MerchantSubgraph): Promise<void>;
   /** Stops the identity store's own MongoDB server (only with `separateIdentityStore`). */
   stopIdentityStore(): Promise<void>;
-  /** Starts it again on its old port with its data (only with `separateIdentityStore`). */
+  /** Starts it again with its data, at the address everyone knows it by (only with `separateIdentityStore`). */
   restartIdentityStore(): Promise<void>;
   /** The identity store stops answering without refusing or closing anything: hung, or cut off by the network (only with `separateIdentityStore`). */
   hangIdentityStore(): void;
@@ -336,7 +336,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     await merchants[name]!.close();
   };
   const restartMerchant = async (name: MerchantSubgraph) => {
-    merchants[name] = await startMerchant[name]!(merchants[name]!.port);
+    // A new port behind the same proxy: in a parallel test run the old one may belong to someone else by now.
+    merchants[name] = await startMerchant[name]!();
+    received[name]!.retarget(merchants[name]!.url);
     stopped.delete(name);
   };
 
@@ -346,7 +348,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   };
   const restartIdentityStore = async () => {
     if (!identityStore) throw new Error('startSystem({ separateIdentityStore: true }) to restart the identity store');
-    identityStore = await startMongoDevServer({ dataDir: identityStoreDir, port: identityStore.port });
+    // A new port behind the same proxy: in a parallel test run the old one may belong to someone else by now.
+    identityStore = await startMongoDevServer({ dataDir: identityStoreDir });
+    identityStoreProxy!.retarget(identityStore.port);
   };
   const storeProxy = () => {
     if (!identityStoreProxy) throw new Error('startSystem({ separateIdentityStore: true }) to hang the identity store');

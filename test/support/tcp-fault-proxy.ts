@@ -12,11 +12,14 @@ export interface TcpFaultProxy {
   hang(): void;
   /** Forward again; connections opened while hung stay black holes, new ones are forwarded. */
   resume(): void;
+  /** Sends new connections to another port (a restarted server: never its old port, which another test may hold by then). */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpFaultProxy(target: { host?: string; port: number }): Promise<TcpFaultProxy> {
   let hung = false;
+  let targetPort = target.port;
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -29,7 +32,7 @@ export async function startTcpFaultProxy(target: { host?: string; port: number }
       client.on('data', () => {});
       return;
     }
-    const upstream = connect(target.port, target.host ?? '127.0.0.1');
+    const upstream = connect(targetPort, target.host ?? '127.0.0.1');
     track(upstream);
     client.on('data', (bytes) => void (hung || upstream.write(bytes)));
     upstream.on('data', (bytes) => void (hung || client.write(bytes)));
@@ -41,6 +44,7 @@ export async function startTcpFaultProxy(target: { host?: string; port: number }
     port: (server.address() as AddressInfo).port,
     hang: () => void (hung = true),
     resume: () => void (hung = false),
+    retarget: (port) => void (targetPort = port),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
