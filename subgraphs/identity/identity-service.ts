@@ -31,7 +31,7 @@ import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
-import { withStoreOutageCode } from './store-outage.js';
+import { throttledOutageLog, withStoreOutageCode } from './store-outage.js';
 import { ThirdPartyPlatform } from './third-party-platform.js';
 
 export interface IdentityServiceOptions {
@@ -139,7 +139,15 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
     typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
-    resolvers: withStoreOutageCode(resolvers),
+    resolvers: withStoreOutageCode(
+      resolvers,
+      throttledOutageLog((error, answered) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error), answered },
+          'identity store unreachable: answering IDENTITY_STORE_UNAVAILABLE',
+        ),
+      ),
+    ),
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, privacy, platform, bridgeStartUrl }, claims, requestId),
     plugins: [newSessionsPlugin()],

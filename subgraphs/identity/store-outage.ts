@@ -7,11 +7,15 @@ import { GraphQLScalarType, type GraphQLFieldResolver } from 'graphql';
 import { identityStoreUnavailable, isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
 import type { ResolverMap } from '../kit/index.js';
 
-const translate = (error: unknown): never => {
-  throw isStoreUnreachable(error) ? identityStoreUnavailable() : error;
-};
+/** Told of each outage a resolver met (the driver's error: for the operator's log, never for clients). */
+export type OutageListener = (error: unknown) => void;
 
-function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContext>): GraphQLFieldResolver<never, TContext> {
+function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContext>, onOutage: OutageListener): GraphQLFieldResolver<never, TContext> {
+  const translate = (error: unknown): never => {
+    if (!isStoreUnreachable(error)) throw error;
+    onOutage(error);
+    throw identityStoreUnavailable();
+  };
   return (source, args, context, info) => {
     let result: unknown;
     try {
@@ -24,8 +28,25 @@ function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContex
   };
 }
 
+/**
+ * Logs the first outage a resolver meets, then at most one line per `everyMs`, with how many were answered
+ * since: an outage fails many requests at once, and the operator needs the cause, not a line per request.
+ */
+export function throttledOutageLog(log: (error: unknown, answered: number) => void, everyMs = 10_000): OutageListener {
+  let last = 0;
+  let answered = 0;
+  return (error) => {
+    answered++;
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    log(error, answered);
+    last = now;
+    answered = 0;
+  };
+}
+
 /** The same resolvers, each answering a store outage with IDENTITY_STORE_UNAVAILABLE. */
-export function withStoreOutageCode<TContext>(resolvers: ResolverMap<TContext>): ResolverMap<TContext> {
+export function withStoreOutageCode<TContext>(resolvers: ResolverMap<TContext>, onOutage: OutageListener): ResolverMap<TContext> {
   const wrapped: ResolverMap<TContext> = {};
   for (const [typeName, fields] of Object.entries(resolvers)) {
     if (fields instanceof GraphQLScalarType) {
@@ -34,8 +55,8 @@ export function withStoreOutageCode<TContext>(resolvers: ResolverMap<TContext>):
     }
     wrapped[typeName] = Object.fromEntries(
       Object.entries(fields).map(([field, resolver]) => {
-        if (typeof resolver === 'function') return [field, answeringOutages(resolver)];
-        if (typeof resolver === 'object' && resolver.resolve) return [field, { ...resolver, resolve: answeringOutages(resolver.resolve) }];
+        if (typeof resolver === 'function') return [field, answeringOutages(resolver, onOutage)];
+        if (typeof resolver === 'object' && resolver.resolve) return [field, { ...resolver, resolve: answeringOutages(resolver.resolve, onOutage) }];
         return [field, resolver];
       }),
     );

@@ -103,6 +103,10 @@ describe('the identity store stopped and restarted', () => {
       const bridge = await fetch(new URL(`/oa-bridge/start?nonce=${'n'.repeat(32)}`, system.identity.url));
       expect(bridge.status).toBe(503);
       expect(bridge.headers.get('retry-after')).toBe('5');
+      // The operator hears of it, with the driver's reason, without a line per failed request.
+      const logged = system.logs().match(/identity store unreachable/g)?.length ?? 0;
+      expect(logged).toBeGreaterThanOrEqual(1);
+      expect(logged).toBeLessThanOrEqual(3);
       expect(JSON.stringify([me, nonce])).not.toMatch(/127\.0\.0\.1|mongodb:|ECONN/);
 
       // A login in the outage fails with a code and no tokens.
