@@ -40,10 +40,11 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name')
     .optional(),
   /**
-   * The longest a process waits on MongoDB: to find a server, and for one reply. Past it the operation fails
-   * (the identity service answers IDENTITY_STORE_UNAVAILABLE) instead of waiting for the driver's 30 s.
+   * The longest a process waits on MongoDB: to find a server, to connect, and for one reply. Past it the
+   * operation fails (the identity service answers IDENTITY_STORE_UNAVAILABLE) instead of waiting for the
+   * driver's 30 s. A read is retried once, so keep twice this below the gateway's SUBGRAPH_TIMEOUT_MS.
    */
-  MONGODB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5000),
+  MONGODB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(2000),
   WECHAT_API_BASE: optionalUrl,
   /** Host of WeChat's web OAuth authorize page (https://open.weixin.qq.com in production). */
   WECHAT_OAUTH_BASE: optionalUrl,
