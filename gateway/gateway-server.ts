@@ -9,6 +9,7 @@ import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { isPublicCode, subgraphOutageLogging } from '../platform/graphql/format-error.js';
 import { Headers } from '../platform/headers.js';
 import { inServerSpan } from '../platform/telemetry.js';
+import { turnOffApolloTelemetry } from '../platform/env.js';
 import {
   maskedErrorLogging,
   maskingFormatter,
@@ -70,6 +71,8 @@ export interface GatewayOptions {
   queryLimits?: QueryLimits;
   /** Time each subgraph fetch may take before its fields answer SUBGRAPH_UNAVAILABLE. @default 5000 */
   subgraphTimeoutMs?: number;
+  /** Subgraph name → its own fetch time, overriding `subgraphTimeoutMs`. */
+  subgraphTimeoutsMs?: Record<string, number>;
   /** @default DEFAULT_RATE_LIMITS */
   rateLimits?: RateLimits;
   /** Behind a proxy: the header whose last entry is the client's address (e.g. x-forwarded-for). @default the TCP peer */
@@ -104,11 +107,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   installPlanExecutor();
   const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache(), installResultShaper());
   const probes: ReadinessCheck[] = [];
+  turnOffApolloTelemetry();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
+      const timeoutMs = options.subgraphTimeoutsMs?.[name];
+      if (timeoutMs !== undefined) transport.setTimeout(target, timeoutMs);
       const secret = identity?.subgraphSecrets[name];
       probes.push(subgraphProbe({ name, url: target, signing: identity && secret ? { platform: identity.platform, secret } : undefined }, transport));
       if (!identity || !sessions) return new SubgraphDataSource(name, target, undefined, transport, metrics.fetches);

@@ -41,7 +41,9 @@ await runService('gateway', async (env, logger) => {
     const models = identityModels(connection);
     const jwksUrl = new URL(JWKS_PATH, env.IDENTITY_URL);
     readinessChecks.push(databaseCheck('identityStore', connection), jwksCheck(jwksUrl));
-    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: env.IDENTITY_LOOKUP_TIMEOUT_MS }), models, logger, {
+      pollMs: env.IDENTITY_CACHE_POLL_MS,
+    });
     const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
     const disclosures = new DisclosureLog(models, logger);
@@ -71,6 +73,7 @@ await runService('gateway', async (env, logger) => {
     port: env.PORT ?? env.GATEWAY_PORT,
     dedupe: env.GATEWAY_DEDUPE,
     subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+    subgraphTimeoutsMs: env.SUBGRAPH_TIMEOUTS_MS,
     rateLimits: {
       loginPerAddress: env.RATE_LIMIT_LOGIN_PER_ADDRESS,
       loginPerApp: env.RATE_LIMIT_LOGIN_PER_APP,

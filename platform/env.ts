@@ -14,6 +14,17 @@ const optionalFlag = () =>
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true'));
 
+/** `a=1, b=2` as [name, value] pairs; a pair without `=` has an empty value. */
+const namedPairs = (value: string): [string, string][] =>
+  value
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter(Boolean)
+    .map((pair) => {
+      const at = pair.indexOf('=');
+      return at < 0 ? [pair, ''] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+    });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PLATFORM_CONFIG: z.string().default(fileURLToPath(new URL('./config/demo-platform.json', import.meta.url))),
@@ -28,6 +39,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be a database name')
     .optional(),
+  /**
+   * The longest a process waits on MongoDB: to find a server, to connect, and for one reply. Past it the
+   * operation fails (the identity service answers IDENTITY_STORE_UNAVAILABLE) instead of waiting for the
+   * driver's 30 s. A read is retried once, so keep twice this below the gateway's SUBGRAPH_TIMEOUT_MS.
+   */
+  MONGODB_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(2000),
   WECHAT_API_BASE: optionalUrl,
   /** Host of WeChat's web OAuth authorize page (https://open.weixin.qq.com in production). */
   WECHAT_OAUTH_BASE: optionalUrl,
@@ -54,6 +71,8 @@ const EnvSchema = z.object({
   IDENTITY_URL: z.string().url().default('http://127.0.0.1:4001'),
   /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
   IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
+  /** How long the gateway waits on one identity lookup (the store unreachable or hung) before answering IDENTITY_STORE_UNAVAILABLE. */
+  IDENTITY_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
   /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. */
   GATEWAY_DEDUPE: z
     .enum(['true', 'false'])
@@ -65,6 +84,20 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   /** Time a subgraph has to answer one fetch before its fields answer SUBGRAPH_UNAVAILABLE. */
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(5000),
+  /** `name=ms,name=ms`: subgraphs whose fetches get another time than SUBGRAPH_TIMEOUT_MS. */
+  SUBGRAPH_TIMEOUTS_MS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const timeouts: Record<string, number> = {};
+      for (const [name, ms] of namedPairs(value)) {
+        const parsed = Number(ms);
+        if (!name || !Number.isInteger(parsed) || parsed < 10 || parsed > 300_000)
+          ctx.addIssue({ code: 'custom', message: `"${name}=${ms}" is not name=milliseconds (10-300000)` });
+        else timeouts[name] = parsed;
+      }
+      return timeouts;
+    }),
   /** Rate limits per gateway instance, per minute (see gateway/rate-limits.ts). */
   RATE_LIMIT_LOGIN_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
   RATE_LIMIT_LOGIN_PER_APP: z.coerce.number().int().min(1).default(1200),
@@ -99,12 +132,8 @@ const EnvSchema = z.object({
     .default('')
     .transform((value, ctx) => {
       const urls: Record<string, string> = {};
-      for (const pair of value
-        .split(',')
-        .map((p) => p.trim())
-        .filter(Boolean)) {
-        const [name, url] = pair.split('=');
-        if (!name || !url || !URL.canParse(url)) ctx.addIssue({ code: 'custom', message: `"${pair}" is not name=url` });
+      for (const [name, url] of namedPairs(value)) {
+        if (!name || !URL.canParse(url)) ctx.addIssue({ code: 'custom', message: `"${name}=${url}" is not name=url` });
         else urls[name] = url;
       }
       return urls;
@@ -172,6 +201,15 @@ export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
       return parsed.data;
     },
   };
+}
+
+/**
+ * @apollo/gateway reports usage data to Apollo's servers, probing cloud metadata endpoints first, unless
+ * APOLLO_TELEMETRY_DISABLED is set in the process environment (it reads it itself, when a gateway is
+ * built). A gateway holding people's identities sends nothing anywhere its operator did not configure.
+ */
+export function turnOffApolloTelemetry(): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 }
 
 /** A secret the process cannot run without; the error names the variable to set. */

@@ -13,6 +13,8 @@ export interface StoredSession {
   refreshToken: string;
   /** When the access token expires (ms since the epoch, by this device's clock: informative only). */
   expiresAt: number;
+  /** When to renew it ahead of expiry (by this device's clock; absent in sessions stored by older versions). */
+  renewAt?: number;
   userId: string;
 }
 
@@ -20,6 +22,9 @@ export interface StoredSession {
 export type AnonymousSend = <TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables: TVariables) => Promise<GraphQLResult<TResult>>;
 
 type SessionPayload = LoginMutation['login'];
+
+/** How long before expiry a session is renewed: a minute, or a fifth of a shorter lifetime. */
+const RENEW_AHEAD_MS = 60000;
 
 /** Codes after which the refresh token is dead for good: the only way on is a new login. */
 const DEAD_REFRESH_TOKEN = ['REFRESH_TOKEN_REUSED', 'REFRESH_TOKEN_INVALID'];
@@ -56,9 +61,15 @@ export class SessionManager {
     return this.current;
   }
 
-  /** The current session, logging in first when there is none. */
+  /**
+   * The current session, logging in first when there is none, and renewed first when its access token is
+   * about to expire, so requests rarely meet an expired token. The device's clock may be wrong: the
+   * gateway's TOKEN_EXPIRED still leads to a renewal (see renew).
+   */
   async get(): Promise<StoredSession> {
-    return this.peek() || this.login();
+    const current = this.peek();
+    if (!current) return this.login();
+    return this.options.now() < (current.renewAt || current.expiresAt - RENEW_AHEAD_MS) ? current : this.renew(current);
   }
 
   /**
@@ -126,10 +137,13 @@ export class SessionManager {
   }
 
   private store(payload: SessionPayload): StoredSession {
+    const now = this.options.now();
+    const lifetime = payload.expiresIn * 1000;
     const session: StoredSession = {
       accessToken: payload.accessToken,
       refreshToken: payload.refreshToken,
-      expiresAt: this.options.now() + payload.expiresIn * 1000,
+      expiresAt: now + lifetime,
+      renewAt: now + lifetime - Math.min(RENEW_AHEAD_MS, lifetime / 5),
       userId: payload.user.id,
     };
     this.loaded = true;

@@ -80,6 +80,10 @@ export interface LinkNonceDoc {
   appId: string;
   expiresAt: Date;
   usedAt?: Date;
+  /** The identity that redeemed it: only that identity may redeem it again, while its link has not completed. */
+  usedBy?: string;
+  /** When the link it was redeemed for completed: from then on it is spent for everyone. */
+  completedAt?: Date;
   createdAt: Date;
 }
 
@@ -243,6 +247,8 @@ const LinkNonceSchema = new Schema<LinkNonceDoc>(
     appId: { type: String, required: true },
     expiresAt: { type: Date, required: true },
     usedAt: Date,
+    usedBy: String,
+    completedAt: Date,
   },
   { collection: 'link_nonces', timestamps: { createdAt: true, updatedAt: false }, versionKey: false },
 );

@@ -1,5 +1,5 @@
 /** Start-up steps every service process shares: its platform config, its database, its signing secret. */
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 import { loadPlatformConfig } from '../config/platform-config.js';
 import { indexPlatform, type PlatformIndex } from '../config/platform-index.js';
 import { requireSecret, type Environment } from '../env.js';
@@ -13,10 +13,23 @@ export function platformFrom(env: Environment): PlatformIndex {
   return indexPlatform(config);
 }
 
+/**
+ * How every service talks to MongoDB so that an outage fails fast instead of hanging requests: no server
+ * found within `timeoutMs` (stopped, unreachable), no new connection set up within it, or no reply within
+ * it (hung, partitioned), fails the operation with the driver's error, which the services map to a code. Mongoose does not queue operations
+ * while disconnected (its queue would turn an outage into a 10 s wait and a driverless error).
+ */
+export const storeConnectionOptions = (timeoutMs: number): ConnectOptions => ({
+  serverSelectionTimeoutMS: timeoutMs,
+  connectTimeoutMS: timeoutMs,
+  socketTimeoutMS: timeoutMs,
+  bufferCommands: false,
+});
+
 /** Connects to the service's database (MONGODB_DB, else the service's default name). */
 export async function connectDatabase(env: Environment, defaultDb: string): Promise<Connection> {
   const uri = required(env.MONGODB_URI, 'MONGODB_URI is not set: point it at MongoDB (npm start provides an embedded development server)');
-  return mongoose.createConnection(uri, { dbName: env.MONGODB_DB ?? defaultDb, serverSelectionTimeoutMS: 10_000 }).asPromise();
+  return mongoose.createConnection(uri, { dbName: env.MONGODB_DB ?? defaultDb, ...storeConnectionOptions(env.MONGODB_TIMEOUT_MS) }).asPromise();
 }
 
 /** The secret the gateway and `subgraph` share, by the variable the platform config names. */

@@ -93,12 +93,27 @@ function standaloneOperations(definitions: { definition: DefinitionNode; origin:
   for (const { definition, origin } of definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [definition, ...fragmentsOf(definition, fragments)] };
-    const key = print(document);
+    const key = canonicalText(document);
     const known = byText.get(key);
     if (known) known.origins.push(origin);
     else byText.set(key, { name: definition.name?.value ?? 'anonymous', origins: [origin], document });
   }
   return [...byText.values()];
+}
+
+/**
+ * The same operation whatever order its fields and fragments are written in: the manifest's text is
+ * codegen's normalised print (fields sorted), the `.graphql` file's is the author's. Order changes the
+ * response's key order, not what the schema check judges, so both count as one operation.
+ */
+function canonicalText(document: DocumentNode): string {
+  const sorted = visit(document, {
+    SelectionSet: {
+      leave: (node) => ({ ...node, selections: [...node.selections].sort((a, b) => print(a).localeCompare(print(b))) }),
+    },
+  });
+  const [operation, ...fragments] = sorted.definitions;
+  return [operation!, ...fragments.sort((a, b) => print(a).localeCompare(print(b)))].map((d) => print(d)).join('\n');
 }
 
 function fragmentsOf(operation: OperationDefinitionNode, fragments: Map<string, FragmentDefinitionNode>): FragmentDefinitionNode[] {

@@ -6,7 +6,7 @@
  * the last process stopped; a lease keeps two workers from sending one notice at once, and the event id
  * lets the merchant drop a duplicate should a worker die between sending and recording.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { MerchantConfig } from '../../platform/config/platform-config.js';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { Headers } from '../../platform/headers.js';
@@ -39,6 +39,14 @@ export interface ErasureOutboxOptions {
   now?: () => Date;
 }
 
+/** One erasure's event id for one merchant: the same users and OpenIDs (in any order) give the same id, shaped as a UUID. */
+export function erasureEventId(merchantId: string, openIds: readonly string[], userIds: readonly string[]): string {
+  const hex = createHash('sha256')
+    .update(`person.erased\n${merchantId}\n${[...userIds].sort().join(',')}\n${[...openIds].sort().join(',')}`)
+    .digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** HMAC-SHA256 of the exact body with the merchant's subgraph secret, base64url: what a merchant checks. */
 export function signNotice(secret: string, body: string): string {
   return createHmac('sha256', secret).update(body).digest('base64url');
@@ -57,30 +65,40 @@ export class ErasureOutbox {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Queues a notice for `merchant` naming the merchant's OpenIDs of the person; false when it has no webhook. */
-  async enqueue(merchant: MerchantConfig, openIds: string[]): Promise<boolean> {
+  /**
+   * Queues a notice for `merchant` naming the merchant's OpenIDs of the person erased as `userIds` (the
+   * user and those merged into it); false when it has no webhook. The event id is derived from all three,
+   * so an erasure run again after a crash part-way queues nothing new and the merchant never sees two
+   * events for one erasure, while a person who came back (a new user id) and is erased again is a new event.
+   */
+  async enqueue(merchant: MerchantConfig, openIds: string[], userIds: readonly string[]): Promise<boolean> {
     if (!merchant.erasureWebhook) {
       this.options.logger.warn({ merchantId: merchant.id }, 'merchant has no erasureWebhook: it cannot be told of an erasure');
       return false;
     }
     const now = this.now();
     const notice: ErasureNotice = {
-      eventId: randomUUID(),
+      eventId: erasureEventId(merchant.id, openIds, userIds),
       type: 'person.erased',
       merchantId: merchant.id,
       appId: merchant.appId,
       openIds,
       erasedAt: now.toISOString(),
     };
-    await this.models.ErasureNotice.create({
-      _id: notice.eventId,
-      merchantId: merchant.id,
-      url: merchant.erasureWebhook,
-      body: JSON.stringify(notice),
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-    });
+    await this.models.ErasureNotice.updateOne(
+      { _id: notice.eventId },
+      {
+        $setOnInsert: {
+          merchantId: merchant.id,
+          url: merchant.erasureWebhook,
+          body: JSON.stringify(notice),
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+        },
+      },
+      { upsert: true },
+    ).exec();
     return true;
   }
 

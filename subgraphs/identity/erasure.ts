@@ -76,7 +76,7 @@ export class AccountEraser {
       const openIds = identities.filter((i) => i.merchantId === merchantId).map((i) => i.openId);
       // A merchant identity unlinked earlier lives on as its own user; there is nothing of this person to name.
       if (!merchant || openIds.length === 0) continue;
-      if (await this.outbox.enqueue(merchant, openIds)) notified.push(merchantId);
+      if (await this.outbox.enqueue(merchant, openIds, ids)) notified.push(merchantId);
     }
     return notified;
   }

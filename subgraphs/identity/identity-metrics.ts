@@ -6,6 +6,7 @@
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
+import { isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
 import { PlatformError } from '../../platform/errors.js';
 import type { RawRoute } from '../kit/index.js';
 import type { LinkRoute } from '../../platform/identity-store/models.js';
@@ -15,6 +16,7 @@ const KNOWN_ERRCODES = new Set<number>(Object.values(WechatErrcode));
 
 /** `ok`, the registry code a failure was answered with, or `error` for anything unexpected. */
 export function outcomeOf(error: unknown): string {
+  if (isStoreUnreachable(error)) return 'IDENTITY_STORE_UNAVAILABLE';
   return error instanceof PlatformError ? error.code : 'error';
 }
 

@@ -24,13 +24,14 @@ import { LinkingFlows } from './linking-flows.js';
 import { LoginService } from './login.js';
 import { MerchantAssertionVerifier } from './merchant-assertions.js';
 import { ErasureOutbox, type ErasureOutboxOptions } from './erasure-outbox.js';
-import { MergeService, type AfterStep } from './merges.js';
+import { MergeService, type AfterStep, type MergeResumeOptions } from './merges.js';
 import { PrivacyRights } from './privacy-rights.js';
 import { newSessionsPlugin } from './new-sessions.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
+import { throttledOutageLog, withStoreOutageCode } from './store-outage.js';
 import { ThirdPartyPlatform } from './third-party-platform.js';
 
 export interface IdentityServiceOptions {
@@ -55,6 +56,8 @@ export interface IdentityServiceOptions {
   accessTokenTtlSeconds?: number;
   /** Tests only: observe (or interrupt) merges after each step. */
   afterMergeStep?: AfterStep;
+  /** How half-done merges (a link cut short by a store outage) are found and finished. */
+  mergeResume?: MergeResumeOptions;
   /** Delivery of erasure notices to merchants (poll and backoff timings). */
   erasureOutbox?: Pick<ErasureOutboxOptions, 'pollMs' | 'baseBackoffMs' | 'maxBackoffMs' | 'timeoutMs'>;
 }
@@ -94,6 +97,11 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const merges = new MergeService(models, audit, undefined, options.afterMergeStep);
   const resumed = await merges.resumePending();
   if (resumed) logger.warn({ resumed }, 'finished merges an earlier process left half done');
+  const stopResumingMerges = merges.resumeIdle(
+    options.mergeResume ?? {},
+    (count) => logger.warn({ resumed: count }, 'finished merges a failed request left half done'),
+    (error) => logger.debug({ err: (error as Error).message }, 'half-done merges not readable now; retrying later'),
+  );
   const linking = new LinkingFlows({
     platform,
     models,
@@ -131,7 +139,15 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
     typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
-    resolvers,
+    resolvers: withStoreOutageCode(
+      resolvers,
+      throttledOutageLog((error, answered) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error), answered },
+          'identity store unreachable: answering IDENTITY_STORE_UNAVAILABLE',
+        ),
+      ),
+    ),
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, privacy, platform, bridgeStartUrl }, claims, requestId),
     plugins: [newSessionsPlugin()],
@@ -178,6 +194,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     outbox,
     close: async (shutdown) => {
       await outbox.stop();
+      await stopResumingMerges();
       await server.close(shutdown);
     },
   };

@@ -38,6 +38,12 @@ export interface NonceExpectation {
   appId?: string;
   merchantId?: string;
   userId?: string;
+  /**
+   * Who redeems it (an identity id). Until `complete` is called, the same redeemer may redeem it again, so
+   * a link that failed after the nonce was spent (the store went away mid-link) can be retried; anyone
+   * else, and anyone after completion, is refused.
+   */
+  redeemer?: string;
 }
 
 export class LinkNonces {
@@ -67,7 +73,8 @@ export class LinkNonces {
     const found = await this.models.LinkNonce.findById(hash).lean<LinkNonceDoc>().exec();
     if (!found) throw new PlatformError('LINK_NONCE_INVALID', 'The link nonce is unknown.');
     if (found.kind !== expected.kind) throw new PlatformError('LINK_NONCE_MISMATCH', 'The link nonce is for another purpose.');
-    if (found.usedAt) throw new PlatformError('LINK_NONCE_USED', 'The link nonce was already used.');
+    const retry = expected.redeemer !== undefined && found.usedBy === expected.redeemer && !found.completedAt;
+    if (found.usedAt && !retry) throw new PlatformError('LINK_NONCE_USED', 'The link nonce was already used.');
     if (found.expiresAt <= now) throw new PlatformError('LINK_NONCE_EXPIRED', 'The link nonce expired.');
     if (expected.appId && found.appId !== expected.appId) throw new PlatformError('LINK_NONCE_MISMATCH', 'The link nonce was issued for another app.');
     if (expected.merchantId && found.merchantId !== expected.merchantId)
@@ -77,13 +84,18 @@ export class LinkNonces {
     const live = await this.models.RefreshToken.exists({ familyId: found.sessionId, revokedAt: { $exists: false } });
     if (!live) throw new PlatformError('LINK_NONCE_MISMATCH', 'The session that issued this link nonce has ended.');
     const consumed = await this.models.LinkNonce.findOneAndUpdate(
-      { _id: hash, usedAt: { $exists: false } },
-      { $set: { usedAt: now } },
+      retry ? { _id: hash, usedBy: expected.redeemer, completedAt: { $exists: false } } : { _id: hash, usedAt: { $exists: false } },
+      { $set: { usedAt: found.usedAt ?? now, ...(expected.redeemer ? { usedBy: expected.redeemer } : {}) } },
       { returnDocument: 'after' },
     )
       .lean<LinkNonceDoc>()
       .exec();
     if (!consumed) throw new PlatformError('LINK_NONCE_USED', 'The link nonce was already used.');
     return consumed;
+  }
+
+  /** Marks a redeemed nonce's link done: no retry can redeem it again. */
+  async complete(nonce: LinkNonceDoc): Promise<void> {
+    await this.models.LinkNonce.updateOne({ _id: nonce._id }, { $set: { completedAt: this.now() } }).exec();
   }
 }

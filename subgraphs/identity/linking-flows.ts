@@ -57,9 +57,11 @@ export class LinkingFlows {
     if (!merchant) throw new PlatformError('LINK_NONCE_MISMATCH', 'Link nonces are redeemed from a merchant mini-program.');
     this.merchantWithRoute(merchant.id, 'handoff');
     const nonce = await this.refusingAudited('HANDOFF', { userId: identity.userId, merchantId: merchant.id, appId: identity.appId, requestId }, () =>
-      this.deps.nonces.redeem(linkNonce, { kind: 'HANDOFF', appId: identity.appId, merchantId: merchant.id }),
+      this.deps.nonces.redeem(linkNonce, { kind: 'HANDOFF', appId: identity.appId, merchantId: merchant.id, redeemer: String(identity._id) }),
     );
-    return this.deps.links.link({ identity, userId: nonce.userId, route: 'HANDOFF', requestId });
+    const survivor = await this.deps.links.link({ identity, userId: nonce.userId, route: 'HANDOFF', requestId });
+    await this.deps.nonces.complete(nonce);
+    return survivor;
   }
 
   /**

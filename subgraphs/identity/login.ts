@@ -11,7 +11,6 @@ import type { LinkRoute } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import type { WechatClient, WechatSession } from '../../platform/wechat/wechat-client.js';
 import type { IdentityDoc } from '../../platform/identity-store/models.js';
-import { identityStoreUnavailable, isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
 import type { AuditLog } from './audit-log.js';
 import { outcomeOf, type IdentityMetrics } from './identity-metrics.js';
 import type { IdentityStore } from './identity-store.js';
@@ -56,8 +55,7 @@ export class LoginService {
       return tokens;
     } catch (error) {
       this.deps.metrics?.login(appId, outcomeOf(error));
-      // The store down mid-login: nothing was committed that a retry cannot redo, so say so with a code.
-      throw isStoreUnreachable(error) ? identityStoreUnavailable() : error;
+      throw error;
     }
   }
 

@@ -17,6 +17,14 @@ import {
 } from '../../platform/identity-store/models.js';
 import type { AuditLog } from './audit-log.js';
 
+/** How often half-done merges are looked for, and how long one must sit untouched to be resumed. */
+export interface MergeResumeOptions {
+  /** @default 10000 */
+  pollMs?: number;
+  /** @default 30000 */
+  idleMs?: number;
+}
+
 export type MergeOutcome = { outcome: 'MERGED'; survivor: string } | { outcome: 'REFUSED'; survivor: string; reason: string };
 
 /** Test hook: called after each step is persisted (a throw here simulates a crash at that point). */
@@ -64,13 +72,41 @@ export class MergeService {
     return this.run(record!, requestId);
   }
 
-  /** Finishes every merge a crash left half done. */
-  async resumePending(): Promise<number> {
-    const pending = await this.models.Merge.find({ step: { $ne: 'done' } })
+  /**
+   * Finishes every merge left half done: by a crash, or by a link whose request failed mid-way (the store
+   * went away). With `idleMs`, only merges untouched that long, so merges still running are left to their request.
+   */
+  async resumePending(idleMs = 0): Promise<number> {
+    const pending = await this.models.Merge.find({ step: { $ne: 'done' }, updatedAt: { $lte: new Date(this.now().getTime() - idleMs) } })
       .lean<MergeDoc[]>()
       .exec();
     for (const merge of pending) await this.run(merge);
     return pending.length;
+  }
+
+  /**
+   * Resumes idle half-done merges every `pollMs`, so a link interrupted by a store outage completes once the
+   * store is back, whether or not its client retries. Returns a function that stops the loop and waits for it.
+   */
+  resumeIdle(options: MergeResumeOptions, onResumed: (count: number) => void, onFailure: (error: unknown) => void): () => Promise<void> {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<void> = Promise.resolve();
+    const tick = () => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        running = this.resumePending(options.idleMs ?? 30_000)
+          .then((count) => void (count > 0 && onResumed(count)), onFailure)
+          .finally(tick);
+      }, options.pollMs ?? 10_000);
+      timer.unref();
+    };
+    tick();
+    return async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    };
   }
 
   private async run(record: MergeDoc, requestId?: string): Promise<MergeOutcome> {

@@ -97,8 +97,25 @@ describe('client session', () => {
     expect(calls('refreshSession')).toBe(1);
   });
 
+  it('renews ahead of expiry: a request late in the token\u2019s life refreshes first and is sent once, with the new token', async () => {
+    const { client, storage, sent } = harness('cs-ada');
+    await client.request(MeDocument);
+    const first = stored(storage).accessToken;
+    await sleep(TTL_SECONDS * 1000 * 0.85); // past the renewal point (a fifth of the lifetime before expiry), not yet expired
+    sent.length = 0;
+    const result = await client.request(MeDocument);
+    expect(result.errors).toBeUndefined();
+    expect(calls('refreshSession')).toBe(1);
+    // The refresh, then the query once: nothing was refused and retried.
+    const variables = sent.map((body) => Object.keys((JSON.parse(body) as { variables?: object }).variables ?? {}));
+    expect(variables).toEqual([['refreshToken'], []]);
+    expect(stored(storage).accessToken).not.toBe(first);
+  });
+
   it('shares one refreshSession among 10 requests failing together on an expired token, and answers all 10', async () => {
-    const { client, wxLogins } = harness('cs-cat');
+    // A device clock that stands still never sees the token near expiry: only the gateway's TOKEN_EXPIRED tells.
+    const stopped = Date.now();
+    const { client, wxLogins } = harness('cs-cat', { now: () => stopped });
     await client.request(MeDocument);
     await sleep(TTL_SECONDS * 1000 + 1100); // the access token is now expired, for real
     const results = await Promise.all(Array.from({ length: 10 }, () => client.request(MeDocument)));

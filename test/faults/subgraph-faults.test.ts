@@ -5,8 +5,8 @@ import { APPS, startSystem, type System } from '../support/system.js';
 let system: System;
 let token: string;
 beforeAll(async () => {
-  // A short timeout keeps the test fast; the default is 5 s (SUBGRAPH_TIMEOUT_MS).
-  system = await startSystem({ subgraphTimeoutMs: 3000 });
+  // Products gets its own short time (SUBGRAPH_TIMEOUTS_MS) to keep the test fast; the rest keep the long default.
+  system = await startSystem({ subgraphTimeoutMs: 15_000, subgraphTimeoutsMs: { products: 3000 } });
   token = (await system.login(APPS.platform, 'fault-alice')).accessToken;
 });
 afterAll(() => system.close());
@@ -32,6 +32,17 @@ describe('a merchant subgraph that fails', () => {
       expectProductsUnavailable(await system.graphql(QUERY, undefined, token));
     } finally {
       system.received.products.delayMs = 0;
+    }
+  });
+
+  it("gives each subgraph its own time: a coupons answer slower than products' limit but within its own still arrives", async () => {
+    system.received.coupons.delayMs = 4000;
+    try {
+      const answer = await system.graphql<Answer>(QUERY, undefined, token);
+      expect(answer.errors?.map((e) => e.extensions?.code)).toEqual(['MERCHANT_IDENTITY_NOT_LINKED']);
+      expect(answer.data?.availableCoupons.length).toBeGreaterThan(0);
+    } finally {
+      system.received.coupons.delayMs = 0;
     }
   });
 

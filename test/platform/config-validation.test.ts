@@ -47,6 +47,11 @@ describe('environment validation', () => {
     expect(() => readEnvironment({ GATEWAY_PORT: '70000' })).toThrow(/GATEWAY_PORT/);
     expect(() => readEnvironment({ IDENTITY_DATA_KEY: 'short' })).toThrow(/IDENTITY_DATA_KEY.*32 bytes/);
     expect(() => readEnvironment({ SUBGRAPH_URLS: 'coupons' })).toThrow(/SUBGRAPH_URLS/);
+    expect(readEnvironment({ SUBGRAPH_URLS: 'coupons=http://c.internal/graphql?v=2' }).SUBGRAPH_URLS).toEqual({ coupons: 'http://c.internal/graphql?v=2' });
+    expect(readEnvironment({ SUBGRAPH_TIMEOUTS_MS: 'products=2000, coupons=8000' }).SUBGRAPH_TIMEOUTS_MS).toEqual({ products: 2000, coupons: 8000 });
+    expect(() => readEnvironment({ SUBGRAPH_TIMEOUTS_MS: 'products=fast' })).toThrow(/SUBGRAPH_TIMEOUTS_MS/);
+    expect(() => readEnvironment({ SUBGRAPH_TIMEOUTS_MS: 'products=5' })).toThrow(/SUBGRAPH_TIMEOUTS_MS/);
+    expect(() => readEnvironment({ MONGODB_TIMEOUT_MS: '0' })).toThrow(/MONGODB_TIMEOUT_MS/);
     expect(() => requireSecret(readEnvironment({}), 'COUPONS_SUBGRAPH_SECRET', 'the coupons signing secret')).toThrow(EnvironmentError);
     expect(() => requireSecret(readEnvironment({ X: 'short' }), 'X', 'a secret')).toThrow(/too short/);
   });

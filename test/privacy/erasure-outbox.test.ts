@@ -53,7 +53,7 @@ describe('erasure outbox', () => {
     const { outbox, models } = await worker();
     receiver.failNext = 2;
     const postsBefore = receiver.posts;
-    expect(await outbox.enqueue(platform.merchant('acme')!, ['oACME_1'])).toBe(true);
+    expect(await outbox.enqueue(platform.merchant('acme')!, ['oACME_1'], ['user-1'])).toBe(true);
     outbox.start();
     await until(() => receiver.accepted.length === 1);
     await outbox.stop();
@@ -72,7 +72,7 @@ describe('erasure outbox', () => {
     receiver.accepted.length = 0;
     const first = await worker();
     receiver.failNext = 1_000;
-    await first.outbox.enqueue(platform.merchant('acme')!, ['oACME_2']);
+    await first.outbox.enqueue(platform.merchant('acme')!, ['oACME_2'], ['user-1']);
     await first.outbox.deliverDue();
     await first.outbox.stop();
     const [queued] = await first.models.ErasureNotice.find({ deliveredAt: { $exists: false } }).lean();
@@ -93,10 +93,30 @@ describe('erasure outbox', () => {
     receiver.failNext = 0;
     const [a, b] = [await worker(), await worker()];
     const postsBefore = receiver.posts;
-    await a.outbox.enqueue(platform.merchant('acme')!, ['oACME_3']);
+    await a.outbox.enqueue(platform.merchant('acme')!, ['oACME_3'], ['user-1']);
     await Promise.all([a.outbox.deliverDue(), b.outbox.deliverDue()]);
     expect(receiver.posts - postsBefore).toBe(1);
     expect(receiver.accepted).toHaveLength(1);
-    expect(await a.outbox.enqueue(platform.merchant('bobs')!, ['oBOBS'])).toBe(false);
+    expect(await a.outbox.enqueue(platform.merchant('bobs')!, ['oBOBS'], ['user-1'])).toBe(false);
+  });
+
+  it('queues one event when an erasure runs again after a crash, delivered once, already-delivered included', async () => {
+    receiver.accepted.length = 0;
+    receiver.failNext = 0;
+    const { outbox, models } = await worker();
+    const acme = platform.merchant('acme')!;
+    await outbox.enqueue(acme, ['oACME_4', 'oACME_5'], ['user-4', 'user-5']);
+    // The re-run finds the same users and OpenIDs, maybe in another order...
+    await outbox.enqueue(acme, ['oACME_5', 'oACME_4'], ['user-5', 'user-4']);
+    await outbox.deliverDue();
+    await outbox.enqueue(acme, ['oACME_4', 'oACME_5'], ['user-4', 'user-5']); // ...also after it was delivered
+    await outbox.deliverDue();
+    expect(receiver.accepted).toHaveLength(1);
+    expect(receiver.accepted[0]!.eventId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(await models.ErasureNotice.countDocuments({ _id: receiver.accepted[0]!.eventId })).toBe(1);
+    // The same person back with a new account (WeChat gives the same OpenID again), erased again: a new event.
+    await outbox.enqueue(acme, ['oACME_4', 'oACME_5'], ['user-9']);
+    await outbox.deliverDue();
+    expect(new Set(receiver.accepted.map((n) => n.eventId)).size).toBe(2);
   });
 });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema, type SchemaCheckReport } from '../../schema/check/check-schema.js';
-import { MINI_PROGRAM_OPERATIONS, OperationSourceError } from '../../schema/check/client-operations.js';
+import { loadClientOperations, MINI_PROGRAM_OPERATIONS, OperationSourceError } from '../../schema/check/client-operations.js';
 import { workingTreeSubgraphs } from '../../schema/subgraph-sources.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -71,6 +71,14 @@ describe('schema:check', () => {
     expect(report.notices).toEqual([]);
     expect(report.operations.checked).toBeGreaterThanOrEqual(10);
     expect(report).toMatchObject({ ok: true, changes: [], operations: { broken: [] } });
+  });
+
+  it('counts an operation once when its file and codegen\u2019s manifest write its fields in another order', () => {
+    const { operations } = loadClientOperations({ ...MINI_PROGRAM_OPERATIONS, cwd: ROOT });
+    const names = operations.map((o) => o.name);
+    expect(new Set(names).size).toBe(names.length);
+    const home = operations.find((o) => o.name === 'HomePage')!;
+    expect(home.origins).toEqual(['examples/mini-program/operations/home.graphql', expect.stringMatching(/persisted-documents\.json#[0-9a-f]{64}$/)]);
   });
 
   it('fails when a field an operation uses is removed, naming the operation and the field (as a process, text and --json)', async () => {

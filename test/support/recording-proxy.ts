@@ -15,12 +15,14 @@ export interface RecordingProxy {
   readonly requests: RecordedRequest[];
   /** Holds every request this long before forwarding it (a slow subgraph). */
   delayMs: number;
+  /** Forwards to another URL from now on (a restarted subgraph on a new port), keeping this proxy's own URL. */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const requests: RecordedRequest[] = [];
-  const upstream = new URL(target);
+  let upstream = new URL(target);
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -46,6 +48,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     requests,
     delayMs: 0,
+    retarget: (next) => void (upstream = new URL(next)),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

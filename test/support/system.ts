@@ -3,7 +3,7 @@
  * identity subgraph, every merchant subgraph the supergraph config lists and the gateway, each on an
  * ephemeral port, wired exactly as `npm start` wires them. Recording proxies sit in front of the subgraphs.
  */
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
 import { randomBytes } from 'node:crypto';
 import { startMongoDevServer, type MongoDevServer } from '../../dev/mongo/server.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,18 +27,20 @@ import { identityModels } from '../../platform/identity-store/models.js';
 import { createLogger } from '../../platform/logger.js';
 import type { CouponDoc } from '../../subgraphs/coupons/coupon-store.js';
 import { startIdentityService, type IdentityService } from '../../subgraphs/identity/identity-service.js';
+import type { AfterStep } from '../../subgraphs/identity/merges.js';
 import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-platform.js';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
 import { readEnvironment } from '../../platform/env.js';
 import { inServerSpan } from '../../platform/telemetry.js';
 import { loadMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
-import { subgraphSecrets } from '../../platform/process/service-setup.js';
+import { storeConnectionOptions, subgraphSecrets } from '../../platform/process/service-setup.js';
 import { composeSupergraph } from '../../schema/compose-supergraph.js';
 import { checkAgainstPlatform, loadSupergraphConfig, readSubgraphSchemas, SUPERGRAPH_CONFIG_PATH } from '../../schema/supergraph-config.js';
 import { APPS, DEMO_CONFIG_PATH, demoConfig, demoSecrets, loginCode, startSimulator } from './fixtures.js';
 import { startTestMongo, type TestMongo } from './mongo.js';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+import { startTcpFaultProxy, type TcpFaultProxy } from './tcp-fault-proxy.js';
 
 /** For tests that start gateway OS processes: each compiles the gateway with tsx, slow on a busy machine. */
 export const PROCESS_TEST_TIMEOUT_MS = 120_000;
@@ -82,12 +84,16 @@ export interface System {
   stopMerchant(name: MerchantSubgraph): Promise<void>;
   /** A merchant subgraph's own URL (not its recording proxy). */
   merchantUrl(name: MerchantSubgraph): string;
-  /** Starts a stopped merchant subgraph again on its old port, with its data. */
+  /** Starts a stopped merchant subgraph again, with its data, behind its old address (its proxy). */
   restartMerchant(name: MerchantSubgraph): Promise<void>;
   /** Stops the identity store's own MongoDB server (only with `separateIdentityStore`). */
   stopIdentityStore(): Promise<void>;
-  /** Starts it again on its old port with its data (only with `separateIdentityStore`). */
+  /** Starts it again with its data, at the address everyone knows it by (only with `separateIdentityStore`). */
   restartIdentityStore(): Promise<void>;
+  /** The identity store stops answering without refusing or closing anything: hung, or cut off by the network (only with `separateIdentityStore`). */
+  hangIdentityStore(): void;
+  /** Ends `hangIdentityStore`. */
+  resumeIdentityStore(): void;
   /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
   startGateway(options: GatewayVariant): Promise<{ url: string }>;
   /** find commands the identity subgraph has sent, by collection. */
@@ -128,6 +134,8 @@ export interface SystemOptions {
   clientAddressHeader?: string;
   /** The in-process gateway's subgraph timeout. @default 15000 (slack for a loaded test machine) */
   subgraphTimeoutMs?: number;
+  /** Per-subgraph overrides of `subgraphTimeoutMs`. */
+  subgraphTimeoutsMs?: Record<string, number>;
   /** A platform config other than the demo one (it must keep the demo's subgraph names). */
   config?: PlatformConfig;
   /** A supergraph config other than schema/supergraph.yaml: its subgraphs are composed, started and routed. */
@@ -136,10 +144,15 @@ export interface SystemOptions {
   previousSecrets?: Record<string, string>;
   /**
    * The identity database on its own embedded MongoDB server, persisted to a temporary folder, so a test
-   * can stop and restart it while the merchants' databases stay up (fault tests).
+   * can stop, hang and restart it while the merchants' databases stay up (fault tests).
    */
   separateIdentityStore?: boolean;
+  /** Observe (or interrupt) the identity service's merges after each step. */
+  afterMergeStep?: AfterStep;
 }
+
+/** How long the identity service and gateway wait on a separate identity store before giving up (MONGODB_TIMEOUT_MS). */
+const STORE_FAULT_TIMEOUT_MS = 3000;
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
   const closers: (() => Promise<unknown>)[] = [];
@@ -150,8 +163,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const mongo: TestMongo = await startTestMongo();
   closers.push(() => mongo.close());
-  const connect = async (prefix: string, monitor = false, uri = mongo.uri(prefix)) => {
-    const connection = await mongoose.createConnection(uri, { monitorCommands: monitor }).asPromise();
+  const connect = async (prefix: string, monitor = false, uri = mongo.uri(prefix), connectOptions: ConnectOptions = {}) => {
+    const connection = await mongoose.createConnection(uri, { monitorCommands: monitor, ...connectOptions }).asPromise();
     closers.push(async () => {
       await connection.dropDatabase().catch(() => undefined);
       await connection.close();
@@ -172,17 +185,21 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const identityStoreDir = options.separateIdentityStore ? mkdtempSync(join(tmpdir(), 'identity-store-')) : undefined;
   let identityStore: MongoDevServer | undefined;
+  let identityStoreProxy: TcpFaultProxy | undefined;
   if (identityStoreDir) {
     identityStore = await startMongoDevServer({ dataDir: identityStoreDir });
+    // Everyone reaches the store through a proxy, so a test can also make it hang rather than stop.
+    identityStoreProxy = await startTcpFaultProxy({ port: identityStore.port });
     closers.push(async () => {
+      await identityStoreProxy?.close();
       await identityStore?.close();
       rmSync(identityStoreDir, { recursive: true, force: true });
     });
   }
-  // A separate store is stopped on purpose: the identity service's writes give up after 2 s, not the driver's 30 s.
-  const identityOptions = identityStore ? `?serverSelectionTimeoutMS=2000` : '';
-  const identityUri = identityStore ? identityStore.uri(`identity_${randomBytes(4).toString('hex')}`) : mongo.uri('identity');
-  const identityConnection = await connect('identity', true, identityUri + identityOptions);
+  const identityStoreUri = (db: string) => (identityStoreProxy ? `mongodb://127.0.0.1:${identityStoreProxy.port}/${db}` : mongo.uri(db));
+  const identityUri = identityStoreUri(identityStore ? `identity_${randomBytes(4).toString('hex')}` : 'identity');
+  // A separate store is stopped on purpose: every wait on it gives up after 3 s (MONGODB_TIMEOUT_MS in production).
+  const identityConnection = await connect('identity', true, identityUri, identityStore ? storeConnectionOptions(STORE_FAULT_TIMEOUT_MS) : {});
   const identityFindCounts = new Map<string, number>();
   identityConnection.getClient().on('commandStarted', (event) => {
     if (event.commandName === 'find') identityFindCounts.set(String(event.command.find), (identityFindCounts.get(String(event.command.find)) ?? 0) + 1);
@@ -197,6 +214,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     identitySecret: acceptedSecrets('identity'),
     dataKey,
     accessTokenTtlSeconds: options.accessTokenTtlSeconds,
+    afterMergeStep: options.afterMergeStep,
+    // Half-done merges are picked up within a fraction of a second (production: 10 s poll, 30 s idle).
+    mergeResume: { pollMs: 200, idleMs: 500 },
     logger: logger.child({ service: 'identity' }),
     erasureOutbox: { pollMs: 50, baseBackoffMs: 50 },
   });
@@ -239,7 +259,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   // The gateway reads the identity database through its own connection, as a separate process would.
   const gatewayConnection = await mongoose
-    .createConnection(identityStore ? identityStore.uri('gateway') : mongo.uri('gateway'), { monitorCommands: true })
+    .createConnection(identityStoreUri('gateway'), { monitorCommands: true, ...(identityStore ? storeConnectionOptions(STORE_FAULT_TIMEOUT_MS) : {}) })
     .asPromise();
   const directoryDb = gatewayConnection.useDb(identityConnection.name, { useCache: true });
   let storeQueries = 0;
@@ -268,6 +288,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       },
       logger: logger.child({ service: 'gateway' }),
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
+      subgraphTimeoutsMs: options.subgraphTimeoutsMs,
       rateLimits: options.rateLimits ?? UNLIMITED,
       clientAddressHeader: options.clientAddressHeader,
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
@@ -315,7 +336,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     await merchants[name]!.close();
   };
   const restartMerchant = async (name: MerchantSubgraph) => {
-    merchants[name] = await startMerchant[name]!(merchants[name]!.port);
+    // A new port behind the same proxy: in a parallel test run the old one may belong to someone else by now.
+    merchants[name] = await startMerchant[name]!();
+    received[name]!.retarget(merchants[name]!.url);
     stopped.delete(name);
   };
 
@@ -325,7 +348,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   };
   const restartIdentityStore = async () => {
     if (!identityStore) throw new Error('startSystem({ separateIdentityStore: true }) to restart the identity store');
-    identityStore = await startMongoDevServer({ dataDir: identityStoreDir, port: identityStore.port });
+    // A new port behind the same proxy: in a parallel test run the old one may belong to someone else by now.
+    identityStore = await startMongoDevServer({ dataDir: identityStoreDir });
+    identityStoreProxy!.retarget(identityStore.port);
+  };
+  const storeProxy = () => {
+    if (!identityStoreProxy) throw new Error('startSystem({ separateIdentityStore: true }) to hang the identity store');
+    return identityStoreProxy;
   };
 
   const graphql = async <T>(
@@ -359,6 +388,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     restartMerchant,
     stopIdentityStore,
     restartIdentityStore,
+    hangIdentityStore: () => storeProxy().hang(),
+    resumeIdentityStore: () => storeProxy().resume(),
     merchantUrl: (name) => merchants[name]!.url,
     identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
     dataKey,

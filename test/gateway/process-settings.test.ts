@@ -1,0 +1,112 @@
+/**
+ * What the environment switches, proved on real processes as an operator starts them (`gateway/main.ts`,
+ * `subgraphs/identity/main.ts`): production refuses development settings with exit code 2 before serving
+ * anything, and GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION reach the running gateway.
+ */
+import { composeServices } from '@apollo/composition';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
+import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
+import { DEVELOPMENT_SECRET_PREFIX } from '../../platform/config/secret-names.js';
+import { DEMO_CONFIG_PATH, demoSecrets } from '../support/fixtures.js';
+import { startGatewayProcess, startServiceProcess, type GatewayProcess } from '../support/gateway-process.js';
+
+const IDENTITY_MAIN = fileURLToPath(new URL('../../subgraphs/identity/main.ts', import.meta.url));
+const closers: (() => Promise<unknown>)[] = [];
+let supergraph: string;
+
+beforeAll(async () => {
+  const urls: Record<string, string> = {};
+  for (const subgraph of SYNTHETIC_SUBGRAPHS) {
+    const server = await startLeanSubgraph(subgraph.typeDefs, subgraph.resolvers);
+    urls[subgraph.name] = server.url;
+    closers.push(server.close);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'process-settings-'));
+  closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+  supergraph = join(dir, 'supergraph.graphql');
+  writeFileSync(supergraph, composeServices(SYNTHETIC_SUBGRAPHS.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: urls[s.name]! }))).supergraphSdl!);
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+/** The process's exit during start-up, and what it printed (startServiceProcess rejects with both). */
+async function startupFailure(start: () => Promise<unknown>): Promise<string> {
+  try {
+    await start();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the process started');
+}
+
+describe('production start-up', () => {
+  it('exits with code 2, naming what to change, on the demo config or development secrets', async () => {
+    // The test fixtures' secrets are marked as generated for development, as `npm start`'s are.
+    const developmentSecrets = demoSecrets();
+    expect(Object.values(developmentSecrets).every((value) => value.startsWith(DEVELOPMENT_SECRET_PREFIX))).toBe(true);
+    const productionSecrets = Object.fromEntries(
+      Object.entries(developmentSecrets).map(([name, value]) => [name, value.slice(DEVELOPMENT_SECRET_PREFIX.length)]),
+    );
+    const [demoConfig, devSecrets, identityWithoutKeys] = await Promise.all([
+      startupFailure(() => startGatewayProcess({ NODE_ENV: 'production', ...productionSecrets })),
+      startupFailure(() => startGatewayProcess({ NODE_ENV: 'production', PLATFORM_CONFIG: DEMO_CONFIG_PATH, ...developmentSecrets })),
+      startupFailure(() =>
+        startServiceProcess(IDENTITY_MAIN, { NODE_ENV: 'production', PLATFORM_CONFIG: DEMO_CONFIG_PATH, ...productionSecrets }, 'identity subgraph ready'),
+      ),
+    ]);
+    expect(demoConfig).toMatch(/exited with 2 during start-up/);
+    expect(demoConfig).toContain('PLATFORM_CONFIG is not set');
+    expect(devSecrets).toMatch(/exited with 2 during start-up/);
+    expect(devSecrets).toMatch(/COUPONS_SUBGRAPH_SECRET.*hold development secrets/);
+    expect(identityWithoutKeys).toMatch(/exited with 2 during start-up/);
+    expect(identityWithoutKeys).toContain('IDENTITY_JWT_PRIVATE_KEY and IDENTITY_DATA_KEY must be set in production');
+  }, 120_000);
+});
+
+describe('GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION on a production gateway process', () => {
+  let defaults: GatewayProcess;
+  let switchedOn: GatewayProcess;
+  beforeAll(async () => {
+    [defaults, switchedOn] = await Promise.all([
+      startGatewayProcess({ NODE_ENV: 'production', SUPERGRAPH: supergraph }),
+      startGatewayProcess({ NODE_ENV: 'production', SUPERGRAPH: supergraph, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_EXPLORER: 'true', CSRF_PREVENTION: 'true' }),
+    ]);
+    closers.push(defaults.stop, switchedOn.stop);
+  }, 120_000);
+
+  const introspect = (gateway: GatewayProcess) =>
+    fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __schema { queryType { name } } }' }),
+    });
+  const explorer = (gateway: GatewayProcess) => fetch(gateway.url.replace(/\/graphql$/, '/explorer'));
+  const getQuery = (gateway: GatewayProcess, headers: Record<string, string> = {}) =>
+    fetch(`${gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/graphql-response+json', ...headers } });
+
+  it('keeps introspection and the explorer off by default, and accepts GET queries without a preflight header', async () => {
+    const refused = await introspect(defaults);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('GRAPHQL_VALIDATION_FAILED');
+    expect((await explorer(defaults)).status).toBe(404);
+    const get = await getQuery(defaults);
+    expect(get.status).toBe(200);
+    expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('switches each on from the environment', async () => {
+    const introspection = await introspect(switchedOn);
+    expect(introspection.status).toBe(200);
+    expect(await introspection.json()).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    expect((await explorer(switchedOn)).status).toBe(200);
+    // CSRF_PREVENTION=true: Apollo's preflight rule is back for GET.
+    expect((await getQuery(switchedOn)).status).toBe(400);
+    expect((await getQuery(switchedOn, { 'apollo-require-preflight': 'true' })).status).toBe(200);
+  });
+});
