@@ -26,6 +26,8 @@ export async function runScenario(
   targets: Target[],
   spec: (target: Target) => Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>,
   connections = OPTIONS.connections,
+  /** Runs before each round of a target, ahead of its warm-up (e.g. re-priming caches a premise needs). */
+  beforeRound?: (target: Target) => Promise<void>,
 ): Promise<Row[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
   // Our gateways' own counters over the measured windows only (warm caches), summed over rounds.
@@ -34,6 +36,7 @@ export async function runScenario(
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const target of order) {
       const load = { ...spec(target), url: target.url, connections };
+      await beforeRound?.(target);
       // Warm-up: longer before a target's first round (JIT tiers, connection pools, caches: Hive Gateway
       // measured ~25% below its plateau after 5 s), then 2 s.
       await measure({ ...load, durationSeconds: round === 0 ? OPTIONS.warmup : 2 }, target.process?.child.pid);

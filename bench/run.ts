@@ -102,7 +102,12 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has(
       if (ours) await prime(ours, page, burstViewers);
       if (SCENARIOS.has('e')) {
         // Every target gets the viewers' tokens: only ours reads them, but Hive's merging keys on every header.
-        rows.push(...(await runScenario('e burst, logged-in page', targets, () => ({ body: page, headersPerRequest: burstViewers }), BURST_CONNECTIONS)));
+        // Rounds span minutes and cached identities expire after 60 s (the bound if the change feed stops), so
+        // ours is primed again before each of its rounds: every measured round starts from a warm cache.
+        const reprime = async (target: Target) => (target === ours ? prime(ours, page, burstViewers) : undefined);
+        rows.push(
+          ...(await runScenario('e burst, logged-in page', targets, () => ({ body: page, headersPerRequest: burstViewers }), BURST_CONNECTIONS, reprime)),
+        );
         const anonymous = JSON.stringify({ query: BURST_ANONYMOUS_QUERY });
         await verify(targets, anonymous);
         rows.push(...(await runScenario('e burst, anonymous products', targets, () => ({ body: anonymous }), BURST_CONNECTIONS)));
