@@ -5,6 +5,7 @@
  * reaches another; fetches without a key (mutations, and every fetch carrying a viewer) never are.
  */
 import { Agent, type Dispatcher } from 'undici';
+import type { ErrorCode } from '../platform/errors.js';
 
 /** A subgraph's answer, read whole. Merged fetches share one; callers must not mutate it. */
 export interface SubgraphAnswer {
@@ -133,9 +134,9 @@ export class SubgraphTransport {
   }
 }
 
-/** A subgraph gave no whole answer within the transport's timeout. */
+/** A subgraph gave no whole answer within the transport's timeout (its fields answer SUBGRAPH_UNAVAILABLE). */
 export class SubgraphTimeoutError extends Error {
-  readonly code = 'SUBGRAPH_TIMEOUT';
+  readonly code: ErrorCode = 'SUBGRAPH_UNAVAILABLE';
   constructor(timeoutMs: number) {
     super(`no answer within ${timeoutMs} ms`);
   }
