@@ -87,7 +87,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningHttp
           ...extra,
         }),
       );
-    if (req.method === 'GET' && action === undefined) return show(200, { message: DONE[url.searchParams.get('done') ?? ''] });
+    if (req.method === 'GET' && action === undefined) {
+      // Looking at a person's record is itself recorded (they see it in their export): once per operator and hour.
+      const hour = new Date().toISOString().slice(0, 13);
+      await options.audit.record({ action: 'RECORD_VIEWED', userId, key: `viewed:${session.operator.id}:${userId}:${hour}`, ...actor });
+      return show(200, { message: DONE[url.searchParams.get('done') ?? ''] });
+    }
     if (req.method === 'GET' && action === 'erase') return sendHtml(res, 200, erasePage(requirePrivacy(session), userId));
     if (req.method !== 'POST' || action === undefined) throw new HttpError(405, 'BAD_REQUEST', 'Method not allowed.');
     const form = await readForm(req);

@@ -1,5 +1,13 @@
 /** Header names, lower-cased as Node presents them. Never repeat these as literals elsewhere. */
-import { CONNECTION_HEADER, CONTENT_TYPE_HEADER, IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from '../subgraphs/kit/index.js';
+import {
+  CONNECTION_HEADER,
+  CONTENT_TYPE_HEADER,
+  ERASURE_EVENT_ID_HEADER,
+  ERASURE_SIGNATURE_HEADER,
+  IDENTITY_HEADER,
+  IDENTITY_HEADER_PREFIX,
+  REQUEST_ID_HEADER,
+} from '../subgraphs/kit/index.js';
 
 export const Headers = {
   authorization: 'authorization',
@@ -14,8 +22,8 @@ export const Headers = {
   apolloOperationName: 'x-apollo-operation-name',
   retryAfter: 'retry-after',
   /** Erasure notices to merchants: the event id to deduplicate on, and HMAC-SHA256 of the body with the merchant's subgraph secret. */
-  eventId: 'x-platform-event-id',
-  signature: 'x-platform-signature',
+  eventId: ERASURE_EVENT_ID_HEADER,
+  signature: ERASURE_SIGNATURE_HEADER,
 } as const;
 
 /** Every header a client might use to pose as the gateway starts with this; the gateway strips them all. */

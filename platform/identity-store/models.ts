@@ -156,6 +156,7 @@ export type AuditAction =
   | 'EXPORT'
   | 'ERASURE'
   | 'SESSIONS_REVOKED'
+  | 'RECORD_VIEWED'
   | 'OPENID_REVEALED';
 
 /** Append-only record of every link, unlink, merge, refusal, consent change, export and erasure. Holds no OpenID. */

@@ -61,6 +61,11 @@ export class CouponStore {
     return new Map(docs.map((d) => [d._id, d]));
   }
 
+  /** Deletes every claim made under these OpenIDs (the platform's erasure notice); safe to repeat. */
+  async forget(openIds: readonly string[]): Promise<void> {
+    await this.Claim.deleteMany({ openId: { $in: openIds } }).exec();
+  }
+
   claimsOf(openId: string): Promise<ClaimDoc[]> {
     return this.Claim.find({ openId }).sort({ claimedAt: 1 }).lean<ClaimDoc[]>().exec();
   }

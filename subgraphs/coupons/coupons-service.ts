@@ -1,7 +1,7 @@
 /** Wires ACME's coupons subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { startMerchantService, loadTypeDefs, type ServerSpan } from '../kit/index.js';
+import { erasureNoticeRoute, startMerchantService, loadTypeDefs, type ServerSpan } from '../kit/index.js';
 import { CouponStore, type CouponDoc } from './coupon-store.js';
 import { couponLoader, resolvers, type CouponsContext } from './resolvers.js';
 
@@ -25,5 +25,14 @@ export async function startCouponsService(options: CouponsServiceOptions) {
     typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
     resolvers,
     extendContext: (base) => ({ ...base, store, coupons: couponLoader(store) }),
+    // The platform's erasure notices (point merchants[].erasureWebhook at <origin>/privacy/erasure): claims go.
+    routes: [
+      erasureNoticeRoute({
+        secret: options.identitySecret,
+        merchantId: options.merchantId,
+        erase: (notice) => store.forget(notice.openIds),
+        logger: options.logger,
+      }),
+    ],
   });
 }

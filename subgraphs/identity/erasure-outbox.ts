@@ -6,23 +6,16 @@
  * the last process stopped; a lease keeps two workers from sending one notice at once, and the event id
  * lets the merchant drop a duplicate should a worker die between sending and recording.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { signErasureNotice, type ErasureNotice } from '../kit/index.js';
 import type { MerchantConfig } from '../../platform/config/platform-config.js';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { Headers } from '../../platform/headers.js';
 import type { ErasureNoticeDoc, IdentityModels } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 
-/** What a merchant receives. */
-export interface ErasureNotice {
-  eventId: string;
-  type: 'person.erased';
-  merchantId: string;
-  appId: string;
-  /** The merchant's own OpenIDs of the person: delete what you hold under them. */
-  openIds: string[];
-  erasedAt: string;
-}
+/** What a merchant receives (the kit owns the format and its signature). */
+export type { ErasureNotice };
 
 export interface ErasureOutboxOptions {
   platform: PlatformIndex;
@@ -48,9 +41,7 @@ export function erasureEventId(merchantId: string, openIds: readonly string[], u
 }
 
 /** HMAC-SHA256 of the exact body with the merchant's subgraph secret, base64url: what a merchant checks. */
-export function signNotice(secret: string, body: string): string {
-  return createHmac('sha256', secret).update(body).digest('base64url');
-}
+export const signNotice = signErasureNotice;
 
 export class ErasureOutbox {
   private timer: NodeJS.Timeout | undefined;

@@ -9,3 +9,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** Standard headers the HTTP edge reads and writes. */
 export const CONTENT_TYPE_HEADER = 'content-type';
 export const CONNECTION_HEADER = 'connection';
+/** Erasure notices from the platform: the event id to deduplicate on. */
+export const ERASURE_EVENT_ID_HEADER = 'x-platform-event-id';
+/** Erasure notices from the platform: base64url HMAC-SHA256 of the exact body with the merchant's subgraph secret. */
+export const ERASURE_SIGNATURE_HEADER = 'x-platform-signature';

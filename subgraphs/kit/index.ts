@@ -6,6 +6,15 @@
  */
 export { DateTime } from './date-time.js';
 export {
+  erasureNoticeRoute,
+  signErasureNotice,
+  verifyErasureNotice,
+  type ErasureNotice,
+  type ErasureNoticeRequest,
+  type ErasureNoticeRouteOptions,
+  type ErasureNoticeVerification,
+} from './erasure-notice.js';
+export {
   CONSENT_REQUIRED,
   IDENTITY_SIGNATURE_INVALID,
   MERCHANT_IDENTITY_NOT_LINKED,
@@ -27,7 +36,15 @@ export {
   type ShutdownOptions,
 } from './graphql-http-server.js';
 export { OK, databaseCheck, healthRoutes, readiness, type CheckResult, type PingableConnection, type ReadinessCheck } from './health.js';
-export { CONNECTION_HEADER, CONTENT_TYPE_HEADER, IDENTITY_HEADER, IDENTITY_HEADER_PREFIX, REQUEST_ID_HEADER } from './headers.js';
+export {
+  CONNECTION_HEADER,
+  CONTENT_TYPE_HEADER,
+  ERASURE_EVENT_ID_HEADER,
+  ERASURE_SIGNATURE_HEADER,
+  IDENTITY_HEADER,
+  IDENTITY_HEADER_PREFIX,
+  REQUEST_ID_HEADER,
+} from './headers.js';
 export { HttpError } from './http-error.js';
 export {
   IDENTITY_TTL_SECONDS,

@@ -3,7 +3,7 @@
  * the context. A merchant subgraph only ever learns its own OpenID of the viewer.
  */
 import type { DocumentNode } from 'graphql';
-import type { RunningHttpServer, ServerSpan } from './graphql-http-server.js';
+import type { RawRoute, RunningHttpServer, ServerSpan } from './graphql-http-server.js';
 import type { SubgraphLogger } from './logger.js';
 import { databaseCheck, type PingableConnection } from './health.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
@@ -26,6 +26,8 @@ export interface MerchantServiceOptions<TContext extends MerchantContext> {
   port?: number;
   /** Traces each request. @default no tracing */
   serverSpan?: ServerSpan;
+  /** More HTTP routes beside /graphql, e.g. `erasureNoticeRoute`. */
+  routes?: RawRoute[];
 }
 
 export function startMerchantService<TContext extends MerchantContext>(options: MerchantServiceOptions<TContext>): Promise<RunningHttpServer> {
@@ -38,6 +40,7 @@ export function startMerchantService<TContext extends MerchantContext>(options: 
     host: options.host,
     port: options.port,
     serverSpan: options.serverSpan,
+    routes: options.routes,
     readiness: options.connection ? [databaseCheck('database', options.connection)] : [],
     context: (claims, requestId) => options.extendContext({ viewer: MerchantViewer.fromClaims(options.merchantId, claims), requestId }),
   });

@@ -83,6 +83,10 @@ describe('finding and reading a user', () => {
 
     const page = await client.get(`/users/${mia.userId}`);
     expect(page.body).not.toContain(mia.acmeOpenId);
+    // Viewing the record is recorded, once however often the page is opened within the hour.
+    await client.get(`/users/${mia.userId}`);
+    const views = (await operatorEvents('support')).filter((e) => e.action === 'RECORD_VIEWED');
+    expect(views.map((e) => e.userId)).toEqual([mia.userId]);
     for (const section of ['Identities per app', 'Merchant links', 'Consent history', 'Sessions', 'Merges and refused merges', 'Audit trail']) {
       expect(page.body).toContain(section);
     }

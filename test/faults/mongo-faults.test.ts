@@ -12,10 +12,13 @@ import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
 
 let system: System;
 let onMergeStep: AfterStep | undefined;
-beforeAll(async () => {
-  system = await startSystem({ separateIdentityStore: true, afterMergeStep: (step, merge) => onMergeStep?.(step, merge) });
-});
-afterAll(() => system.close());
+/** Each fault gets a platform of its own, so none starts from what the previous one left in drivers and pools. */
+function ownSystem() {
+  beforeAll(async () => {
+    system = await startSystem({ separateIdentityStore: true, afterMergeStep: (step, merge) => onMergeStep?.(step, merge) });
+  });
+  afterAll(() => system.close());
+}
 
 const COUPONS = '{ availableCoupons { id } }';
 type Coupons = { availableCoupons: { id: string }[] | null };
@@ -77,6 +80,8 @@ function startLoad(token: string) {
 }
 
 describe('the identity store stopped and restarted', () => {
+  ownSystem();
+
   it('keeps warm viewers working, fails the rest with IDENTITY_STORE_UNAVAILABLE, loses no write, and recovers by itself', async () => {
     const warm = await system.login(APPS.platform, 'store-warm');
     const cold = await system.login(APPS.platform, 'store-cold');
@@ -153,6 +158,8 @@ describe('the identity store stopped and restarted', () => {
 });
 
 describe('the identity store hung (accepting connections, answering nothing)', () => {
+  ownSystem();
+
   it('answers IDENTITY_STORE_UNAVAILABLE within the configured waits instead of hanging, and recovers when it answers again', async () => {
     const warm = await system.login(APPS.platform, 'hang-warm');
     const cold = await system.login(APPS.platform, 'hang-cold');
@@ -183,6 +190,8 @@ describe('the identity store hung (accepting connections, answering nothing)', (
 });
 
 describe('a link in flight when the store stops', () => {
+  ownSystem();
+
   it('fails the link cleanly, finishes the half-done merge by itself once the store is back, and lets the same person retry the nonce', async () => {
     const steps = linkingSteps(system);
     const platformUser = await system.login(APPS.platform, 'inflight-pat');
