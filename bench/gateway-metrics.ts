@@ -14,6 +14,7 @@ export function perRequest(before: Record<string, number>, after: Record<string,
   const lookups = delta('gateway_identity_cache_hits_total') + delta('gateway_identity_cache_misses_total');
   const fetches = delta('gateway_subgraph_fetches_total') + delta('gateway_subgraph_fetches_deduplicated_total');
   const round = (x: number) => +x.toFixed(5);
+  const shaped = delta('gateway_result_shaping_shaped_total') + delta('gateway_result_shaping_stock_total');
   return {
     ...(after.gateway_identity_cache_store_queries_total !== undefined
       ? {
@@ -24,6 +25,8 @@ export function perRequest(before: Record<string, number>, after: Record<string,
     mergedRequestShare: round(delta('gateway_requests_merged_total') / served),
     subgraphFetchesPerExecutedRequest: round(fetches / (served - delta('gateway_requests_merged_total'))),
     subgraphFetchesSentPerRequest: round(delta('gateway_subgraph_fetches_total') / served),
+    // Results Apollo's own code shaped (something to report), of all shaped; the rest had a compiled shaper.
+    shapedByApolloShare: shaped ? round(delta('gateway_result_shaping_stock_total') / shaped) : 0,
   };
 }
 

@@ -5,9 +5,9 @@ import type { Row } from './report.js';
 export interface SoakResult {
   name: string;
   scenario: string;
-  /** Median of the last minute against the median of 30-90 s, in percent. */
+  /** Median of the last minute against the median of the first minute after warm-up, in percent. */
   changePercent: number;
-  /** Rise of the fitted line from 30 s to the end, in percent. */
+  /** Rise of the fitted line from the end of warm-up to the end, in percent. */
   trendPercent: number;
 }
 

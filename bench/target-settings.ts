@@ -4,11 +4,12 @@
  */
 export const TARGET_SETTINGS: Record<string, string> = {
   'ours-injection':
-    'Apollo Server document LRU (parse + validation, by query hash); query plan cache; verified-token, viewer-identity and encoded-claims caches; ' +
+    'Apollo Server document LRU (parse + validation, by query hash); query plan cache; compiled result shaper per document; verified-token, viewer-identity and encoded-claims caches; ' +
     'in-flight merging of identical client queries (a viewer only with its own token) and of identical anonymous subgraph fetches; no response cache',
   'ours-plain':
-    'Apollo Server document LRU; query plan cache; in-flight merging of identical client queries and identical subgraph fetches (all anonymous); no response cache',
-  'ours-no-dedupe': 'Apollo Server document LRU; query plan cache; no merging of any kind (GATEWAY_DEDUPE=false); no response cache',
+    'Apollo Server document LRU; query plan cache; compiled result shaper per document; in-flight merging of identical client queries and identical subgraph fetches (all anonymous); no response cache',
+  'ours-no-dedupe':
+    'Apollo Server document LRU; query plan cache; compiled result shaper per document; no merging of any kind (GATEWAY_DEDUPE=false); no response cache',
   'stock-apollo': '@apollo/gateway + @apollo/server defaults: document LRU; query plan cache; no merging; no response cache',
   hive: 'Hive Gateway defaults: Yoga parse/validation cache; query plan cache; no merging; no response cache',
   'hive-bench':

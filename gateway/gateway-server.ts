@@ -34,6 +34,8 @@ import { createGatewayMetrics } from './metrics.js';
 import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
 import { clientAddressOf, createRateLimitCheck, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits.js';
 import { installOperationCache } from './operation-cache.js';
+import { installPlanExecutor } from './plan-executor.js';
+import { installResultShaper } from './result-shaper.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
 import { operationSpanPlugin } from './tracing.js';
@@ -98,9 +100,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   const transport = new SubgraphTransport({ dedupe: options.dedupe, timeoutMs: options.subgraphTimeoutMs });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
   const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
-  const inbound = options.dedupe === false ? undefined : createInboundDedupe();
+  const inbound = options.dedupe === false ? undefined : createInboundDedupe({ documentOf: (req) => persisted.peek(req) });
   const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache());
+  // Per-document work done once: the result-shaping operation (cached), and a shaper compiled from it;
+  // plans executed without unrecorded traces and spans.
+  installPlanExecutor();
+  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache(), installResultShaper());
   const probes: ReadinessCheck[] = [];
   turnOffApolloTelemetry();
   const gateway = new ApolloGateway({

@@ -6,6 +6,10 @@
  * viewer's only with that viewer's own (same token, a double tap), never across viewers. Only queries
  * merge: never mutations or subscriptions, nothing with @defer/@stream, nothing unparsable, nothing already
  * answered (there is no response cache here, only requests still running).
+ *
+ * The same holds for a POST naming its document by hash (`documentId`, APQ's `persistedQuery`) and for a
+ * GET (its whole query string is the body): the operation's kind is read from the document the request
+ * will run, which `documentOf` resolves; a hash it does not know never merges.
  */
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { Kind, OperationTypeNode, parse, type DocumentNode } from 'graphql';
@@ -22,6 +26,11 @@ const KEY_HEADERS = [Headers.authorization, Headers.accept, Headers.contentType,
 export interface InboundDedupeOptions {
   /** Distinct documents whose operation kinds are remembered (each parsed once). @default 1000 */
   maxDocuments?: number;
+  /**
+   * The document text a request will run, or undefined when unknown: the persisted documents resolve
+   * hashes (gateway/persisted-documents.ts `peek`). @default the text the request sends (`query`)
+   */
+  documentOf?: (request: GraphQLHttpRequest) => string | undefined;
 }
 
 export interface InboundDedupe {
@@ -34,6 +43,7 @@ export interface InboundDedupe {
 export function createInboundDedupe(options: InboundDedupeOptions = {}): InboundDedupe {
   const inFlight = new Map<string, Promise<HTTPGraphQLResponse>>();
   const mergeable = mergeableOperations(options.maxDocuments ?? 1000);
+  const documentOf = options.documentOf ?? sentDocument;
   let merged = 0;
 
   return {
@@ -41,7 +51,7 @@ export function createInboundDedupe(options: InboundDedupeOptions = {}): Inbound
       return merged;
     },
     async run(request, execute) {
-      const key = keyOf(request, mergeable);
+      const key = keyOf(request, mergeable, documentOf);
       if (key === undefined) return execute();
       const running = inFlight.get(key);
       if (running) {
@@ -67,19 +77,41 @@ export function createInboundDedupe(options: InboundDedupeOptions = {}): Inbound
 }
 
 /** The merge key of a request, or undefined when it must run on its own. */
-function keyOf(request: GraphQLHttpRequest, mergeable: (query: string, operationName: unknown) => boolean): string | undefined {
-  const { body, rawBody } = request;
-  if (request.method !== 'POST' || rawBody === undefined || body === null || typeof body !== 'object') return undefined;
-  const { query, operationName } = body as { query?: unknown; operationName?: unknown };
-  if (typeof query !== 'string' || !mergeable(query, operationName)) return undefined;
-  let key = rawBody;
+function keyOf(
+  request: GraphQLHttpRequest,
+  mergeable: (query: string, operationName: unknown) => boolean,
+  documentOf: (request: GraphQLHttpRequest) => string | undefined,
+): string | undefined {
+  const operationName = operationNameOf(request);
+  if (operationName === INVALID) return undefined;
+  const query = documentOf(request);
+  if (query === undefined || !mergeable(query, operationName)) return undefined;
+  // A GET is all in its query string; a POST in its body (and its query string, e.g. a mistaken `?query=`).
+  let key = `${request.method}\n${request.search}\n${request.method === 'POST' ? request.rawBody : ''}`;
   for (const name of KEY_HEADERS) {
     const value = request.headers[name];
     // Lengths keep the key unambiguous whatever the values contain.
     const text = value === undefined ? '' : Array.isArray(value) ? value.join('\n') : value;
     key += `\n${text.length}:${text}`;
   }
-  return `${request.search}\n${key}`;
+  return key;
+}
+
+const INVALID = Symbol('not mergeable');
+
+/** The operation name a GET or POST asks for (undefined: none), or INVALID for a request that is neither. */
+function operationNameOf(request: GraphQLHttpRequest): unknown {
+  if (request.method === 'GET') return new URLSearchParams(request.search).get('operationName') ?? undefined;
+  const { body } = request;
+  if (request.method !== 'POST' || request.rawBody === undefined || body === null || typeof body !== 'object') return INVALID;
+  return (body as { operationName?: unknown }).operationName;
+}
+
+/** The document text a request sends (POST body's `query`, GET's `query` parameter). */
+function sentDocument(request: GraphQLHttpRequest): string | undefined {
+  if (request.method === 'GET') return new URLSearchParams(request.search).get('query') ?? undefined;
+  const query = (request.body as { query?: unknown } | null | undefined)?.query;
+  return typeof query === 'string' ? query : undefined;
 }
 
 /** Whether the named (or only) operation of a document is a plain query; documents parsed once, bounded. */

@@ -10,6 +10,7 @@ import { scrapedCounter } from '../platform/metrics-counter.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { InboundDedupe } from './inbound-dedupe.js';
 import type { OperationCacheStats } from './operation-cache.js';
+import type { ResultShaperStats } from './result-shaper.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 import type { SupergraphReloadStats } from './supergraph-source.js';
 
@@ -39,6 +40,7 @@ export function createGatewayMetrics(
   supergraph?: SupergraphReloadStats,
   inbound?: InboundDedupe,
   operations?: OperationCacheStats,
+  shaping?: ResultShaperStats,
 ): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -79,6 +81,12 @@ export function createGatewayMetrics(
   for (const key of ['hits', 'misses'] as const) {
     const help = `Executions whose result-shaping operation was ${key === 'hits' ? 'reused' : 'built'} (per document and schema)`;
     scrapedCounter(registry, `gateway_operation_cache_${key}_total`, help, () => operations?.[key] ?? 0);
+  }
+  for (const [key, help] of [
+    ['shaped', 'Results shaped by a compiled shaper'],
+    ['stock', "Results shaped by Apollo's own result shaping (data with something to report, or an operation not compiled)"],
+  ] as const) {
+    scrapedCounter(registry, `gateway_result_shaping_${key}_total`, help, () => shaping?.[key] ?? 0);
   }
   if (cache) {
     for (const [key, help] of [

@@ -95,6 +95,24 @@ export class PersistedDocuments<TContext extends PersistedDocumentContext> {
     return query;
   }
 
+  /**
+   * The document text a request will run, without side effects (nothing registered, nothing refused):
+   * the text of the hash it names when known, else the text it sends. Undefined when there is neither
+   * or the request is malformed. For merging identical requests (gateway/inbound-dedupe.ts).
+   */
+  peek(req: GraphQLHttpRequest): string | undefined {
+    let requested: { hash: string | undefined; query: string | undefined };
+    try {
+      requested = requestedDocument(req);
+    } catch {
+      return undefined;
+    }
+    const { hash, query } = requested;
+    if (hash === undefined) return query;
+    const known = this.options.manifest.get(hash) ?? (this.options.only ? undefined : this.registered.peek(hash));
+    return known ?? query;
+  }
+
   /** Carries the resolved text in the request's context. */
   attach(context: TContext, document: string | undefined): TContext {
     if (document !== undefined) context.persistedDocument = document;
@@ -165,6 +183,11 @@ class RegisteredDocuments {
   private chars = 0;
 
   constructor(private readonly maxChars: number) {}
+
+  /** The text of a hash, leaving the order of use as it is. */
+  peek(hash: string): string | undefined {
+    return this.documents.get(hash);
+  }
 
   get(hash: string): string | undefined {
     const text = this.documents.get(hash);

@@ -4,7 +4,8 @@
  * when URL, body and dedupe key (what their identity asserts) are identical, so one viewer's answer never
  * reaches another; fetches without a key (mutations, and every fetch carrying a viewer) never are.
  */
-import { Agent, request } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
+import type { ErrorCode } from '../platform/errors.js';
 
 /** A subgraph's answer, read whole. Merged fetches share one; callers must not mutate it. */
 export interface SubgraphAnswer {
@@ -28,6 +29,8 @@ export class SubgraphTransport {
   private readonly timeoutsByUrl = new Map<string, number>();
   private readonly dedupe: boolean;
   private readonly inFlight = new Map<string, Promise<SubgraphAnswer>>();
+  /** Origin and path by subgraph URL (a handful of URLs, fixed by the supergraph). */
+  private readonly targets = new Map<string, { origin: string; path: string }>();
   /** Fetches answered by joining an identical one already in flight (for metrics and the benchmark). */
   deduplicated = 0;
   /** Fetches actually sent. */
@@ -65,11 +68,76 @@ export class SubgraphTransport {
     return this.agent.close();
   }
 
-  /** One POST, answered whole (headers and body together) within the timeout or rejected. */
-  private async send(url: string, headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
+  /**
+   * One POST, answered whole (headers and body together) within the timeout or rejected. It dispatches
+   * with a handler that collects the body's chunks, instead of undici's `request()` (a body stream, and an
+   * AbortSignal with its own timer per fetch): ~5% of the gateway's CPU at twelve fetches per request.
+   */
+  private send(url: string, headers: Record<string, string>, body: string): Promise<SubgraphAnswer> {
     this.sent++;
-    const signal = AbortSignal.timeout(this.timeoutsByUrl.get(url) ?? this.timeoutMs);
-    const response = await request(url, { method: 'POST', headers, body, dispatcher: this.agent, signal });
-    return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+    const { origin, path } = this.target(url);
+    const timeoutMs = this.timeoutsByUrl.get(url) ?? this.timeoutMs;
+    return new Promise((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      let status = 0;
+      let responseHeaders: SubgraphAnswer['headers'] = {};
+      const chunks: Buffer[] = [];
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(error);
+      };
+      const timer = setTimeout(() => {
+        const error = new SubgraphTimeoutError(timeoutMs);
+        fail(error);
+        controller?.abort(error);
+      }, timeoutMs);
+      try {
+        this.agent.dispatch(
+          { origin, path, method: 'POST', headers, body },
+          {
+            onRequestStart: (started) => {
+              controller = started;
+              if (settled) started.abort(new SubgraphTimeoutError(timeoutMs));
+            },
+            onResponseStart: (_controller, statusCode, answerHeaders) => {
+              status = statusCode;
+              responseHeaders = answerHeaders;
+            },
+            onResponseData: (_controller, chunk) => void chunks.push(chunk),
+            onResponseEnd: () => {
+              if (settled) return;
+              settled = true;
+              clearTimeout(timer);
+              const text = chunks.length === 1 ? chunks[0]!.toString() : Buffer.concat(chunks).toString();
+              resolve({ status, headers: responseHeaders, body: text });
+            },
+            onResponseError: (_controller, error) => fail(error),
+          },
+        );
+      } catch (error) {
+        fail(error as Error);
+      }
+    });
+  }
+
+  /** A URL's origin and path, parsed once per subgraph URL. */
+  private target(url: string): { origin: string; path: string } {
+    let target = this.targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      this.targets.set(url, (target = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }));
+    }
+    return target;
+  }
+}
+
+/** A subgraph gave no whole answer within the transport's timeout (its fields answer SUBGRAPH_UNAVAILABLE). */
+export class SubgraphTimeoutError extends Error {
+  readonly code: ErrorCode = 'SUBGRAPH_UNAVAILABLE';
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
   }
 }

@@ -1,11 +1,13 @@
 /** Which client requests may share one execution: the merge key, as plain functions, and the GATEWAY_DEDUPE switch. */
 import { HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import { composeServices } from '@apollo/composition';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { startGateway } from '../../gateway/gateway-server.js';
-import { createInboundDedupe } from '../../gateway/inbound-dedupe.js';
+import { createInboundDedupe, type InboundDedupeOptions } from '../../gateway/inbound-dedupe.js';
+import { PersistedDocuments } from '../../gateway/persisted-documents.js';
 import type { GraphQLHttpRequest } from '../../subgraphs/kit/index.js';
 import { createLogger } from '../../platform/logger.js';
 
@@ -19,9 +21,24 @@ const request = (body: Record<string, unknown>, headers: Record<string, string> 
   search: '',
 });
 
+const get = (params: Record<string, string>, headers: Record<string, string> = {}): GraphQLHttpRequest => ({
+  method: 'GET',
+  headers,
+  body: undefined,
+  rawBody: undefined,
+  requestId: 'test-request',
+  remoteAddress: '127.0.0.1',
+  search: `?${new URLSearchParams(params).toString()}`,
+});
+
 /** Runs two requests at once; returns how many executions they took. */
-async function executionsFor(first: GraphQLHttpRequest, second: GraphQLHttpRequest, kind: 'complete' | 'chunked' = 'complete'): Promise<number> {
-  const dedupe = createInboundDedupe();
+async function executionsFor(
+  first: GraphQLHttpRequest,
+  second: GraphQLHttpRequest,
+  kind: 'complete' | 'chunked' = 'complete',
+  options: InboundDedupeOptions = {},
+): Promise<number> {
+  const dedupe = createInboundDedupe(options);
   let executions = 0;
   const execute = async (): Promise<HTTPGraphQLResponse> => {
     executions++;
@@ -71,6 +88,53 @@ describe('inbound request merging', () => {
     }
     const named = { query: 'query Q { a } mutation M { a }', operationName: 'Q' };
     expect(await executionsFor(request(named), request(named))).toBe(1);
+  });
+
+  it('merges GET queries under the same rules: identical ones, the same viewer only, never a mutation', async () => {
+    const q = { query: 'query Q { a }' };
+    expect(await executionsFor(get(q), get(q))).toBe(1);
+    expect(await executionsFor(get(q, { authorization: 'Bearer a' }), get(q, { authorization: 'Bearer a' }))).toBe(1);
+    expect(await executionsFor(get(q, { authorization: 'Bearer a' }), get(q, { authorization: 'Bearer b' }))).toBe(2);
+    expect(await executionsFor(get(q), get(q, { authorization: 'Bearer a' }))).toBe(2);
+    expect(await executionsFor(get(q), get({ ...q, variables: '{"x":1}' }))).toBe(2);
+    expect(await executionsFor(get({ query: 'mutation M { a }' }), get({ query: 'mutation M { a }' }))).toBe(2);
+    const twoOperations = 'query Q { a } mutation M { a }';
+    expect(await executionsFor(get({ query: twoOperations, operationName: 'M' }), get({ query: twoOperations, operationName: 'M' }))).toBe(2);
+    expect(await executionsFor(get({ query: twoOperations, operationName: 'Q' }), get({ query: twoOperations, operationName: 'Q' }))).toBe(1);
+    // A GET and a POST of the same query are different requests (different answers to content negotiation, CSRF).
+    expect(await executionsFor(get(q), request(q))).toBe(2);
+  });
+
+  it('merges requests naming a known document by hash (documentId, APQ) by the kind of the document they run', async () => {
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    const queryText = 'query Q { a }';
+    const mutationText = 'mutation M { a }';
+    const persisted = new PersistedDocuments({
+      manifest: new Map([
+        [sha(queryText), queryText],
+        [sha(mutationText), mutationText],
+      ]),
+      only: false,
+    });
+    const options: InboundDedupeOptions = { documentOf: (req) => persisted.peek(req) };
+    const byId = (text: string) => ({ documentId: `sha256:${sha(text)}` });
+    const byApq = (text: string) => ({ extensions: { persistedQuery: { version: 1, sha256Hash: sha(text) } } });
+    for (const body of [byId(queryText), byApq(queryText)]) {
+      expect(await executionsFor(request(body), request(body), 'complete', options), JSON.stringify(body)).toBe(1);
+      const [alice, bob] = [{ authorization: 'Bearer alice' }, { authorization: 'Bearer bob' }];
+      expect(await executionsFor(request(body, alice), request(body, alice), 'complete', options)).toBe(1);
+      expect(await executionsFor(request(body, alice), request(body, bob), 'complete', options)).toBe(2);
+    }
+    for (const body of [byId(mutationText), byApq(mutationText), byId('query Unknown { a }'), byApq('query Unknown { a }')]) {
+      expect(await executionsFor(request(body), request(body), 'complete', options), JSON.stringify(body)).toBe(2);
+    }
+    const getById = { documentId: `sha256:${sha(queryText)}` };
+    expect(await executionsFor(get(getById), get(getById), 'complete', options)).toBe(1);
+    const getMutation = { documentId: `sha256:${sha(mutationText)}` };
+    expect(await executionsFor(get(getMutation), get(getMutation), 'complete', options)).toBe(2);
+    // A hash the gateway knows wins over the text sent with it, as when it runs: a mutation's hash never merges.
+    const disguised = { query: queryText, documentId: `sha256:${sha(mutationText)}` };
+    expect(await executionsFor(request(disguised), request(disguised), 'complete', options)).toBe(2);
   });
 
   it('runs a request on its own when the answer it would share is streamed', async () => {

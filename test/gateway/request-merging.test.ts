@@ -3,6 +3,7 @@
  * share one execution; a viewer's requests merge only with that viewer's own; identity never crosses
  * viewers; mutations never merge.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPS, startSystem, type System } from '../support/system.js';
 
@@ -49,6 +50,46 @@ describe('merging identical in-flight client requests', () => {
     });
     // Each viewer's own identical requests (double taps) did merge: the rule above held while merging was on.
     expect(await merged()).toBeGreaterThan(before);
+  });
+
+  it('keeps each viewer\u2019s own data when identical requests name the document by hash or come by GET', async () => {
+    const query = `query MineByHash { me { id coupons { coupon { id } } } }`;
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const persistedQuery = { version: 1, sha256Hash };
+    // Registered once (automatic persisted queries), then named by hash only.
+    expect((await system.graphql(query, undefined, viewers[0]!.accessToken, {})).errors).toBeUndefined();
+    await fetch(system.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${viewers[0]!.accessToken}` },
+      body: JSON.stringify({ query, extensions: { persistedQuery } }),
+    });
+    const send = (viewer: (typeof viewers)[number], how: 'apq' | 'documentId' | 'get') => {
+      const authorization = { authorization: `Bearer ${viewer.accessToken}` };
+      if (how === 'get') return fetch(`${system.gatewayUrl}?${new URLSearchParams({ query }).toString()}`, { headers: authorization });
+      const body = how === 'apq' ? { extensions: { persistedQuery } } : { documentId: `sha256:${sha256Hash}` };
+      return fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization }, body: JSON.stringify(body) });
+    };
+    for (const how of ['apq', 'documentId', 'get'] as const) {
+      const before = await merged();
+      const sent = Array.from({ length: 30 }, (_, i) => viewers[i % viewers.length]!);
+      const answers = await Promise.all(
+        sent.map(
+          async (viewer) =>
+            (await (await send(viewer, how)).json()) as { data?: { me: { id: string; coupons: { coupon: { id: string } }[] } }; errors?: unknown },
+        ),
+      );
+      answers.forEach((answer, i) => {
+        const viewer = sent[i]!;
+        expect(answer.errors, `${how} ${viewer.name}`).toBeUndefined();
+        expect(answer.data?.me.id, `${how} ${viewer.name}`).toBe(viewer.userId);
+        expect(
+          answer.data?.me.coupons.map((c) => c.coupon.id),
+          `${how} ${viewer.name}`,
+        ).toEqual(viewer.coupon ? [viewer.coupon] : []);
+      });
+      // Each viewer's own identical requests merged: the rule above held while merging was on for these too.
+      expect(await merged(), how).toBeGreaterThan(before);
+    }
   });
 
   it('shares one execution among identical concurrent anonymous requests', async () => {
