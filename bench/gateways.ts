@@ -63,7 +63,8 @@ export async function startGateways(supergraph: string, injectionEnv?: NodeJS.Pr
   port = await freePort();
   await add('ours-no-dedupe', 'gateway/main.ts', [], { SUPERGRAPH: supergraph, PORT: String(port), PLATFORM_CONFIG: undefined, GATEWAY_DEDUPE: 'false' }, port);
   port = await freePort();
-  await add('stock-apollo', 'bench/targets/stock-apollo-gateway.ts', [supergraph, String(port)], {}, port);
+  // Default settings, except that it sends no usage reports to Apollo (nothing leaves this machine).
+  await add('stock-apollo', 'bench/targets/stock-apollo-gateway.ts', [supergraph, String(port)], { APOLLO_TELEMETRY_DISABLED: 'true' }, port);
   if (existsSync(HIVE_BIN) && !OPTIONS.noHive) {
     port = await freePort();
     await add('hive', HIVE_BIN, ['supergraph', supergraph, '--port', String(port), '--host', '127.0.0.1'], { FORK: '1' }, port, false);
