@@ -29,7 +29,7 @@ const codes = (result: { errors?: { extensions?: Record<string, unknown> }[] }) 
  * Retries `attempt` until it passes, for at most `ms`: the driver sees the store again on its own schedule
  * (a heartbeat every 10 s, sooner when operations wait for it).
  */
-async function eventually(attempt: () => Promise<void>, ms = 40_000): Promise<void> {
+async function eventually(attempt: () => Promise<void>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
@@ -154,7 +154,7 @@ describe('the identity store stopped and restarted', () => {
     const newcomer = await system.login(APPS.platform, 'store-newcomer');
     expect(newcomer.accessToken).toBeTruthy();
     expect(await users()).toBe(identitiesBefore + 1);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('the identity store hung (accepting connections, answering nothing)', () => {
@@ -186,7 +186,7 @@ describe('the identity store hung (accepting connections, answering nothing)', (
       expect(coldAnswer.errors).toBeUndefined();
       expect(me.errors).toBeUndefined();
     });
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('a link in flight when the store stops', () => {
@@ -242,5 +242,5 @@ describe('a link in flight when the store stops', () => {
     ]);
     // ...but nobody else can spend it.
     expect(codes(await steps.loginWithNonce(APPS.bobs, 'inflight-someone-else', nonce))).toEqual(['LINK_NONCE_USED']);
-  }, 90_000);
+  }, 150_000);
 });

@@ -269,7 +269,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   closers.push(() => gatewayConnection.close());
   const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
     const models = identityModels(directoryDb);
-    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models), models, logger, { pollMs: CACHE_POLL_MS });
+    // Lookups wait longer than production's 2 s: a loaded test machine must not look like a store outage.
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000 }), models, logger, { pollMs: CACHE_POLL_MS });
     const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
     const disclosures = new DisclosureLog(models, logger, { flushMs: DISCLOSURE_FLUSH_MS });
