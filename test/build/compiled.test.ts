@@ -2,19 +2,17 @@
  * The production build: `npm run build` compiles to dist/, and the compiled gateway and services start
  * with plain node (no tsx), in production mode, importing nothing but the package's dependencies.
  */
-import { composeServices } from '@apollo/composition';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
-import { HEAVY_QUERY, SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
+import { HEAVY_QUERY } from '../../bench/subgraphs/synthetic.js';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
+import { syntheticSupergraphFile } from '../support/synthetic-supergraph.js';
 import { APPS, DEMO_CONFIG_PATH, demoSecrets, loginCode, startSimulator } from '../support/fixtures.js';
 import { startGatewayProcess, startServiceProcess, type ServiceProcess } from '../support/gateway-process.js';
 import { startTestMongo, type TestMongo } from '../support/mongo.js';
@@ -82,16 +80,7 @@ describe('the compiled build', () => {
   });
 
   it('starts the compiled gateway in plain mode on plain node, in production mode', async () => {
-    const direct: Record<string, string> = {};
-    for (const s of SYNTHETIC_SUBGRAPHS) {
-      const server = await startLeanSubgraph(s.typeDefs, s.resolvers);
-      direct[s.name] = server.url;
-      closers.push(server.close);
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'compiled-'));
-    closers.push(async () => rmSync(dir, { recursive: true, force: true }));
-    const supergraph = join(dir, 'supergraph.graphql');
-    writeFileSync(supergraph, composeServices(SYNTHETIC_SUBGRAPHS.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: direct[s.name]! }))).supergraphSdl!);
+    const supergraph = await syntheticSupergraphFile(closers);
     const gateway = await startGatewayProcess({ SUPERGRAPH: supergraph, NODE_ENV: 'production' }, START_TIMEOUT_MS, join(DIST, 'gateway/main.js'));
     closers.push(() => gateway.stop());
     const response = await fetch(gateway.url, {

@@ -3,16 +3,11 @@
  * `subgraphs/identity/main.ts`): production refuses development settings with exit code 2 before serving
  * anything, and GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION reach the running gateway.
  */
-import { composeServices } from '@apollo/composition';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
-import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { DEVELOPMENT_SECRET_PREFIX } from '../../platform/config/secret-names.js';
 import { DEMO_CONFIG_PATH, demoSecrets } from '../support/fixtures.js';
+import { syntheticSupergraphFile } from '../support/synthetic-supergraph.js';
 import { startGatewayProcess, startServiceProcess, type GatewayProcess } from '../support/gateway-process.js';
 
 const IDENTITY_MAIN = fileURLToPath(new URL('../../subgraphs/identity/main.ts', import.meta.url));
@@ -20,16 +15,7 @@ const closers: (() => Promise<unknown>)[] = [];
 let supergraph: string;
 
 beforeAll(async () => {
-  const urls: Record<string, string> = {};
-  for (const subgraph of SYNTHETIC_SUBGRAPHS) {
-    const server = await startLeanSubgraph(subgraph.typeDefs, subgraph.resolvers);
-    urls[subgraph.name] = server.url;
-    closers.push(server.close);
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'process-settings-'));
-  closers.push(async () => rmSync(dir, { recursive: true, force: true }));
-  supergraph = join(dir, 'supergraph.graphql');
-  writeFileSync(supergraph, composeServices(SYNTHETIC_SUBGRAPHS.map((s) => ({ name: s.name, typeDefs: s.typeDefs, url: urls[s.name]! }))).supergraphSdl!);
+  supergraph = await syntheticSupergraphFile(closers);
 });
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
