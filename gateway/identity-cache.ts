@@ -3,7 +3,9 @@
  * from short lifetimes: the identity service appends every change of a user's identities to
  * `identity_changes`; each gateway polls that feed and drops the users it names. Changes made through
  * this gateway are applied before the mutation's answer reaches the client (`refreshNow`); other
- * gateways see them within one poll interval. `maxAgeMs` only bounds the damage if the feed stops.
+ * gateways see them within one poll interval. So an entry is as fresh as the last poll that read the
+ * feed, and is kept while polls succeed; `maxAgeMs` bounds the damage only when the feed stops: then an
+ * entry lasts `maxAgeMs` from its loading or from the last good poll, whichever is later.
  */
 import type { Types } from 'mongoose';
 import type { IdentityChangeDoc, IdentityModels } from '../platform/identity-store/models.js';
@@ -14,10 +16,11 @@ import type { IdentityDirectory, MerchantIdentities } from './identity-directory
 export interface IdentityCacheOptions {
   /** How often to read the change feed: the staleness bound for changes made through other gateways. @default 250 */
   pollMs?: number;
-  /** Upper bound on an entry's age even if the change feed is unreadable. @default 60000 */
+  /** How long an entry is trusted without a good poll of the change feed (the feed unreadable). @default 60000 */
   maxAgeMs?: number;
   /** @default 100000 */
   maxEntries?: number;
+  now?: () => number;
 }
 
 export interface IdentityCacheStats {
@@ -32,7 +35,10 @@ export class CachingIdentityDirectory implements IdentityDirectory {
   private readonly maxAgeMs: number;
   private readonly maxEntries: number;
   private lastSeen: Types.ObjectId | undefined;
+  /** When the last poll that read the feed started: every change before it has been applied. */
+  private lastGoodPollAt = -Infinity;
   private readonly poller: FeedPoller;
+  private readonly now: () => number;
   readonly stats: IdentityCacheStats = { hits: 0, misses: 0, storeQueries: 0, invalidations: 0 };
 
   constructor(
@@ -44,12 +50,15 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     this.poller = new FeedPoller(() => this.poll(), options.pollMs ?? 250);
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 100_000;
+    this.now = options.now ?? Date.now;
   }
 
   /** Starts following the change feed from its current end. */
   async start(): Promise<void> {
+    const startedAt = this.now();
     const latest = await this.models.IdentityChange.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean<IdentityChangeDoc>().exec();
     this.lastSeen = latest?._id;
+    this.lastGoodPollAt = startedAt;
     this.poller.start();
   }
 
@@ -60,18 +69,18 @@ export class CachingIdentityDirectory implements IdentityDirectory {
   /** A fresh cached entry for `userId`, without I/O (counted as a hit), or undefined. */
   peek(userId: string): MerchantIdentities | undefined {
     const entry = this.entries.get(userId);
-    if (!entry || Date.now() - entry.at >= this.maxAgeMs) return undefined;
+    if (!entry || !this.fresh(entry, this.now())) return undefined;
     this.stats.hits++;
     return entry.identities;
   }
 
   async merchantIdentities(userIds: readonly string[]): Promise<Map<string, MerchantIdentities>> {
-    const now = Date.now();
+    const now = this.now();
     const result = new Map<string, MerchantIdentities>();
     const missing: string[] = [];
     for (const id of userIds) {
       const entry = this.entries.get(id);
-      if (entry && now - entry.at < this.maxAgeMs) {
+      if (entry && this.fresh(entry, now)) {
         this.stats.hits++;
         result.set(id, entry.identities);
       } else missing.push(id);
@@ -94,17 +103,24 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     return this.poller.refreshNow();
   }
 
+  /** Whether an entry may be used: the feed was read within `maxAgeMs`, or the entry was loaded within it. */
+  private fresh(entry: { at: number }, now: number): boolean {
+    return now - Math.max(entry.at, this.lastGoodPollAt) < this.maxAgeMs;
+  }
+
   private async poll(): Promise<void> {
+    const startedAt = this.now();
     try {
-      const changes = await this.models.IdentityChange.find(this.lastSeen ? { _id: { $gt: this.lastSeen } } : {})
-        .sort({ _id: 1 })
-        .limit(10_000)
-        .lean<IdentityChangeDoc[]>()
-        .exec();
+      // Through the driver: mongoose's query layer costs about 0.5 ms of CPU per read, four reads a second.
+      const changes = await this.models.IdentityChange.collection
+        .find<IdentityChangeDoc>(this.lastSeen ? { _id: { $gt: this.lastSeen } } : {}, { sort: { _id: 1 }, limit: 10_000 })
+        .toArray();
       for (const change of changes) {
         for (const id of change.userIds) if (this.entries.delete(id)) this.stats.invalidations++;
         this.lastSeen = change._id;
       }
+      // A full page may leave changes unread: the feed counts as read only when a page is not full.
+      if (changes.length < 10_000) this.lastGoodPollAt = startedAt;
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'identity change feed unreadable; cached identities expire by age');
     }
