@@ -70,25 +70,36 @@ export class DisclosureLog {
     this.pending = new Map();
     try {
       // An account erased since its pairs were noted must not come back as a disclosure record.
-      const userIds = [...new Set(batch.map((pair) => pair.userId))];
-      const users = await this.models.User.find({ _id: { $in: userIds } }, { _id: 1 })
-        .lean<{ _id: string }[]>()
-        .exec();
-      const existing = new Set(users.map((user) => user._id));
-      const operations: AnyBulkWriteOperation<DisclosureDoc>[] = batch
-        .filter((pair) => existing.has(pair.userId))
-        .map(({ userId, merchantId, at }) => ({
-          updateOne: {
-            filter: { _id: `${userId}:${merchantId}` },
-            update: { $setOnInsert: { userId, merchantId, firstAt: new Date(at) }, $max: { lastAt: new Date(at) } },
-            upsert: true,
-          },
-        }));
-      if (operations.length > 0) await this.models.Disclosure.bulkWrite(operations, { ordered: false });
+      const existing = await this.existingUsers(batch.map((pair) => pair.userId));
+      const kept = batch.filter((pair) => existing.has(pair.userId));
+      if (kept.length === 0) return;
+      const operations: AnyBulkWriteOperation<DisclosureDoc>[] = kept.map(({ userId, merchantId, at }) => ({
+        updateOne: {
+          filter: { _id: `${userId}:${merchantId}` },
+          update: { $setOnInsert: { userId, merchantId, firstAt: new Date(at) }, $max: { lastAt: new Date(at) } },
+          upsert: true,
+        },
+      }));
+      await this.models.Disclosure.bulkWrite(operations, { ordered: false });
+      // An erasure running between the check and the write deleted the log before this wrote to it: what
+      // was written for a user gone by now is taken back (and the erasure deletes the log again after the
+      // user, for a write landing after this second check).
+      const written = kept.map((pair) => pair.userId);
+      const remaining = await this.existingUsers(written);
+      const gone = [...new Set(written.filter((id) => !remaining.has(id)))];
+      if (gone.length > 0) await this.models.Disclosure.deleteMany({ userId: { $in: gone } }).exec();
     } catch (error) {
       // Forget them as written, so the next injection notes them again.
       for (const { userId, merchantId } of batch) this.written.delete(`${userId}\0${merchantId}`);
       this.logger.warn({ err: (error as Error).message, pairs: batch.length }, 'disclosure log not written; will retry');
     }
+  }
+
+  /** Which of these users still exist. */
+  private async existingUsers(userIds: string[]): Promise<Set<string>> {
+    const users = await this.models.User.find({ _id: { $in: [...new Set(userIds)] } }, { _id: 1 })
+      .lean<{ _id: string }[]>()
+      .exec();
+    return new Set(users.map((user) => user._id));
   }
 }

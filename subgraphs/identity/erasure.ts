@@ -41,6 +41,9 @@ export class AccountEraser {
     await models.LinkNonce.deleteMany({ userId: { $in: ids } }).exec();
     await models.Merge.deleteMany({ $or: [{ _id: { $in: ids } }, { target: { $in: ids } }] }).exec();
     await models.User.deleteMany({ _id: { $in: ids } }).exec();
+    // A gateway's disclosure log may have written between the first delete and the user's: again. (It
+    // checks the user exists after writing, so nothing it writes later outlives this.)
+    await models.Disclosure.deleteMany({ userId: { $in: ids } }).exec();
     // Gateways drop what they cached: the deleted user's tokens find no identity anywhere.
     await recordIdentityChange(models, ids);
 

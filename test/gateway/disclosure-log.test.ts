@@ -55,4 +55,26 @@ describe('DisclosureLog', () => {
     await log.flush();
     expect(await models.Disclosure.countDocuments({ userId: 'erased-before-flush' })).toBe(0);
   });
+
+  it('leaves nothing of a user erased between its check and its write', async () => {
+    await models.User.create({ _id: 'erased-mid-flush' });
+    // The erasure (deleting the log, then the user) runs after the log saw the user and before it writes.
+    const erasedMidFlush: Pick<IdentityModels, 'Disclosure' | 'User'> = {
+      User: models.User,
+      Disclosure: new Proxy(models.Disclosure, {
+        get: (target, name, receiver) =>
+          name === 'bulkWrite'
+            ? async (...args: Parameters<typeof target.bulkWrite>) => {
+                await models.Disclosure.deleteMany({ userId: 'erased-mid-flush' });
+                await models.User.deleteOne({ _id: 'erased-mid-flush' });
+                return target.bulkWrite(...args);
+              }
+            : Reflect.get(target, name, receiver),
+      }),
+    };
+    const log = new DisclosureLog(erasedMidFlush, createLogger('test', 'silent'));
+    log.note('erased-mid-flush', 'acme');
+    await log.flush();
+    expect(await models.Disclosure.countDocuments({ userId: 'erased-mid-flush' })).toBe(0);
+  });
 });
