@@ -159,7 +159,9 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     } finally {
       this.observer?.fetched(this.subgraph, (performance.now() - started) / 1000, outcome);
     }
-    if (incoming && this.signing?.reportsSessions) await this.signing.sessions.take(incoming.context, incoming.pathInIncomingRequest, response);
+    // New sessions are reported in the answer's extensions; an answer without any has nothing to take (no await).
+    if (incoming && this.signing?.reportsSessions && response.extensions)
+      await this.signing.sessions.take(incoming.context, incoming.pathInIncomingRequest, response);
 
     const policy = incoming?.incomingRequestContext.overallCachePolicy;
     if (policy && 'restrict' in policy) restrictCachePolicy(policy, answer.headers['cache-control']);
