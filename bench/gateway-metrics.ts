@@ -1,5 +1,6 @@
 /** Reading this gateway's own counters from its /metrics, to report work per request. */
-import type { Row } from './report.js';
+import type { Measurement } from './load.js';
+import { median, type Row } from './report.js';
 
 /** The gateway_* counters of the gateway serving `graphqlUrl`. */
 export async function metricsOf(graphqlUrl: string): Promise<Record<string, number>> {
@@ -31,20 +32,34 @@ export function perRequest(before: Record<string, number>, after: Record<string,
 }
 
 /**
- * Gateway CPU per signed subgraph fetch: CPU per request with injection (ours-injection) minus without
- * (ours-no-dedupe: same gateway, same query, no platform config, no merging), over fetches per request.
+ * Gateway CPU per signed subgraph fetch, from scenario (a)'s signed-fetch pair: ours-injection-no-dedupe
+ * (platform config, no merging) and ours-no-dedupe (the same gateway and query without a platform config,
+ * no merging) differ in injection alone. Each round loads both at once with the same offered load
+ * (measuring.ts, runSideBySide), so both do the same work per second, per-second costs (feed polls, timers)
+ * weigh the same on each, and the machine's drift touches both alike. Each round's difference in CPU per
+ * request, over the subgraph fetches per request, is one estimate; the median is the figure and the
+ * range says how far to trust it.
  */
-export function signedFetchCost(result: Row[]): string {
-  const on = result.find((r) => r.target === 'ours-injection');
-  const off = result.find((r) => r.target === 'ours-no-dedupe');
+export function signedFetchCost(pair: Row[], offeredRate: number): string {
+  const on = pair.find((r) => r.target === 'ours-injection-no-dedupe');
+  const off = pair.find((r) => r.target === 'ours-no-dedupe');
   const fetches = on?.extra?.subgraphFetchesPerExecutedRequest;
-  if (!on || !off || typeof fetches !== 'number' || !on.median.requestsPerCpuSecond || !off.median.requestsPerCpuSecond)
-    return 'signed fetch cost: needs ours-injection and ours-no-dedupe';
-  const onUs = 1e6 / on.median.requestsPerCpuSecond;
-  const offUs = 1e6 / off.median.requestsPerCpuSecond;
-  const perFetch = (onUs - offUs) / fetches;
+  if (!on || !off || typeof fetches !== 'number' || on.rounds.some((m) => !m.cpuSeconds)) {
+    return 'signed fetch cost: needs ours-injection-no-dedupe and ours-no-dedupe';
+  }
+  const cpuUsPerRequest = (m: Measurement) => (m.cpuSeconds * 1e6) / m.requests;
+  const estimates = on.rounds.map((m, round) => (cpuUsPerRequest(m) - cpuUsPerRequest(off.rounds[round]!)) / fetches);
+  const perFetch = median(estimates);
   on.extra = { ...on.extra, gatewayCpuUsPerSignedFetch: +perFetch.toFixed(1) };
-  return `a: gateway CPU per request ${onUs.toFixed(0)} µs with injection, ${offUs.toFixed(0)} µs without; ${fetches.toFixed(2)} signed fetches per request: ${perFetch.toFixed(1)} µs of gateway CPU per signed fetch (target <= 25)`;
+  const onUs = median(on.rounds.map(cpuUsPerRequest));
+  const offUs = median(off.rounds.map(cpuUsPerRequest));
+  const unsustained = [on, off].filter((row) => row.median.rps < offeredRate * 0.95).map((row) => row.target);
+  return (
+    `a: side by side at ${offeredRate} req/s each, gateway CPU per request ${onUs.toFixed(0)} µs with injection, ${offUs.toFixed(0)} µs without ` +
+    `(both without merging); ${fetches.toFixed(2)} signed fetches per request: ${perFetch.toFixed(1)} µs of gateway CPU per signed fetch ` +
+    `(median of ${estimates.length} rounds, range ${Math.min(...estimates).toFixed(1)} to ${Math.max(...estimates).toFixed(1)}; target <= 25)` +
+    (unsustained.length ? `; NOT SUSTAINED by ${unsustained.join(', ')}: lower --signed-fetch-rate` : '')
+  );
 }
 
 /** Adds one window's counter deltas to a target's running totals. */

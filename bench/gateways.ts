@@ -49,8 +49,12 @@ export function compose(name: string, subgraphs: { name: string; typeDefs: Docum
  */
 const UNLIMITED_LOGINS = { RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000000', RATE_LIMIT_LOGIN_PER_APP: '1000000000', RATE_LIMIT_REFRESH_PER_ADDRESS: '1000000000' };
 
-/** Starts the gateways under test on one supergraph (ours-injection only with `injectionEnv`). */
-export async function startGateways(supergraph: string, injectionEnv?: NodeJS.ProcessEnv): Promise<Target[]> {
+/**
+ * Starts the gateways under test on one supergraph: ours-injection only with `injectionEnv`, and with
+ * `injectionWithoutMerging` also ours-injection-no-dedupe, the same with every merging off (the pair
+ * ours-injection-no-dedupe / ours-no-dedupe differs in injection alone).
+ */
+export async function startGateways(supergraph: string, injectionEnv?: NodeJS.ProcessEnv, injectionWithoutMerging = false): Promise<Target[]> {
   const targets: Target[] = [];
   const add = async (name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true) => {
     if (OPTIONS.targets && !OPTIONS.targets.has(name)) return;
@@ -63,6 +67,11 @@ export async function startGateways(supergraph: string, injectionEnv?: NodeJS.Pr
   if (injectionEnv) {
     const port = await freePort();
     await add('ours-injection', 'gateway/main.ts', [], { ...injectionEnv, SUPERGRAPH: supergraph, PORT: String(port) }, port);
+    if (injectionWithoutMerging) {
+      const port = await freePort();
+      const env = { ...injectionEnv, SUPERGRAPH: supergraph, PORT: String(port), GATEWAY_DEDUPE: 'false' };
+      await add('ours-injection-no-dedupe', 'gateway/main.ts', [], env, port);
+    }
   }
   let port = await freePort();
   await add('ours-plain', 'gateway/main.ts', [], { SUPERGRAPH: supergraph, PORT: String(port), PLATFORM_CONFIG: undefined }, port);

@@ -11,6 +11,8 @@ export interface LoadSpec {
   headersPerRequest?: Record<string, string>[];
   connections: number;
   durationSeconds: number;
+  /** Requests per second over all connections (an offered load); as fast as answered when absent. */
+  ratePerSecond?: number;
 }
 
 export interface Measurement {
@@ -35,6 +37,7 @@ export async function measure(spec: LoadSpec, targetPid: number | undefined): Pr
     method: 'POST',
     connections: spec.connections,
     duration: spec.durationSeconds,
+    ...(spec.ratePerSecond ? { overallRate: spec.ratePerSecond } : {}),
     headers: { 'content-type': 'application/json' },
     ...(!perRequest
       ? { body }

@@ -28,11 +28,12 @@ export async function runScenario(
   connections = OPTIONS.connections,
   /** Runs before each round of a target, ahead of its warm-up (e.g. re-priming caches a premise needs). */
   beforeRound?: (target: Target) => Promise<void>,
+  roundCount = OPTIONS.rounds,
 ): Promise<Row[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
   // Our gateways' own counters over the measured windows only (warm caches), summed over rounds.
   const counters = new Map<string, { before: Record<string, number>; after: Record<string, number> }>();
-  for (let round = 0; round < OPTIONS.rounds; round++) {
+  for (let round = 0; round < roundCount; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const target of order) {
       const load = { ...spec(target), url: target.url, connections };
@@ -52,6 +53,41 @@ export async function runScenario(
     const counted = counters.get(t.name);
     const extra = counted && perRequest(counted.before, counted.after);
     return { scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!), ...(extra ? { extra } : {}) };
+  });
+}
+
+/**
+ * Measures targets side by side: every round loads all of them at once, each with the same offered load,
+ * and reads each one's CPU over the same window. On a shared machine whose speed drifts second by second
+ * (other tenants, frequency), targets measured one after the other differ by the drift; measured at once,
+ * the drift touches both alike, so their difference is what the targets themselves cost.
+ */
+export async function runSideBySide(
+  scenario: string,
+  targets: Target[],
+  spec: (target: Target) => Omit<LoadSpec, 'url' | 'connections' | 'durationSeconds'>,
+  roundCount: number,
+): Promise<Row[]> {
+  const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+  const counters = new Map<string, { before: Record<string, number>; after: Record<string, number> }>();
+  const loadOf = (target: Target, durationSeconds: number) => ({ ...spec(target), url: target.url, connections: OPTIONS.connections, durationSeconds });
+  await Promise.all(targets.map((t) => measure(loadOf(t, OPTIONS.warmup), t.process?.child.pid)));
+  for (let round = 0; round < roundCount; round++) {
+    const before = await Promise.all(targets.map((t) => metricsOf(t.url)));
+    const measured = await Promise.all(targets.map((t) => measure(loadOf(t, OPTIONS.duration), t.process?.child.pid)));
+    const after = await Promise.all(targets.map((t) => metricsOf(t.url)));
+    targets.forEach((target, i) => {
+      accumulate(counters, target.name, before[i]!, after[i]!);
+      const m = measured[i]!;
+      rounds.get(target.name)!.push(m);
+      console.log(
+        `  ${scenario} round ${round + 1} ${target.name}: ${m.rps.toFixed(0)} req/s, ${((m.cpuSeconds * 1e6) / m.requests).toFixed(0)} µs CPU per request, ${m.errors} errors`,
+      );
+    });
+  }
+  return targets.map((t) => {
+    const counted = counters.get(t.name)!;
+    return { scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!), extra: perRequest(counted.before, counted.after) };
   });
 }
 

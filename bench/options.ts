@@ -18,6 +18,9 @@ const { values } = parseArgs({
     /** What the soak runs (comma-separated): ours-plain under scenario b, ours-injection under a, burst (ours-injection under e). */
     'soak-target': { type: 'string', default: 'ours-plain' },
     'no-hive': { type: 'boolean', default: false },
+    /** Scenario (a)'s signed-fetch cost: the load each gateway of the pair is offered (both at once), and its rounds. */
+    'signed-fetch-rate': { type: 'string', default: '600' },
+    'signed-fetch-rounds': { type: 'string', default: '6' },
     /** Only these targets (comma-separated names), e.g. to compare two with more rounds. */
     targets: { type: 'string' },
     /** Writes V8 CPU profiles of these targets (comma-separated) to bench/results/profiles (open them in Chrome DevTools). */
@@ -44,6 +47,8 @@ export const OPTIONS = {
   warmup: Number(values.warmup),
   burstConnections: Number(values['burst-connections']),
   burstViewers: Number(values['burst-viewers']),
+  signedFetchRate: Number(values['signed-fetch-rate']),
+  signedFetchRounds: Number(values['signed-fetch-rounds']),
   profiled: new Set(values.profile!.split(',').filter(Boolean)),
   noHive: values['no-hive']!,
 };

@@ -11,7 +11,7 @@ export interface Row {
   extra?: Record<string, number | string>;
 }
 
-const median = (values: number[]) => {
+export const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -73,6 +73,7 @@ function chart(rows: Row[]): string {
   const scenarios = [...new Set(rows.map((r) => r.scenario))];
   const colors: Record<string, string> = {
     'ours-injection': '#2b8a3e',
+    'ours-injection-no-dedupe': '#5c940d',
     'ours-plain': '#74b816',
     'ours-no-dedupe': '#a9e34b',
     'stock-apollo': '#868e96',

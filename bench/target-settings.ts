@@ -8,6 +8,8 @@ export const TARGET_SETTINGS: Record<string, string> = {
     'in-flight merging of identical client queries (a viewer only with its own token) and of identical anonymous subgraph fetches; no response cache',
   'ours-plain':
     'Apollo Server document LRU; query plan cache; compiled result shaper per document; in-flight merging of identical client queries and identical subgraph fetches (all anonymous); no response cache',
+  'ours-injection-no-dedupe':
+    'ours-injection with no merging of any kind (GATEWAY_DEDUPE=false), for the signed-fetch cost: Apollo Server document LRU; query plan cache; compiled result shaper per document; verified-token, viewer-identity and encoded-claims caches; no response cache',
   'ours-no-dedupe':
     'Apollo Server document LRU; query plan cache; compiled result shaper per document; no merging of any kind (GATEWAY_DEDUPE=false); no response cache',
   'stock-apollo': '@apollo/gateway + @apollo/server defaults: document LRU; query plan cache; no merging; no response cache',
