@@ -59,6 +59,8 @@ export class SubgraphUnavailableError extends PlatformError {
 }
 
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
+/** How long one encoding of a viewer's claims is reused: far inside IDENTITY_TTL_SECONDS (30). */
+export const CLAIMS_REUSE_SECONDS = 5;
 const MUTATION = /^\s*mutation\b/;
 
 interface EncodedClaims {
@@ -170,19 +172,23 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * The viewer's claims for this subgraph, encoded. They change only with the second, the viewer or the
-   * viewer's identities, so each viewer's encoding is kept until one of those changes. Viewer objects are
-   * the verifier's cached ones (stable per token), and identity maps are replaced, never mutated, when
-   * identities change, so comparing references is exact.
+   * The viewer's claims for this subgraph, encoded. They change only with the viewer, the viewer's
+   * identities or time, so each viewer's encoding is reused for CLAIMS_REUSE_SECONDS (re-encoding every
+   * second cost a third of all fetches a JSON encoding at a few requests per viewer a second). Reused
+   * claims still have at least IDENTITY_TTL_SECONDS - CLAIMS_REUSE_SECONDS to live when they are signed,
+   * and every fetch is signed afresh over its own body. Viewer objects are the verifier's cached ones
+   * (stable per token), and identity maps are replaced, never mutated, when identities change, so
+   * comparing references is exact: a link, unlink or consent change re-encodes at once.
    */
   private encodedClaimsFor(viewer: Viewer | undefined, identities: MerchantIdentities | undefined): string {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const kept = viewer ? this.claimsByViewer.get(viewer) : this.anonymousClaims;
-    if (kept && kept.second === nowSeconds && kept.identities === identities) return kept.encoded;
+    const age = kept ? nowSeconds - kept.second : -1;
+    if (kept && age >= 0 && age < CLAIMS_REUSE_SECONDS && kept.identities === identities) return kept.encoded;
     const { platform, pseudonymOf } = this.signing!;
     const pseudonym = viewer && this.merchant ? pseudonymOf(viewer.userId) : undefined;
     const claims = identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym });
-    // Noted when claims are encoded (at most once a second per viewer), so a fetch reusing them costs nothing.
+    // Noted when claims are encoded (at most once every CLAIMS_REUSE_SECONDS per viewer), so a fetch reusing them costs nothing.
     if (claims.oid && viewer && this.merchant) this.signing!.onDisclosed?.(viewer.userId, this.merchant.id);
     const encoded = encodeClaims(claims);
     const entry = { second: nowSeconds, identities, encoded };
