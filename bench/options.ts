@@ -20,7 +20,7 @@ const { values } = parseArgs({
     'no-hive': { type: 'boolean', default: false },
     /** Scenario (a)'s signed-fetch cost: the load each gateway of the pair is offered (both at once), and its rounds. */
     'signed-fetch-rate': { type: 'string', default: '600' },
-    'signed-fetch-rounds': { type: 'string', default: '6' },
+    'signed-fetch-rounds': { type: 'string', default: '10' },
     /** Only these targets (comma-separated names), e.g. to compare two with more rounds. */
     targets: { type: 'string' },
     /** Writes V8 CPU profiles of these targets (comma-separated) to bench/results/profiles (open them in Chrome DevTools). */
