@@ -1,10 +1,15 @@
 /**
  * What the environment switches, proved on real processes as an operator starts them (`gateway/main.ts`,
  * `subgraphs/identity/main.ts`): production refuses development settings with exit code 2 before serving
- * anything, and GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION reach the running gateway.
+ * anything; GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION reach the running gateway; and
+ * SUPERGRAPH_URL with SUPERGRAPH_POLL_MS makes it load and follow a supergraph served over HTTP.
  */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ONE_SUBGRAPH_QUERY } from '../../bench/subgraphs/synthetic.js';
 import { DEVELOPMENT_SECRET_PREFIX } from '../../platform/config/secret-names.js';
 import { DEMO_CONFIG_PATH, demoSecrets } from '../support/fixtures.js';
 import { syntheticSupergraphFile } from '../support/synthetic-supergraph.js';
@@ -95,4 +100,36 @@ describe('GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION on a produ
     expect((await getQuery(switchedOn)).status).toBe(400);
     expect((await getQuery(switchedOn, { 'apollo-require-preflight': 'true' })).status).toBe(200);
   });
+});
+
+describe('SUPERGRAPH_URL on a gateway process', () => {
+  it('serves the supergraph it fetched, and keeps serving it while the URL fails', async () => {
+    let status = 200;
+    const source = createServer((_req, res) => void res.writeHead(status).end(status === 200 ? readFileSync(supergraph) : 'unavailable'));
+    await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => source.close(resolve)));
+    const url = `http://127.0.0.1:${(source.address() as AddressInfo).port}/supergraph.graphql`;
+    const gateway = await startGatewayProcess({ NODE_ENV: 'production', SUPERGRAPH_URL: url, SUPERGRAPH_POLL_MS: '100' });
+    closers.push(gateway.stop);
+
+    const topProducts = async () => {
+      const response = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: ONE_SUBGRAPH_QUERY }),
+      });
+      return { status: response.status, products: ((await response.json()) as { data?: { topProducts?: unknown[] } }).data?.topProducts?.length };
+    };
+    expect(await topProducts()).toEqual({ status: 200, products: 5 });
+
+    status = 503;
+    const refused = async () =>
+      Number(/^gateway_supergraph_refused_total (\d+)/m.exec(await (await fetch(gateway.url.replace(/\/graphql$/, '/metrics'))).text())?.[1]);
+    const deadline = Date.now() + 20_000;
+    while ((await refused()) < 1) {
+      if (Date.now() > deadline) throw new Error('the failing poll was never counted');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await topProducts()).toEqual({ status: 200, products: 5 });
+  }, 120_000);
 });
