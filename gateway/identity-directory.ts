@@ -5,7 +5,8 @@
  */
 import { PlatformError } from '../platform/errors.js';
 import type { IdentityModels } from '../platform/identity-store/models.js';
-import { identityStoreUnavailable } from '../platform/identity-store/unavailable.js';
+import { identityStoreUnavailable, throttledOutageLog, type OutageListener } from '../platform/identity-store/unavailable.js';
+import type { Logger } from '../platform/logger.js';
 
 export interface MerchantIdentity {
   appId: string;
@@ -27,6 +28,15 @@ export interface IdentityDirectoryOptions {
    * unavailable: far below the driver's own server-selection wait, so an outage fails fast. @default 2000
    */
   timeoutMs?: number;
+  /** Told why each lookup failed (the driver's error, or the timeout): for the operator's log, never for clients. */
+  onOutage?: OutageListener;
+}
+
+/** The operator's log of failing lookups: the driver's reason, at most one line per 10 s with how many failed. */
+export function loggedLookupOutages(logger: Logger): OutageListener {
+  return throttledOutageLog((error, answered) =>
+    logger.warn({ err: error instanceof Error ? error.message : String(error), answered }, 'identity lookups failing: answering IDENTITY_STORE_UNAVAILABLE'),
+  );
 }
 
 export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' | 'Consent'>, options: IdentityDirectoryOptions = {}): IdentityDirectory {
@@ -61,6 +71,7 @@ export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' |
         return await Promise.race([lookup(userIds), timedOut]);
       } catch (error) {
         // Whatever failed (no server, a timeout, a refused query), the store gave no answer for this viewer.
+        options.onOutage?.(error instanceof PlatformError ? new Error(`no answer within ${timeoutMs} ms`) : error);
         throw error instanceof PlatformError ? error : identityStoreUnavailable();
       } finally {
         clearTimeout(timer);

@@ -12,3 +12,23 @@ const { MongoServerSelectionError, MongoNetworkError, MongoNotConnectedError } =
 /** True when `error` says no store server could be reached (as opposed to a query the store refused). */
 export const isStoreUnreachable = (error: unknown): boolean =>
   error instanceof MongoServerSelectionError || error instanceof MongoNetworkError || error instanceof MongoNotConnectedError;
+
+/** Told of each outage met (the driver's error: for the operator's log, never for clients). */
+export type OutageListener = (error: unknown) => void;
+
+/**
+ * Logs the first outage met (by a resolver, or a gateway lookup), then at most one line per `everyMs`, with how many were answered
+ * since: an outage fails many requests at once, and the operator needs the cause, not a line per request.
+ */
+export function throttledOutageLog(log: (error: unknown, answered: number) => void, everyMs = 10_000): OutageListener {
+  let last = 0;
+  let answered = 0;
+  return (error) => {
+    answered++;
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    log(error, answered);
+    last = now;
+    answered = 0;
+  };
+}

@@ -31,8 +31,9 @@ import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
 import { SessionKeyVault } from './session-key-vault.js';
 import { SessionService } from './sessions.js';
-import { throttledOutageLog, withStoreOutageCode } from './store-outage.js';
+import { withStoreOutageCode } from './store-outage.js';
 import { ThirdPartyPlatform } from './third-party-platform.js';
+import { throttledOutageLog } from '../../platform/identity-store/unavailable.js';
 
 export interface IdentityServiceOptions {
   platform: PlatformIndex;

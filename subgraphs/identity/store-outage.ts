@@ -4,11 +4,8 @@
  * names hosts. The connection bounds the wait (MONGODB_TIMEOUT_MS), so the answer comes fast.
  */
 import { GraphQLScalarType, type GraphQLFieldResolver } from 'graphql';
-import { identityStoreUnavailable, isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
+import { identityStoreUnavailable, isStoreUnreachable, type OutageListener } from '../../platform/identity-store/unavailable.js';
 import type { ResolverMap } from '../kit/index.js';
-
-/** Told of each outage a resolver met (the driver's error: for the operator's log, never for clients). */
-export type OutageListener = (error: unknown) => void;
 
 function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContext>, onOutage: OutageListener): GraphQLFieldResolver<never, TContext> {
   const translate = (error: unknown): never => {
@@ -25,23 +22,6 @@ function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContex
     }
     // Only promises pay for the translation: plain values pass through untouched.
     return result instanceof Promise ? result.catch(translate) : result;
-  };
-}
-
-/**
- * Logs the first outage a resolver meets, then at most one line per `everyMs`, with how many were answered
- * since: an outage fails many requests at once, and the operator needs the cause, not a line per request.
- */
-export function throttledOutageLog(log: (error: unknown, answered: number) => void, everyMs = 10_000): OutageListener {
-  let last = 0;
-  let answered = 0;
-  return (error) => {
-    answered++;
-    const now = Date.now();
-    if (now - last < everyMs) return;
-    log(error, answered);
-    last = now;
-    answered = 0;
   };
 }
 

@@ -36,12 +36,12 @@ async function eventually(attempt: () => Promise<void>, ms = 60_000): Promise<vo
       return await attempt();
     } catch (error) {
       if (Date.now() > deadline) {
-        // What the identity service last said of the store, to tell a slow recovery from a broken one.
+        // What the identity service and the gateway's lookups last said of the store, to tell a slow recovery from a broken one.
         const said = system
           .logs()
           .split('\n')
-          .filter((line) => line.includes('identity store unreachable'))
-          .slice(-2);
+          .filter((line) => /identity store unreachable|identity lookups failing/.test(line))
+          .slice(-4);
         throw new Error(`${(error as Error).message}\nlast store outage logs:\n${said.join('\n')}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -123,6 +123,10 @@ describe('the identity store stopped and restarted', () => {
         const logged = system.logs().match(/identity store unreachable/g)?.length ?? 0;
         expect(logged).toBeGreaterThanOrEqual(1);
         expect(logged).toBeLessThanOrEqual(3);
+        // So does the gateway's failing lookup (the cold viewer's), once and not per request.
+        const lookups = system.logs().match(/identity lookups failing/g)?.length ?? 0;
+        expect(lookups).toBeGreaterThanOrEqual(1);
+        expect(lookups).toBeLessThanOrEqual(3);
         expect(JSON.stringify([me, nonce])).not.toMatch(/127\.0\.0\.1|mongodb:|ECONN/);
 
         // A login in the outage fails with a code and no tokens.

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
 import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
-import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
+import { loggedLookupOutages, mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import type { RateLimits } from '../../gateway/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
@@ -270,7 +270,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     // Lookups wait longer than production's 2 s: a loaded test machine must not look like a store outage.
-    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000 }), models, logger, { pollMs: CACHE_POLL_MS });
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000, onOutage: loggedLookupOutages(logger) }), models, logger, {
+      pollMs: CACHE_POLL_MS,
+    });
     const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
     const disclosures = new DisclosureLog(models, logger, { flushMs: DISCLOSURE_FLUSH_MS });
