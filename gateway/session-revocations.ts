@@ -91,10 +91,11 @@ export class SessionRevocations {
   }
 
   private async read(filter: Record<string, unknown>): Promise<void> {
-    // Through the driver: mongoose's query layer costs about 0.5 ms of CPU per read, four reads a second.
-    const docs = await this.models.RevokedSession.collection
-      .find<RevokedSessionDoc>(filter, { sort: { _id: 1 }, limit: 10_000, projection: { sessionId: 1, expiresAt: 1 } })
-      .toArray();
+    const docs = await this.models.RevokedSession.find(filter, { sessionId: 1, expiresAt: 1 })
+      .sort({ _id: 1 })
+      .limit(10_000)
+      .lean<RevokedSessionDoc[]>()
+      .exec();
     for (const doc of docs) {
       this.revoked.delete(doc.sessionId);
       this.revoked.set(doc.sessionId, doc.expiresAt.getTime());

@@ -43,17 +43,15 @@ beforeEach(async () => {
   now = Date.parse('2026-12-01T10:00:00Z');
   feedBroken = false;
   inner = new CountingDirectory();
-  // The feed's collection, failing its reads while `feedBroken` (as when the store is unreachable).
+  // The feed's model, failing its reads while `feedBroken` (as when the store is unreachable).
+  const unreachable = {
+    sort: () => unreachable,
+    limit: () => unreachable,
+    lean: () => unreachable,
+    exec: () => Promise.reject(new Error('store unreachable')),
+  };
   const feed = new Proxy(models.IdentityChange, {
-    get: (target, name, receiver) => {
-      if (name !== 'collection') return Reflect.get(target, name, receiver);
-      return new Proxy(target.collection, {
-        get: (collection, member, r) => {
-          if (member === 'find' && feedBroken) return () => ({ toArray: () => Promise.reject(new Error('store unreachable')) });
-          return Reflect.get(collection, member, r);
-        },
-      });
-    },
+    get: (target, name, receiver) => (name === 'find' && feedBroken ? () => unreachable : Reflect.get(target, name, receiver)),
   });
   // Polls only when the test says so (refreshNow); the timer's interval is never reached.
   cache = new CachingIdentityDirectory(inner, { IdentityChange: feed }, createLogger('test', 'silent'), {
