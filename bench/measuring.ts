@@ -7,6 +7,18 @@ import { OPTIONS } from './options.js';
 import { summarize, type Row } from './report.js';
 import { soakRss } from './soak.js';
 
+/** Our gateways' own counters over the measured windows only (warm caches), summed over rounds, by target. */
+type Counters = Map<string, { before: Record<string, number>; after: Record<string, number> }>;
+
+/** One row per target: its rounds, their median, and (for ours) its counters per request. */
+function rowsOf(scenario: string, targets: Target[], rounds: Map<string, Measurement[]>, counters: Counters): Row[] {
+  return targets.map((t) => {
+    const counted = counters.get(t.name);
+    const extra = counted && perRequest(counted.before, counted.after);
+    return { scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!), ...(extra ? { extra } : {}) };
+  });
+}
+
 /** Checks every target answers the query with the same data and no errors before timing anything. */
 export async function verify(targets: Target[], body: string, headers: Record<string, string> = {}): Promise<void> {
   let reference: string | undefined;
@@ -31,8 +43,7 @@ export async function runScenario(
   roundCount = OPTIONS.rounds,
 ): Promise<Row[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
-  // Our gateways' own counters over the measured windows only (warm caches), summed over rounds.
-  const counters = new Map<string, { before: Record<string, number>; after: Record<string, number> }>();
+  const counters: Counters = new Map();
   for (let round = 0; round < roundCount; round++) {
     const order = round % 2 ? [...targets].reverse() : targets;
     for (const target of order) {
@@ -49,11 +60,7 @@ export async function runScenario(
       console.log(`  ${scenario} round ${round + 1} ${target.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms, ${m.errors} errors`);
     }
   }
-  return targets.map((t) => {
-    const counted = counters.get(t.name);
-    const extra = counted && perRequest(counted.before, counted.after);
-    return { scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!), ...(extra ? { extra } : {}) };
-  });
+  return rowsOf(scenario, targets, rounds, counters);
 }
 
 /**
@@ -69,7 +76,7 @@ export async function runSideBySide(
   roundCount: number,
 ): Promise<Row[]> {
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
-  const counters = new Map<string, { before: Record<string, number>; after: Record<string, number> }>();
+  const counters: Counters = new Map();
   const loadOf = (target: Target, durationSeconds: number) => ({ ...spec(target), url: target.url, connections: OPTIONS.connections, durationSeconds });
   await Promise.all(targets.map((t) => measure(loadOf(t, OPTIONS.warmup), t.process?.child.pid)));
   for (let round = 0; round < roundCount; round++) {
@@ -85,10 +92,7 @@ export async function runSideBySide(
       );
     });
   }
-  return targets.map((t) => {
-    const counted = counters.get(t.name)!;
-    return { scenario, target: t.name, rounds: rounds.get(t.name)!, median: summarize(rounds.get(t.name)!), extra: perRequest(counted.before, counted.after) };
-  });
+  return rowsOf(scenario, targets, rounds, counters);
 }
 
 /** Soaks one gateway under a scenario's load for `--soak-warmup` then `--soak` seconds and says how its RSS moved after warm-up. */

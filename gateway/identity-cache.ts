@@ -13,6 +13,9 @@ import type { Logger } from '../platform/logger.js';
 import { FeedPoller } from './feed-poller.js';
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
 
+/** Changes read per poll at most. */
+const FEED_PAGE = 10_000;
+
 export interface IdentityCacheOptions {
   /** How often to read the change feed: the staleness bound for changes made through other gateways. @default 250 */
   pollMs?: number;
@@ -113,7 +116,7 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     try {
       const changes = await this.models.IdentityChange.find(this.lastSeen ? { _id: { $gt: this.lastSeen } } : {})
         .sort({ _id: 1 })
-        .limit(10_000)
+        .limit(FEED_PAGE)
         .lean<IdentityChangeDoc[]>()
         .exec();
       for (const change of changes) {
@@ -121,7 +124,7 @@ export class CachingIdentityDirectory implements IdentityDirectory {
         this.lastSeen = change._id;
       }
       // A full page may leave changes unread: the feed counts as read only when a page is not full.
-      if (changes.length < 10_000) this.lastGoodPollAt = startedAt;
+      if (changes.length < FEED_PAGE) this.lastGoodPollAt = startedAt;
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'identity change feed unreadable; cached identities expire by age');
     }

@@ -5,7 +5,7 @@
  */
 import { PlatformError } from '../platform/errors.js';
 import type { IdentityModels } from '../platform/identity-store/models.js';
-import { identityStoreUnavailable, throttledOutageLog, type OutageListener } from '../platform/identity-store/unavailable.js';
+import { identityStoreUnavailable, throttledOutageLog } from '../platform/identity-store/unavailable.js';
 import type { Logger } from '../platform/logger.js';
 
 export interface MerchantIdentity {
@@ -28,19 +28,13 @@ export interface IdentityDirectoryOptions {
    * unavailable: far below the driver's own server-selection wait, so an outage fails fast. @default 2000
    */
   timeoutMs?: number;
-  /** Told why each lookup failed (the driver's error, or the timeout): for the operator's log, never for clients. */
-  onOutage?: OutageListener;
-}
-
-/** The operator's log of failing lookups: the driver's reason, at most one line per 10 s with how many failed. */
-export function loggedLookupOutages(logger: Logger): OutageListener {
-  return throttledOutageLog((error, answered) =>
-    logger.warn({ err: error instanceof Error ? error.message : String(error), answered }, 'identity lookups failing: answering IDENTITY_STORE_UNAVAILABLE'),
-  );
+  /** Where failing lookups are logged with the driver's reason (or the timeout), at most one line per 10 s. */
+  logger?: Logger;
 }
 
 export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' | 'Consent'>, options: IdentityDirectoryOptions = {}): IdentityDirectory {
   const timeoutMs = options.timeoutMs ?? 2000;
+  const onOutage = options.logger && throttledOutageLog(options.logger, 'identity lookups failing: answering IDENTITY_STORE_UNAVAILABLE');
   const lookup = async (userIds: readonly string[]) => {
     const [docs, consents] = await Promise.all([
       models.Identity.find({ userId: { $in: userIds }, merchantId: { $ne: null } }, { userId: 1, merchantId: 1, appId: 1, openId: 1, _id: 0 })
@@ -71,8 +65,9 @@ export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' |
         return await Promise.race([lookup(userIds), timedOut]);
       } catch (error) {
         // Whatever failed (no server, a timeout, a refused query), the store gave no answer for this viewer.
-        options.onOutage?.(error instanceof PlatformError ? new Error(`no answer within ${timeoutMs} ms`) : error);
-        throw error instanceof PlatformError ? error : identityStoreUnavailable();
+        const timedOut = error instanceof PlatformError;
+        onOutage?.(timedOut ? new Error(`no answer within ${timeoutMs} ms`) : error);
+        throw timedOut ? error : identityStoreUnavailable();
       } finally {
         clearTimeout(timer);
       }

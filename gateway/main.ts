@@ -14,7 +14,7 @@ import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
 import { DisclosureLog } from './disclosure-log.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
 import { loadPersistedDocuments } from './persisted-documents.js';
-import { loggedLookupOutages, mongoIdentityDirectory } from './identity-directory.js';
+import { mongoIdentityDirectory } from './identity-directory.js';
 import { SessionRevocations } from './session-revocations.js';
 import { jwksCheck } from './subgraph-probe.js';
 import { ReloadingSupergraph } from './supergraph-source.js';
@@ -41,14 +41,9 @@ await runService('gateway', async (env, logger) => {
     const models = identityModels(connection);
     const jwksUrl = new URL(JWKS_PATH, env.IDENTITY_URL);
     readinessChecks.push(databaseCheck('identityStore', connection), jwksCheck(jwksUrl));
-    const cache = new CachingIdentityDirectory(
-      mongoIdentityDirectory(models, { timeoutMs: env.IDENTITY_LOOKUP_TIMEOUT_MS, onOutage: loggedLookupOutages(logger) }),
-      models,
-      logger,
-      {
-        pollMs: env.IDENTITY_CACHE_POLL_MS,
-      },
-    );
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: env.IDENTITY_LOOKUP_TIMEOUT_MS, logger }), models, logger, {
+      pollMs: env.IDENTITY_CACHE_POLL_MS,
+    });
     const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
     await Promise.all([cache.start(), revocations.start()]);
     const disclosures = new DisclosureLog(models, logger);

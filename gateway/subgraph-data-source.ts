@@ -183,8 +183,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private encodedClaimsFor(viewer: Viewer | undefined, identities: MerchantIdentities | undefined): string {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const kept = viewer ? this.claimsByViewer.get(viewer) : this.anonymousClaims;
-    const age = kept ? nowSeconds - kept.second : -1;
-    if (kept && age >= 0 && age < CLAIMS_REUSE_SECONDS && kept.identities === identities) return kept.encoded;
+    if (kept && kept.identities === identities && nowSeconds >= kept.second && nowSeconds - kept.second < CLAIMS_REUSE_SECONDS) return kept.encoded;
     const { platform, pseudonymOf } = this.signing!;
     const pseudonym = viewer && this.merchant ? pseudonymOf(viewer.userId) : undefined;
     const claims = identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym });

@@ -4,6 +4,7 @@
  */
 import mongoose from 'mongoose';
 import { PlatformError } from '../errors.js';
+import type { Logger } from '../logger.js';
 
 export const identityStoreUnavailable = () => new PlatformError('IDENTITY_STORE_UNAVAILABLE', 'The identity store is unavailable right now; retry shortly.');
 
@@ -17,17 +18,18 @@ export const isStoreUnreachable = (error: unknown): boolean =>
 export type OutageListener = (error: unknown) => void;
 
 /**
- * Logs the first outage met (by a resolver, or a gateway lookup), then at most one line per `everyMs`, with how many were answered
- * since: an outage fails many requests at once, and the operator needs the cause, not a line per request.
+ * Logs the first outage met (by a resolver, or a gateway lookup) as `message` with the driver's reason,
+ * then at most one line per `everyMs`, with how many were answered since: an outage fails many requests
+ * at once, and the operator needs the cause, not a line per request.
  */
-export function throttledOutageLog(log: (error: unknown, answered: number) => void, everyMs = 10_000): OutageListener {
+export function throttledOutageLog(logger: Logger, message: string, everyMs = 10_000): OutageListener {
   let last = 0;
   let answered = 0;
   return (error) => {
     answered++;
     const now = Date.now();
     if (now - last < everyMs) return;
-    log(error, answered);
+    logger.warn({ err: error instanceof Error ? error.message : String(error), answered }, message);
     last = now;
     answered = 0;
   };

@@ -140,15 +140,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
     typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
-    resolvers: withStoreOutageCode(
-      resolvers,
-      throttledOutageLog((error, answered) =>
-        logger.warn(
-          { err: error instanceof Error ? error.message : String(error), answered },
-          'identity store unreachable: answering IDENTITY_STORE_UNAVAILABLE',
-        ),
-      ),
-    ),
+    resolvers: withStoreOutageCode(resolvers, throttledOutageLog(logger, 'identity store unreachable: answering IDENTITY_STORE_UNAVAILABLE')),
     identitySecret: options.identitySecret,
     context: (claims, requestId) => buildIdentityContext({ store, login, sessions, linking, consents, privacy, platform, bridgeStartUrl }, claims, requestId),
     plugins: [newSessionsPlugin()],

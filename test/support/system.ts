@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { WechatSimulator } from '../../dev/wechat/server.js';
 import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
-import { loggedLookupOutages, mongoIdentityDirectory } from '../../gateway/identity-directory.js';
+import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import type { RateLimits } from '../../gateway/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
@@ -270,7 +270,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     // Lookups wait longer than production's 2 s: a loaded test machine must not look like a store outage.
-    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000, onOutage: loggedLookupOutages(logger) }), models, logger, {
+    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000, logger }), models, logger, {
       pollMs: CACHE_POLL_MS,
     });
     const revocations = new SessionRevocations(models, logger, { pollMs: CACHE_POLL_MS });
