@@ -91,15 +91,28 @@ export function createClient(options: ClientOptions): Client {
     return body as GraphQLResult<never>;
   }
 
-  /** One execution: by hash when the document has one, resent with its text if the gateway asks. */
+  /**
+   * Hashes this gateway does not know (it has no manifest with them): their documents go as text from
+   * then on. The text goes alone, never with the hash: GraphQL Code Generator hashes a canonical print of
+   * the document, not the text it embeds, and the gateway refuses a hash that is not the text's own.
+   */
+  const unknownHashes = new Set<string>();
+
+  /** One execution: by hash when the document has one, as text when the gateway does not know the hash. */
   async function execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables: TVariables, accessToken?: string) {
     const hash = sendHashes && document.__meta__ ? document.__meta__.hash : undefined;
-    const persistedQuery = hash ? { version: 1, sha256Hash: hash } : undefined;
-    if (persistedQuery) {
-      const byHash = await post({ variables, extensions: { persistedQuery } }, accessToken);
+    if (hash && !unknownHashes.has(hash)) {
+      const byHash = await post({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, accessToken);
       if (!RESEND_WITH_TEXT.some((code) => hasCode(byHash, code))) return byHash as GraphQLResult<TResult>;
+      unknownHashes.add(hash);
     }
-    return (await post({ query: document.toString(), variables, extensions: persistedQuery && { persistedQuery } }, accessToken)) as GraphQLResult<TResult>;
+    const byText = await post({ query: document.toString(), variables }, accessToken);
+    // A gateway that runs only its manifest now (redeployed with one): back to the hash.
+    if (hash && hasCode(byText, 'PERSISTED_QUERY_ID_REQUIRED')) {
+      unknownHashes.delete(hash);
+      return execute(document, variables, accessToken);
+    }
+    return byText as GraphQLResult<TResult>;
   }
 
   const sessions = new SessionManager({

@@ -2,6 +2,7 @@
  * The client's session rules against the real system (fetch transport, memory storage, wx.login codes from
  * the WeChat simulator). Access tokens live 3 s here, so expiry is real, not faked.
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createClient,
@@ -16,13 +17,16 @@ import {
   type Transport,
 } from '../../client/src/index.js';
 import { HomePageDocument, MeDocument } from '../../examples/mini-program/generated/graphql.js';
+import { loadPersistedDocuments } from '../../gateway/features/persisted-documents.js';
 import { loginCode } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 
 const TTL_SECONDS = 3;
+/** The example's manifest (it holds the client's own documents), as `npm start` and production load one. */
+const MANIFEST = loadPersistedDocuments(fileURLToPath(new URL('../../examples/mini-program/generated/persisted-documents.json', import.meta.url)));
 let system: System;
 beforeAll(async () => {
-  system = await startSystem({ accessTokenTtlSeconds: TTL_SECONDS });
+  system = await startSystem({ accessTokenTtlSeconds: TTL_SECONDS, persistedDocuments: { manifest: MANIFEST, only: false } });
 });
 afterAll(() => system.close());
 beforeEach(() => {
@@ -190,18 +194,30 @@ describe('client session', () => {
     hasErrorCode(result, 'NOT_A_CODE');
   });
 
-  it('sends the hash first and the text only when the gateway asks (PERSISTED_QUERY_NOT_FOUND)', async () => {
-    const fresh = await system.startGateway({}); // nothing registered yet
+  it('sends the hash first; to a gateway without the manifest, the text alone from then on (never text with a hash it is not the sha256 of)', async () => {
+    const fresh = await system.startGateway({}); // no manifest
     const { client, sent } = harness('cs-ivy', { endpoint: fresh.url });
-    await client.request(MeDocument);
-    const bodies = sent.map((body) => JSON.parse(body) as { query?: string; extensions?: { persistedQuery?: { sha256Hash: string } } });
-    expect(bodies.every((body) => body.extensions?.persistedQuery?.sha256Hash)).toBe(true);
-    // This gateway has no manifest: each document (Login, then Me) is registered once: hash alone, then hash + text...
-    expect(bodies.map((body) => body.query?.match(/(?:query|mutation) (\w+)/)?.[1] ?? 'hash only')).toEqual(['hash only', 'Login', 'hash only', 'Me']);
+    expect((await client.request(MeDocument)).errors).toBeUndefined();
+    const kinds = () =>
+      sent
+        .map((body) => JSON.parse(body) as { query?: string; extensions?: { persistedQuery?: unknown } })
+        .map((body) => {
+          expect(body.query !== undefined && body.extensions?.persistedQuery !== undefined).toBe(false);
+          return body.query?.match(/(?:query|mutation) (\w+)/)?.[1] ?? 'hash only';
+        });
+    // Each document (Login, then Me) by hash, answered PERSISTED_QUERY_NOT_FOUND, then as text...
+    expect(kinds()).toEqual(['hash only', 'Login', 'hash only', 'Me']);
     sent.length = 0;
     await client.request(MeDocument);
-    // ...and afterwards travels as its hash only.
-    expect(sent.map((body) => 'query' in JSON.parse(body))).toEqual([false]);
+    // ...and afterwards as text at once: one round trip.
+    expect(kinds()).toEqual(['Me']);
+  });
+
+  it('sends documents by hash alone to a gateway with the manifest, also one that runs nothing else', async () => {
+    const only = await system.startGateway({ persistedDocuments: { manifest: MANIFEST, only: true } });
+    const { client, sent } = harness('cs-joy', { endpoint: only.url });
+    expect((await client.request(MeDocument)).errors).toBeUndefined();
+    expect(sent.map((body) => 'query' in (JSON.parse(body) as object))).toEqual([false, false]);
   });
 
   it('throws a TransportError when the gateway cannot be reached', async () => {
