@@ -4,14 +4,13 @@
  */
 export const TARGET_SETTINGS: Record<string, string> = {
   'ours-injection':
-    'Apollo Server document LRU (parse + validation, by query hash); query plan cache; compiled result shaper per document; verified-token, viewer-identity and encoded-claims caches; ' +
-    'in-flight merging of identical client queries (a viewer only with its own token) and of identical anonymous subgraph fetches; no response cache',
+    'document cache (parse + validation once per sha256 of the document, read by Apollo Server as its document store); query plan cache; compiled result shaper per document; verified-token, viewer-identity and encoded-claims caches; ' +
+    'in-flight merging of identical client queries (a viewer only with its own session, each request admitted first) and of identical anonymous subgraph fetches; no response cache',
   'ours-plain':
-    'Apollo Server document LRU; query plan cache; compiled result shaper per document; in-flight merging of identical client queries and identical subgraph fetches (all anonymous); no response cache',
+    'document cache; query plan cache; compiled result shaper per document; in-flight merging of identical client queries and identical subgraph fetches (all anonymous); no response cache',
   'ours-injection-no-dedupe':
-    'ours-injection with no merging of any kind (GATEWAY_DEDUPE=false), for the signed-fetch cost: Apollo Server document LRU; query plan cache; compiled result shaper per document; verified-token, viewer-identity and encoded-claims caches; no response cache',
-  'ours-no-dedupe':
-    'Apollo Server document LRU; query plan cache; compiled result shaper per document; no merging of any kind (GATEWAY_DEDUPE=false); no response cache',
+    'ours-injection with no merging of any kind (GATEWAY_DEDUPE=false), for the signed-fetch cost: document cache; query plan cache; compiled result shaper per document; verified-token, viewer-identity and encoded-claims caches; no response cache',
+  'ours-no-dedupe': 'document cache; query plan cache; compiled result shaper per document; no merging of any kind (GATEWAY_DEDUPE=false); no response cache',
   'stock-apollo': '@apollo/gateway + @apollo/server defaults: document LRU; query plan cache; no merging; no response cache',
   hive: 'Hive Gateway defaults: Yoga parse/validation cache; query plan cache; no merging; no response cache',
   'hive-bench':

@@ -2,6 +2,9 @@
  * Follows a change feed in the store: runs `poll` every `pollMs`, and on demand (`refreshNow`), never two
  * at once. The gateway's caches use it to hear of changes other processes made.
  */
+/** How often the gateway reads each change feed by default: the staleness bound across gateways. */
+export const DEFAULT_FEED_POLL_MS = 250;
+
 export class FeedPoller {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;

@@ -1,13 +1,11 @@
 /** The gateway's typed per-request context: request id, viewer, and the viewer's identities loaded at most once. */
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
-import { tracedLookup } from './tracing.js';
+import { tracedLookup } from './features/tracing.js';
 import type { Viewer } from './viewer.js';
 
 export interface GatewayContext {
   requestId: string;
   viewer: Viewer | undefined;
-  /** The document text the request named by hash (persisted-documents.ts). */
-  persistedDocument?: string;
   /** The viewer's merchant identities; one store query per request however many subgraphs ask. */
   merchantIdentities(): Promise<MerchantIdentities | undefined>;
   /** The same, when already known without waiting (loaded earlier in this request, or cached). */
@@ -15,7 +13,7 @@ export interface GatewayContext {
 }
 
 /** A directory that can answer from memory without I/O. */
-interface PeekableDirectory extends IdentityDirectory {
+export interface PeekableDirectory extends IdentityDirectory {
   peek?(userId: string): MerchantIdentities | undefined;
 }
 

@@ -1,45 +1,53 @@
 /**
- * Wires the gateway: the static supergraph, one SubgraphDataSource per subgraph, Apollo Server, the
- * viewer verifier and the shared HTTP edge. Request in → viewer resolved → identity injected → subgraph answers.
+ * Wires the gateway: the supergraph, one SubgraphDataSource per subgraph, Apollo Server, and the request
+ * pipeline in front of it. A request reads as the feature list below, top to bottom: decoded, its
+ * document resolved (text or hash), bounded, parsed once, limited, validated, rate-limited, its viewer
+ * admitted, merged with an identical one in flight, executed; identity is injected into each subgraph
+ * fetch (subgraph-data-source.ts), and the answer's headers set on the way out.
  */
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
-import { isPublicCode, subgraphOutageLogging } from '../platform/graphql/format-error.js';
-import { Headers } from '../platform/headers.js';
+import { isPublicCode } from '../platform/graphql/format-error.js';
 import { inServerSpan } from '../platform/telemetry.js';
 import { turnOffApolloTelemetry } from '../platform/env.js';
-import {
-  maskedErrorLogging,
-  maskingFormatter,
-  readiness,
-  startGraphQLHttpServer,
-  type ReadinessCheck,
-  type RunningHttpServer,
-} from '../subgraphs/kit/index.js';
+import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '../subgraphs/kit/index.js';
 import type { Logger } from '../platform/logger.js';
-import { buildGatewayContext, type GatewayContext } from './gateway-context.js';
-import { PersistedDocuments, type PersistedDocumentsOptions } from './persisted-documents.js';
+import { installApolloPatches } from './apollo-patches/index.js';
+import { cachePolicy } from './features/cache-policy.js';
+import { decodeRequest } from './features/decode-request.js';
+import { errorLogging } from './features/error-logging.js';
+import { explorer } from './features/explorer.js';
+import { graphqlOverHttp } from './features/graphql-over-http.js';
+import { gatewayMetrics } from './features/metrics.js';
+import { parseDocument } from './features/parse-document.js';
+import { persistedDocuments, type PersistedDocumentsOptions } from './features/persisted-documents.js';
+import { DEFAULT_QUERY_LIMITS, queryLimits, type QueryLimits } from './features/query-limits.js';
+import { DEFAULT_RATE_LIMITS, rateLimits, type RateLimits } from './features/rate-limits.js';
+import { requestMerging } from './features/request-merging.js';
+import { tokenBound } from './features/token-bound.js';
+import { tracing } from './features/tracing.js';
+import { validateDocument } from './features/validate-document.js';
+import { viewerAdmission } from './features/viewer-admission.js';
+import type { GatewayContext } from './gateway-context.js';
+import { DocumentCache } from './pipeline/document-cache.js';
+import { apolloExecution } from './pipeline/execute.js';
+import type { GatewayFeature } from './pipeline/feature.js';
+import { createPipeline } from './pipeline/pipeline.js';
 import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { subgraphProbe } from './subgraph-probe.js';
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { IdentityCacheStats } from './identity-cache.js';
 import type { IdentityDirectory } from './identity-directory.js';
-import { explorerRoutes } from './explorer.js';
-import { legacyJsonStatusCodes } from './graphql-over-http.js';
-import { createInboundDedupe } from './inbound-dedupe.js';
-import { createGatewayMetrics } from './metrics.js';
-import { createQueryLimitCheck, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits.js';
-import { clientAddressOf, createRateLimitCheck, DEFAULT_RATE_LIMITS, type RateLimits } from './rate-limits.js';
-import { installOperationCache } from './operation-cache.js';
-import { installPlanExecutor } from './plan-executor.js';
-import { installResultShaper } from './result-shaper.js';
 import { SubgraphTransport } from './subgraph-transport.js';
 import type { ReloadingSupergraph } from './supergraph-source.js';
-import { operationSpanPlugin } from './tracing.js';
 import type { ViewerVerifier } from './viewer.js';
+
+/** Where the gateway answers GraphQL. */
+export const GRAPHQL_PATH = '/graphql';
 
 /** Identity injection: present with a platform config, absent for a plain federation gateway. */
 export interface GatewayIdentityOptions {
@@ -96,18 +104,25 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
-  const { identity } = options;
+  const { identity, logger } = options;
+  const production = options.production ?? false;
+  const introspection = options.introspection ?? !production;
+  const limits = options.queryLimits ?? DEFAULT_QUERY_LIMITS;
   const transport = new SubgraphTransport({ dedupe: options.dedupe, timeoutMs: options.subgraphTimeoutMs });
   const sessions = identity && new SessionViewers(identity.verifyViewer, identity.directory);
-  const persisted = new PersistedDocuments<GatewayContext>(options.persistedDocuments ?? { manifest: new Map(), only: false });
-  const inbound = options.dedupe === false ? undefined : createInboundDedupe({ documentOf: (req) => persisted.peek(req) });
-  const supergraphStats = typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats;
-  // Per-document work done once: the result-shaping operation (cached), and a shaper compiled from it;
-  // plans executed without unrecorded traces and spans.
-  installPlanExecutor();
-  const metrics = createGatewayMetrics(transport, identity?.cacheStats, supergraphStats, inbound, installOperationCache(), installResultShaper());
-  const probes: ReadinessCheck[] = [];
+  const documents = new DocumentCache();
+  const merging = options.dedupe === false ? undefined : requestMerging();
   turnOffApolloTelemetry();
+  const patches = installApolloPatches(ApolloGateway, logger);
+  const metrics = gatewayMetrics({
+    transport,
+    identityCache: identity?.cacheStats,
+    supergraph: typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats,
+    merging: merging?.stats,
+    documents: documents.stats,
+    patches,
+  });
+  const probes: ReadinessCheck[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
@@ -131,52 +146,58 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
       );
     },
   });
+  // The API schema served now: what documents are validated against (Apollo Server follows the same event).
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate((loaded) => void (apiSchema = loaded.apiSchema));
+
+  // The gateway's features, in the order a request passes them (pipeline/feature.ts).
+  const features: GatewayFeature[] = [
+    metrics.feature,
+    tracing(),
+    errorLogging(logger),
+    graphqlOverHttp(),
+    cachePolicy(),
+    decodeRequest(),
+    persistedDocuments(options.persistedDocuments ?? { manifest: new Map(), only: false }),
+    tokenBound(limits.maxTokens, documents),
+    parseDocument(documents, limits.maxTokens),
+    queryLimits(limits),
+    validateDocument(documents, { schema: () => apiSchema, introspection, hideSuggestions: production }),
+    rateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.clientAddressHeader),
+    viewerAdmission(identity?.verifyViewer),
+    ...(merging ? [merging.feature] : []),
+    ...((options.explorer ?? !production) ? [explorer(GRAPHQL_PATH)] : []),
+  ];
+
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
     formatError: maskingFormatter(isPublicCode),
     includeStacktraceInErrorResponses: false,
-    // persisted-documents.ts handles hashes (the manifest and APQ alike), so Apollo's own APQ is off.
+    // persisted-documents.ts resolves hashes (the manifest and APQ alike); Apollo only ever gets text.
     persistedQueries: false,
+    // Documents the pipeline parsed and validated: Apollo never parses them again.
+    documentStore: documents.apolloDocumentStore(() => apiSchema),
+    parseOptions: { maxTokens: limits.maxTokens },
     // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
-    plugins: [
-      persisted.plugin(),
-      maskedErrorLogging(options.logger, isPublicCode),
-      subgraphOutageLogging(options.logger),
-      metrics.plugin,
-      legacyJsonStatusCodes(),
-      ApolloServerPluginLandingPageDisabled(),
-      operationSpanPlugin(),
-    ].filter((plugin) => plugin !== undefined),
+    plugins: [...features.flatMap((feature) => feature.apollo), ApolloServerPluginLandingPageDisabled()],
     csrfPrevention: options.csrfPrevention ?? false,
-    introspection: options.introspection ?? !options.production,
-    hideSchemaDetailsFromClientErrors: options.production ?? false,
+    introspection,
+    hideSchemaDetailsFromClientErrors: production,
     // The process runner owns termination signals; Apollo's own handlers would race it and stall stop().
     stopOnTerminationSignals: false,
   });
   await apollo.start();
-  await logProbes(probes, options.logger);
-  const checkQueryLimits = createQueryLimitCheck(options.queryLimits ?? DEFAULT_QUERY_LIMITS);
-  const checkRateLimits = createRateLimitCheck(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  await logProbes(probes, logger);
   const server = await startGraphQLHttpServer({
     apollo,
+    path: GRAPHQL_PATH,
     host: options.host,
     port: options.port,
     serverSpan: inServerSpan,
-    onError: (error, requestId) => options.logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
-    routes: [metrics.route, ...((options.explorer ?? !options.production) ? explorerRoutes() : [])],
+    onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
+    routes: features.flatMap((feature) => feature.routes),
     readiness: [...(options.readiness ?? []), ...probes],
-    around: (req, execute) => {
-      metrics.requests.inc();
-      return inbound ? inbound.run(req, execute) : execute();
-    },
-    context: async (req) => {
-      checkQueryLimits(req);
-      await checkRateLimits({ ...req, clientAddress: clientAddressOf(req, options.clientAddressHeader) });
-      const document = persisted.resolve(req);
-      const authorization = req.headers[Headers.authorization];
-      const viewer = identity ? await identity.verifyViewer(typeof authorization === 'string' ? authorization : undefined) : undefined;
-      return persisted.attach(buildGatewayContext(req.requestId, viewer, identity?.directory), document);
-    },
+    handle: createPipeline(features, apolloExecution(apollo, identity?.directory)),
   });
   return {
     ...server,

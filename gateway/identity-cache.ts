@@ -10,7 +10,7 @@
 import type { Types } from 'mongoose';
 import type { IdentityChangeDoc, IdentityModels } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
-import { FeedPoller } from './feed-poller.js';
+import { DEFAULT_FEED_POLL_MS, FeedPoller } from './feed-poller.js';
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
 
 /** Changes read per poll at most. */
@@ -50,7 +50,7 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     private readonly logger: Logger,
     options: IdentityCacheOptions = {},
   ) {
-    this.poller = new FeedPoller(() => this.poll(), options.pollMs ?? 250);
+    this.poller = new FeedPoller(() => this.poll(), options.pollMs ?? DEFAULT_FEED_POLL_MS);
     this.maxAgeMs = options.maxAgeMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 100_000;
     this.now = options.now ?? Date.now;

@@ -22,6 +22,9 @@ export interface IdentityDirectory {
   merchantIdentities(userIds: readonly string[]): Promise<Map<string, MerchantIdentities>>;
 }
 
+/** How long one identity lookup may wait (IDENTITY_LOOKUP_TIMEOUT_MS). */
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 2000;
+
 export interface IdentityDirectoryOptions {
   /**
    * How long one lookup may take, server selection included, before the request is told the store is
@@ -33,7 +36,7 @@ export interface IdentityDirectoryOptions {
 }
 
 export function mongoIdentityDirectory(models: Pick<IdentityModels, 'Identity' | 'Consent'>, options: IdentityDirectoryOptions = {}): IdentityDirectory {
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
   const onOutage = options.logger && throttledOutageLog(options.logger, 'identity lookups failing: answering IDENTITY_STORE_UNAVAILABLE');
   const lookup = async (userIds: readonly string[]) => {
     const [docs, consents] = await Promise.all([

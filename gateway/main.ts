@@ -11,9 +11,10 @@ import { EnvironmentError } from '../platform/env.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
+import { GATEWAY_SETTINGS } from './gateway-settings.js';
 import { DisclosureLog } from './disclosure-log.js';
 import { CachingIdentityDirectory } from './identity-cache.js';
-import { loadPersistedDocuments } from './persisted-documents.js';
+import { loadPersistedDocuments } from './features/persisted-documents.js';
 import { mongoIdentityDirectory } from './identity-directory.js';
 import { SessionRevocations } from './session-revocations.js';
 import { jwksCheck } from './subgraph-probe.js';
@@ -22,85 +23,89 @@ import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
-await runService('gateway', async (env, logger) => {
-  if (env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS)
-    throw new EnvironmentError('PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path');
-  const manifest = env.PERSISTED_DOCUMENTS ? loadPersistedDocuments(env.PERSISTED_DOCUMENTS) : new Map<string, string>();
-  const supergraphSdl = new ReloadingSupergraph({
-    origin: env.SUPERGRAPH_URL ? { url: env.SUPERGRAPH_URL } : { file: env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH },
-    pollMs: env.SUPERGRAPH_POLL_MS,
-    logger,
-  });
-  const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
-  let identity: GatewayIdentityOptions | undefined;
-  let closeDatabase = async () => {};
-  const readinessChecks: ReadinessCheck[] = [];
-  if (!plain) {
-    const platform = platformFrom(env);
-    const connection = await connectDatabase(env, 'identity');
-    const models = identityModels(connection);
-    const jwksUrl = new URL(JWKS_PATH, env.IDENTITY_URL);
-    readinessChecks.push(databaseCheck('identityStore', connection), jwksCheck(jwksUrl));
-    const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: env.IDENTITY_LOOKUP_TIMEOUT_MS, logger }), models, logger, {
-      pollMs: env.IDENTITY_CACHE_POLL_MS,
+await runService(
+  'gateway',
+  async (env, logger) => {
+    if (env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS)
+      throw new EnvironmentError('PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path');
+    const manifest = env.PERSISTED_DOCUMENTS ? loadPersistedDocuments(env.PERSISTED_DOCUMENTS) : new Map<string, string>();
+    const supergraphSdl = new ReloadingSupergraph({
+      origin: env.SUPERGRAPH_URL ? { url: env.SUPERGRAPH_URL } : { file: env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH },
+      pollMs: env.SUPERGRAPH_POLL_MS,
+      logger,
     });
-    const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
-    await Promise.all([cache.start(), revocations.start()]);
-    const disclosures = new DisclosureLog(models, logger);
-    disclosures.start();
-    closeDatabase = async () => {
-      cache.stop();
-      revocations.stop();
-      await disclosures.stop();
-      await connection.close();
+    const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
+    let identity: GatewayIdentityOptions | undefined;
+    let closeDatabase = async () => {};
+    const readinessChecks: ReadinessCheck[] = [];
+    if (!plain) {
+      const platform = platformFrom(env);
+      const connection = await connectDatabase(env, 'identity');
+      const models = identityModels(connection);
+      const jwksUrl = new URL(JWKS_PATH, env.IDENTITY_URL);
+      readinessChecks.push(databaseCheck('identityStore', connection), jwksCheck(jwksUrl));
+      const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: env.IDENTITY_LOOKUP_TIMEOUT_MS, logger }), models, logger, {
+        pollMs: env.IDENTITY_CACHE_POLL_MS,
+      });
+      const revocations = new SessionRevocations(models, logger, { pollMs: env.IDENTITY_CACHE_POLL_MS });
+      await Promise.all([cache.start(), revocations.start()]);
+      const disclosures = new DisclosureLog(models, logger);
+      disclosures.start();
+      closeDatabase = async () => {
+        cache.stop();
+        revocations.stop();
+        await disclosures.stop();
+        await connection.close();
+      };
+      identity = {
+        platform,
+        subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
+        verifyViewer: revocations.guard(createViewerVerifier(jwksUrl)),
+        directory: cache,
+        afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
+        cacheStats: cache.stats,
+        onDisclosed: disclosures.note,
+      };
+    }
+    const server = await startGateway({
+      supergraphSdl,
+      subgraphUrls: env.SUBGRAPH_URLS,
+      identity,
+      logger,
+      host: env.HOST,
+      port: env.PORT ?? env.GATEWAY_PORT,
+      dedupe: env.GATEWAY_DEDUPE,
+      subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+      subgraphTimeoutsMs: env.SUBGRAPH_TIMEOUTS_MS,
+      rateLimits: {
+        loginPerAddress: env.RATE_LIMIT_LOGIN_PER_ADDRESS,
+        loginPerApp: env.RATE_LIMIT_LOGIN_PER_APP,
+        refreshPerAddress: env.RATE_LIMIT_REFRESH_PER_ADDRESS,
+      },
+      clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
+      readiness: readinessChecks,
+      persistedDocuments: { manifest, only: env.PERSISTED_DOCUMENTS_ONLY },
+      queryLimits: {
+        maxDepth: env.QUERY_MAX_DEPTH,
+        maxAliases: env.QUERY_MAX_ALIASES,
+        maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
+        maxTokens: env.QUERY_MAX_TOKENS,
+      },
+      csrfPrevention: env.CSRF_PREVENTION,
+      production: env.NODE_ENV === 'production',
+      introspection: env.GRAPHQL_INTROSPECTION,
+      explorer: env.GRAPHQL_EXPLORER,
+    });
+    logger.info(
+      { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },
+      'gateway ready',
+    );
+    return {
+      close: async (shutdown) => {
+        await server.close(shutdown);
+        await closeDatabase();
+      },
     };
-    identity = {
-      platform,
-      subgraphSecrets: Object.fromEntries(platform.config.subgraphs.map((s) => [s.name, subgraphSecret(env, platform, s.name)])),
-      verifyViewer: revocations.guard(createViewerVerifier(jwksUrl)),
-      directory: cache,
-      afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
-      cacheStats: cache.stats,
-      onDisclosed: disclosures.note,
-    };
-  }
-  const server = await startGateway({
-    supergraphSdl,
-    subgraphUrls: env.SUBGRAPH_URLS,
-    identity,
-    logger,
-    host: env.HOST,
-    port: env.PORT ?? env.GATEWAY_PORT,
-    dedupe: env.GATEWAY_DEDUPE,
-    subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
-    subgraphTimeoutsMs: env.SUBGRAPH_TIMEOUTS_MS,
-    rateLimits: {
-      loginPerAddress: env.RATE_LIMIT_LOGIN_PER_ADDRESS,
-      loginPerApp: env.RATE_LIMIT_LOGIN_PER_APP,
-      refreshPerAddress: env.RATE_LIMIT_REFRESH_PER_ADDRESS,
-    },
-    clientAddressHeader: env.CLIENT_ADDRESS_HEADER,
-    readiness: readinessChecks,
-    persistedDocuments: { manifest, only: env.PERSISTED_DOCUMENTS_ONLY },
-    queryLimits: {
-      maxDepth: env.QUERY_MAX_DEPTH,
-      maxAliases: env.QUERY_MAX_ALIASES,
-      maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
-      maxTokens: env.QUERY_MAX_TOKENS,
-    },
-    csrfPrevention: env.CSRF_PREVENTION,
-    production: env.NODE_ENV === 'production',
-    introspection: env.GRAPHQL_INTROSPECTION,
-    explorer: env.GRAPHQL_EXPLORER,
-  });
-  logger.info(
-    { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },
-    'gateway ready',
-  );
-  return {
-    close: async (shutdown) => {
-      await server.close(shutdown);
-      await closeDatabase();
-    },
-  };
-});
+  },
+  GATEWAY_SETTINGS,
+);

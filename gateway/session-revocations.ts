@@ -11,7 +11,7 @@ import type { Types } from 'mongoose';
 import { HttpError } from '../subgraphs/kit/index.js';
 import type { IdentityModels, RevokedSessionDoc } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
-import { FeedPoller } from './feed-poller.js';
+import { DEFAULT_FEED_POLL_MS, FeedPoller } from './feed-poller.js';
 import type { ViewerVerifier } from './viewer.js';
 
 export interface SessionRevocationsOptions {
@@ -33,7 +33,7 @@ export class SessionRevocations {
     private readonly logger: Logger,
     options: SessionRevocationsOptions = {},
   ) {
-    this.poller = new FeedPoller(() => this.poll(), options.pollMs ?? 250);
+    this.poller = new FeedPoller(() => this.poll(), options.pollMs ?? DEFAULT_FEED_POLL_MS);
     this.maxEntries = options.maxEntries ?? 1_000_000;
   }
 

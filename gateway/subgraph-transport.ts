@@ -14,6 +14,9 @@ export interface SubgraphAnswer {
   readonly body: string;
 }
 
+/** Time a subgraph has for one whole answer unless configured otherwise (SUBGRAPH_TIMEOUT_MS). */
+export const DEFAULT_SUBGRAPH_TIMEOUT_MS = 5000;
+
 export interface SubgraphTransportOptions {
   /** Connections per subgraph origin. @default 128 */
   connections?: number;
@@ -38,7 +41,7 @@ export class SubgraphTransport {
 
   constructor(options: SubgraphTransportOptions = {}) {
     this.agent = new Agent({ connections: options.connections ?? 128, keepAliveTimeout: 30_000, pipelining: 1 });
-    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_SUBGRAPH_TIMEOUT_MS;
     this.dedupe = options.dedupe ?? true;
   }
 

@@ -20,6 +20,9 @@ import type { Logger } from '../platform/logger.js';
 /** Where the supergraph comes from. */
 export type SupergraphOrigin = { file: string } | { url: string };
 
+/** How often a supergraph URL is polled (SUPERGRAPH_POLL_MS). */
+export const DEFAULT_SUPERGRAPH_POLL_MS = 10_000;
+
 export interface ReloadingSupergraphOptions {
   origin: SupergraphOrigin;
   /** How often a URL is polled. @default 10000 */
@@ -120,7 +123,7 @@ export class ReloadingSupergraph implements SupergraphManager {
   }
 
   private poll(): () => void {
-    const timer = setInterval(() => void this.refresh(), this.options.pollMs ?? 10_000);
+    const timer = setInterval(() => void this.refresh(), this.options.pollMs ?? DEFAULT_SUPERGRAPH_POLL_MS);
     return () => clearInterval(timer);
   }
 }

@@ -26,14 +26,14 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
 
   return async (authorization) => {
     if (authorization === undefined || authorization === '') return undefined;
-    // Keyed by the whole header: a header verified once is well-formed, so the parse is skipped too.
-    const cached = verified.get(authorization);
-    if (cached && cached.expiresAtMs > now()) return cached.viewer;
-    if (cached) verified.delete(authorization);
     // RFC 7235: the auth-scheme is case-insensitive ("bearer" and "BEARER" are "Bearer").
     const match = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i.exec(authorization);
     if (!match) throw rejected('TOKEN_INVALID', 'The Authorization header must be "Bearer <access token>".');
     const token = match[1]!;
+    // Keyed by the token, not the header: spellings of one header ("bearer", more spaces) share one entry.
+    const cached = verified.get(token);
+    if (cached && cached.expiresAtMs > now()) return cached.viewer;
+    if (cached) verified.delete(token);
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer: ACCESS_TOKEN_ISSUER,
@@ -47,7 +47,7 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
       }
       const viewer: Viewer = { userId: payload.sub, appId: payload.app, sessionId: payload.sid };
       if (verified.size >= VERIFIED_CACHE_LIMIT) verified.delete(verified.keys().next().value!);
-      verified.set(authorization, { viewer, expiresAtMs: payload.exp * 1000 });
+      verified.set(token, { viewer, expiresAtMs: payload.exp * 1000 });
       return viewer;
     } catch (error) {
       // jose checks the signature before the claims, so an expired token here was genuinely ours.

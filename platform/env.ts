@@ -6,16 +6,17 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const optionalUrl = z.string().url().optional();
+/** A URL, or unset. */
+export const optionalUrl = z.string().url().optional();
 /** `true` / `false`, or unset (undefined: the component's own default applies). */
-const optionalFlag = () =>
+export const optionalFlag = () =>
   z
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true'));
 
 /** `a=1, b=2` as [name, value] pairs; a pair without `=` has an empty value. */
-const namedPairs = (value: string): [string, string][] =>
+export const namedPairs = (value: string): [string, string][] =>
   value
     .split(',')
     .map((pair) => pair.trim())
@@ -67,90 +68,18 @@ const EnvSchema = z.object({
     .default('0')
     .transform((v) => v === '1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Where the gateway finds the identity service's JWKS. */
-  IDENTITY_URL: z.string().url().default('http://127.0.0.1:4001'),
-  /** How often each gateway reads the identity change feed: the bound on staleness across gateways. */
-  IDENTITY_CACHE_POLL_MS: z.coerce.number().int().min(20).max(60_000).default(250),
-  /** How long the gateway waits on one identity lookup (the store unreachable or hung) before answering IDENTITY_STORE_UNAVAILABLE. */
-  IDENTITY_LOOKUP_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
-  /** Merge identical in-flight client queries (a viewer's only with that viewer's own) and identical anonymous subgraph queries. */
-  GATEWAY_DEDUPE: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
   /** On SIGTERM: keep serving this long with /readyz at 503 (so load balancers stop sending), then drain. */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(120_000).default(0),
   /** On SIGTERM: the longest in-flight requests may take to finish before their connections are closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
-  /** Time a subgraph has to answer one fetch before its fields answer SUBGRAPH_UNAVAILABLE. */
-  SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(10).max(300_000).default(5000),
-  /** `name=ms,name=ms`: subgraphs whose fetches get another time than SUBGRAPH_TIMEOUT_MS. */
-  SUBGRAPH_TIMEOUTS_MS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      const timeouts: Record<string, number> = {};
-      for (const [name, ms] of namedPairs(value)) {
-        const parsed = Number(ms);
-        if (!name || !Number.isInteger(parsed) || parsed < 10 || parsed > 300_000)
-          ctx.addIssue({ code: 'custom', message: `"${name}=${ms}" is not name=milliseconds (10-300000)` });
-        else timeouts[name] = parsed;
-      }
-      return timeouts;
-    }),
-  /** Rate limits per gateway instance, per minute (see gateway/rate-limits.ts). */
-  RATE_LIMIT_LOGIN_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
-  RATE_LIMIT_LOGIN_PER_APP: z.coerce.number().int().min(1).default(1200),
-  RATE_LIMIT_REFRESH_PER_ADDRESS: z.coerce.number().int().min(1).default(60),
-  /** Behind a proxy: the header holding the client's address (its last entry, the one the nearest proxy added), e.g. x-forwarded-for. */
-  CLIENT_ADDRESS_HEADER: z
-    .string()
-    .regex(/^[a-z0-9-]+$/i, 'must be a header name')
-    .transform((v) => v.toLowerCase())
-    .optional(),
-  /** Query limits, checked before validation and planning (see gateway/query-limits.ts). */
-  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).default(15),
-  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
-  QUERY_MAX_ROOT_FIELDS: z.coerce.number().int().min(1).default(20),
-  QUERY_MAX_TOKENS: z.coerce.number().int().min(1).default(1000),
-  /** Schema introspection on the gateway; default: on, except with NODE_ENV=production. */
-  GRAPHQL_INTROSPECTION: optionalFlag(),
-  /** GraphiQL at /explorer, served by the gateway itself; default: on, except with NODE_ENV=production. */
-  GRAPHQL_EXPLORER: optionalFlag(),
   /** OTLP/HTTP collector base URL: set it to turn tracing on (traces go to `<url>/v1/traces`). */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   /** The service name traces are reported under; default: the component's name (gateway, identity, ...). */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
-  /** Restores Apollo Server's CSRF preflight rule on the gateway (for deployments that add cookie authentication in front). */
-  CSRF_PREVENTION: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  /** `name=url,name=url`: subgraph URLs that replace the ones in the platform config. */
-  SUBGRAPH_URLS: z
-    .string()
-    .default('')
-    .transform((value, ctx) => {
-      const urls: Record<string, string> = {};
-      for (const [name, url] of namedPairs(value)) {
-        if (!name || !URL.canParse(url)) ctx.addIssue({ code: 'custom', message: `"${name}=${url}" is not name=url` });
-        else urls[name] = url;
-      }
-      return urls;
-    }),
   /** A persisted-documents manifest (GraphQL Code Generator's persisted-documents.json) the gateway loads at start-up. */
   PERSISTED_DOCUMENTS: z.string().optional(),
-  /** Run only documents from the PERSISTED_DOCUMENTS manifest (recommended in production). */
-  PERSISTED_DOCUMENTS_ONLY: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
   /** A supergraph SDL file; without PLATFORM_CONFIG set explicitly alongside it, the gateway runs as a plain federation gateway. */
   SUPERGRAPH: z.string().optional(),
-  /** Where the gateway polls its supergraph from (instead of the SUPERGRAPH file); a changed answer is loaded without a restart. */
-  SUPERGRAPH_URL: optionalUrl,
-  /** How often SUPERGRAPH_URL is polled. (A SUPERGRAPH file is watched: its changes load at once.) */
-  SUPERGRAPH_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** ES256 private key (PKCS#8 PEM) that signs access tokens. Required in production. */
   IDENTITY_JWT_PRIVATE_KEY: z.string().optional(),
   /** 32 bytes, base64: encrypts WeChat session keys at rest. Required in production. */
@@ -160,17 +89,24 @@ const EnvSchema = z.object({
     .optional(),
 });
 
-export type Environment = z.infer<typeof EnvSchema> & {
-  /** Whether PLATFORM_CONFIG was set explicitly (not the demo default). */
-  platformConfigExplicit: boolean;
-  /** Reads a secret by the variable name the platform config gives. */
-  secret(name: string): string | undefined;
-  /**
-   * The port a subgraph listens on when `<NAME>_PORT` is set (`IDENTITY_PORT`, `COUPONS_PORT`, ...; dashes
-   * become underscores), else undefined: the port of its URL in the platform config applies.
-   */
-  subgraphPort(subgraphName: string): number | undefined;
-};
+/** Variables only one component reads (the gateway's: gateway/gateway-settings.ts), validated with the shared ones. */
+export type Settings = z.ZodRawShape;
+
+/** What `settings` add to the environment (nothing without any). */
+type SettingsOf<S extends Settings | undefined> = S extends Settings ? z.infer<z.ZodObject<S>> : unknown;
+
+export type Environment<S extends Settings | undefined = undefined> = z.infer<typeof EnvSchema> &
+  SettingsOf<S> & {
+    /** Whether PLATFORM_CONFIG was set explicitly (not the demo default). */
+    platformConfigExplicit: boolean;
+    /** Reads a secret by the variable name the platform config gives. */
+    secret(name: string): string | undefined;
+    /**
+     * The port a subgraph listens on when `<NAME>_PORT` is set (`IDENTITY_PORT`, `COUPONS_PORT`, ...; dashes
+     * become underscores), else undefined: the port of its URL in the platform config applies.
+     */
+    subgraphPort(subgraphName: string): number | undefined;
+  };
 
 /** The variable that overrides a subgraph's port. */
 export const subgraphPortVariable = (subgraphName: string) => `${subgraphName.toUpperCase().replaceAll('-', '_')}_PORT`;
@@ -178,15 +114,15 @@ export const subgraphPortVariable = (subgraphName: string) => `${subgraphName.to
 /** Thrown when the environment is invalid; the message names every bad variable. */
 export class EnvironmentError extends Error {}
 
-export function readEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {
-  const result = EnvSchema.safeParse(source);
+export function readEnvironment<S extends Settings | undefined = undefined>(source: NodeJS.ProcessEnv = process.env, settings?: S): Environment<S> {
+  const result = (settings ? EnvSchema.extend(settings) : EnvSchema).safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
     throw new EnvironmentError(`invalid environment:\n${lines.join('\n')}`);
   }
   const snapshot = { ...source };
   return {
-    ...result.data,
+    ...(result.data as z.infer<typeof EnvSchema> & SettingsOf<S>),
     platformConfigExplicit: source.PLATFORM_CONFIG !== undefined,
     secret: (name) => {
       const value = snapshot[name];

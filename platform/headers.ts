@@ -21,6 +21,9 @@ export const Headers = {
   apolloRequirePreflight: 'apollo-require-preflight',
   apolloOperationName: 'x-apollo-operation-name',
   retryAfter: 'retry-after',
+  allow: 'allow',
+  cacheControl: 'cache-control',
+  vary: 'vary',
   /** Erasure notices to merchants: the event id to deduplicate on, and HMAC-SHA256 of the body with the merchant's subgraph secret. */
   eventId: ERASURE_EVENT_ID_HEADER,
   signature: ERASURE_SIGNATURE_HEADER,

@@ -4,7 +4,7 @@
  * setting ends start-up with exit code 2 and a message saying what to change.
  */
 import { PlatformConfigError } from '../config/platform-config.js';
-import { EnvironmentError, readEnvironment, type Environment } from '../env.js';
+import { EnvironmentError, readEnvironment, type Environment, type Settings } from '../env.js';
 import type { ShutdownOptions } from '../../subgraphs/kit/graphql-http-server.js';
 import { createLogger, type Logger } from '../logger.js';
 import { startTelemetry } from '../telemetry.js';
@@ -14,10 +14,15 @@ export interface Stoppable {
   close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
-export async function runService(name: string, start: (env: Environment, logger: Logger) => Promise<Stoppable>): Promise<void> {
-  let env: Environment;
+/** Runs a component; `settings` are the variables only it reads, validated with the shared ones. */
+export async function runService<S extends Settings | undefined = undefined>(
+  name: string,
+  start: (env: Environment<S>, logger: Logger) => Promise<Stoppable>,
+  settings?: S,
+): Promise<void> {
+  let env: Environment<S>;
   try {
-    env = readEnvironment();
+    env = readEnvironment(undefined, settings);
   } catch (error) {
     console.error(`${name}: ${(error as Error).message}`);
     process.exit(2);

@@ -33,9 +33,15 @@ export interface RawRoute {
 }
 
 export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
+  /** Executes GraphQL requests (with `context`), and is stopped when the server closes. */
   apollo: ApolloServer<TContext>;
   /** Builds the typed context; throw HttpError to answer without executing. */
-  context(req: GraphQLHttpRequest): Promise<TContext>;
+  context?(req: GraphQLHttpRequest): Promise<TContext>;
+  /**
+   * Answers each GraphQL request itself instead of `context` + `apollo` (the gateway's request pipeline,
+   * which ends in `apollo`); throw HttpError to answer with that error.
+   */
+  handle?(req: GraphQLHttpRequest): Promise<HTTPGraphQLResponse>;
   host?: string;
   port?: number;
   /** @default "/graphql" */
@@ -45,8 +51,6 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   maxBodyBytes?: number;
   /** Called for failures outside GraphQL execution (never shown to clients). */
   onError?(error: unknown, requestId: string): void;
-  /** Wraps each GraphQL request's context building and execution (e.g. to merge identical in-flight requests). */
-  around?(req: GraphQLHttpRequest, execute: () => Promise<HTTPGraphQLResponse>): Promise<HTTPGraphQLResponse>;
   /** Traces each request. @default no tracing */
   serverSpan?: ServerSpan;
   /** What /readyz checks (GET /healthz and /readyz are always served). */
@@ -73,6 +77,8 @@ export interface RunningHttpServer {
 }
 
 export async function startGraphQLHttpServer<TContext extends BaseContext>(options: GraphQLHttpServerOptions<TContext>): Promise<RunningHttpServer> {
+  const { context, handle } = options;
+  if (!context === !handle) throw new Error('startGraphQLHttpServer takes either `context` or `handle`');
   const graphqlPath = options.path ?? '/graphql';
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   let draining = false;
@@ -86,13 +92,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       throw new HttpError(415, 'BAD_REQUEST', 'A GraphQL POST body must be application/json');
     }
     const { text: rawBody, parsed: body } = req.method === 'POST' ? await readRequestBody(req, maxBody) : { text: undefined, parsed: undefined };
-    const headers = new HeaderMap();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
     const typed: GraphQLHttpRequest = {
-      method: request.method,
+      method: req.method ?? 'GET',
       headers: req.headers,
       body,
       rawBody,
@@ -100,11 +101,7 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       requestId,
       remoteAddress: req.socket.remoteAddress ?? '',
     };
-    const execute = async () => {
-      const contextValue = await options.context(typed);
-      return options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: async () => contextValue });
-    };
-    const response = options.around ? await options.around(typed, execute) : await execute();
+    const response = handle ? await handle(typed) : await execute(typed);
     const outHeaders: Record<string, string> = {};
     for (const [name, value] of response.headers) outHeaders[name] = value;
     res.writeHead(response.status ?? 200, outHeaders);
@@ -114,6 +111,11 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
+  };
+
+  const execute = async (typed: GraphQLHttpRequest) => {
+    const contextValue = await context!(typed);
+    return options.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: apolloRequestOf(typed), context: async () => contextValue });
   };
 
   const server = createServer((req, res) => {
@@ -169,6 +171,15 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
       await options.apollo.stop();
     },
   };
+}
+
+/** Apollo's view of a request: its headers as a HeaderMap (repeated headers joined). */
+export function apolloRequestOf(request: GraphQLHttpRequest, body: unknown = request.body, search = request.search): HTTPGraphQLRequest {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return { method: request.method, headers, search, body };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;

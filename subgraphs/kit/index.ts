@@ -26,6 +26,7 @@ export {
   type RequestLogIds,
 } from './errors.js';
 export {
+  apolloRequestOf,
   readRequestBody,
   startGraphQLHttpServer,
   type GraphQLHttpRequest,

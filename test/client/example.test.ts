@@ -15,7 +15,7 @@ import {
 import { agreeToDisclosure, claimCoupon, linkMerchant, loadHome } from '../../examples/mini-program/platform-app/pages/home/home-logic.js';
 import { completeHandoff } from '../../examples/mini-program/acme-app/pages/handoff/handoff-logic.js';
 import { APP_IDS, createAcmeClient, createPlatformClient } from '../../examples/mini-program/config.js';
-import { loadPersistedDocuments } from '../../gateway/persisted-documents.js';
+import { loadPersistedDocuments } from '../../gateway/features/persisted-documents.js';
 import { parsePlatformConfig } from '../../platform/config/platform-config.js';
 import { demoConfig } from '../support/fixtures.js';
 import { startSystem, type System } from '../support/system.js';

@@ -8,12 +8,13 @@
 import { composeServices } from '@apollo/composition';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { parse } from 'graphql';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { HEAVY_QUERY, SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { startGateway } from '../../gateway/gateway-server.js';
-import { leanExecuteQueryPlan, stockExecuteQueryPlan } from '../../gateway/plan-executor.js';
+import { ApolloGateway } from '@apollo/gateway';
+import { apolloModulesOf } from '../../gateway/apollo-patches/apollo-modules.js';
+import { planExecutors } from '../../gateway/apollo-patches/plan-executor.js';
 import { createLogger } from '../../platform/logger.js';
 import type { RunningHttpServer } from '../../subgraphs/kit/index.js';
 
@@ -76,11 +77,13 @@ beforeAll(async () => {
   gateway = await startGateway({ supergraphSdl: composed.supergraphSdl, logger: createLogger('plans', 'silent'), dedupe: false });
   closers.push(gateway.close);
   // Every plan the gateway executes runs through both executors; the client gets the lean one's answer.
-  const executing = createRequire(import.meta.url)('@apollo/gateway/dist/executeQueryPlan.js') as { executeQueryPlan: typeof leanExecuteQueryPlan };
+  const modules = apolloModulesOf(ApolloGateway);
+  const executors = planExecutors(modules);
+  const executing = modules.executing as { executeQueryPlan: typeof executors.lean };
   const installed = executing.executeQueryPlan;
   executing.executeQueryPlan = async (...args) => {
-    const stock = await stockExecuteQueryPlan(...args);
-    const lean = await leanExecuteQueryPlan(...args);
+    const stock = await executors.stock(...args);
+    const lean = await executors.lean(...args);
     compared.push({ query: args[2].request.query ?? '', stock: seen(stock), lean: seen(lean) });
     return lean;
   };

@@ -1,7 +1,8 @@
 /** Rate limits on login and refreshSession, per client address and per app, through the real gateway. */
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientAddressOf, mutationRootFields } from '../../gateway/rate-limits.js';
+import { operationToRun } from '../../gateway/features/parse-document.js';
+import { clientAddressOf, sessionFields } from '../../gateway/features/rate-limits.js';
 import { loginCode } from '../support/fixtures.js';
 import { APPS, LOGIN, startSystem, type System } from '../support/system.js';
 
@@ -25,12 +26,16 @@ const login = async (appId: string, user: string, address: string) =>
   post({ query: LOGIN, variables: { appId, code: await loginCode(system.simulator, appId, user) } }, address);
 
 describe('finding the session mutations in a document', () => {
-  it('counts every login field: aliases, fragments and inline fragments, not queries', () => {
+  it('counts every login field of the operation that runs: aliases, fragments and inline fragments, not queries', () => {
     const document = parse(`
-      mutation { a: login(appId: "x", code: "1") { accessToken } ...F ... on Mutation { refreshSession(refreshToken: "r") { accessToken } } }
+      mutation Twice { a: login(appId: "x", code: "1") { accessToken } ...F ... on Mutation { refreshSession(refreshToken: "r") { accessToken } } }
       fragment F on Mutation { b: login(appId: "y", code: "2") { accessToken } }
-      query { me { id } }`);
-    expect(mutationRootFields(document).map((f) => f.alias?.value ?? f.name.value)).toEqual(['a', 'b', 'refreshSession']);
+      mutation Other { logout }
+      query Q { me { id } }`);
+    const fieldsOf = (name: string) => sessionFields(document, operationToRun(document, name)).map((f) => f.alias?.value ?? f.name.value);
+    expect(fieldsOf('Twice')).toEqual(['a', 'b', 'refreshSession']);
+    expect(fieldsOf('Other')).toEqual([]);
+    expect(fieldsOf('Q')).toEqual([]);
   });
 
   it('takes the client address from the last entry of the configured header, else the peer', () => {

@@ -27,7 +27,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BURST_ANONYMOUS_QUERY, BURST_QUERY, DEMO_QUERY } from '../../bench/subgraphs/demo-static.js';
 import { HEAVY_QUERY, ONE_SUBGRAPH_QUERY, SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
-import { createResultShaper, stockComputeResponse, type ShapingInput } from '../../gateway/result-shaper.js';
+import { ApolloGateway } from '@apollo/gateway';
+import { apolloModulesOf } from '../../gateway/apollo-patches/apollo-modules.js';
+import { createResultShaper, federationRuntime, stockComputeResponse as stockOf, type ShapingInput } from '../../gateway/apollo-patches/result-shaper.js';
+
+const modules = apolloModulesOf(ApolloGateway);
+const stockComputeResponse = stockOf(modules);
+const federation = federationRuntime(modules.internals);
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
 /** Abstract types, enums, a custom scalar, non-null lists: what the repository's own schema does not have. */
@@ -182,7 +188,7 @@ describe('compiled result shaping', () => {
   for (const { name, schema: build, queries } of SCHEMAS) {
     it(`answers exactly as Apollo's shaping on ${name}`, () => {
       const schema = build();
-      const shaper = createResultShaper(stockComputeResponse);
+      const shaper = createResultShaper(stockComputeResponse, federation);
       let compared = 0;
       for (const [q, query] of queries.entries()) {
         const operation = operationFromDocument(schema, parse(query), { validate: false });
@@ -222,7 +228,7 @@ describe('compiled result shaping', () => {
   it('shapes well-formed data of the heavy query with the compiled shaper, compiling once', () => {
     const schema = apiSchemaOf(SYNTHETIC_SUBGRAPHS);
     const operation = operationFromDocument(schema, parse(HEAVY_QUERY), { validate: false });
-    const shaper = createResultShaper(stockComputeResponse);
+    const shaper = createResultShaper(stockComputeResponse, federation);
     const rnd = random(7);
     for (let i = 0; i < 20; i++) {
       const input = generate(operation, rnd, 0);

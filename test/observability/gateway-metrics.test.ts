@@ -52,11 +52,14 @@ describe('gateway metrics', () => {
     const before = await scrape();
     await system.graphql('{ me { id } }', undefined, token);
     await system.graphql('{ nope }', undefined, token);
+    await fetch(system.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documentId":"sha256:0"}' });
     await system.graphql('mutation { refreshSession(refreshToken: "not-a-token") { accessToken } }');
     const after = await scrape();
     expect(after.types.get('gateway_request_duration_seconds')).toBe('histogram');
     const count = (s: Scrape, labels: string) => s.value(`gateway_request_duration_seconds_count{${labels}}`);
     expect(count(after, 'operation="query",outcome="ok"') - count(before, 'operation="query",outcome="ok"')).toBe(1);
+    // Refused before executing: by the operation's type when the document parsed, "unknown" when not even that.
+    expect(count(after, 'operation="query",outcome="rejected"') - count(before, 'operation="query",outcome="rejected"')).toBe(1);
     expect(count(after, 'operation="unknown",outcome="rejected"') - count(before, 'operation="unknown",outcome="rejected"')).toBe(1);
     expect(count(after, 'operation="mutation",outcome="failed"') - count(before, 'operation="mutation",outcome="failed"')).toBe(1);
     const fetches = (s: Scrape) => s.value('gateway_subgraph_fetch_duration_seconds_count{subgraph="identity"}');

@@ -1,6 +1,9 @@
 /** Start-up validation: a bad platform config or environment stops start-up with a message naming what to fix. */
 import { describe, expect, it } from 'vitest';
 import { PlatformConfigError, parsePlatformConfig } from '../../platform/config/platform-config.js';
+import { DEFAULT_QUERY_LIMITS } from '../../gateway/features/query-limits.js';
+import { DEFAULT_RATE_LIMITS } from '../../gateway/features/rate-limits.js';
+import { GATEWAY_SETTINGS } from '../../gateway/gateway-settings.js';
 import { EnvironmentError, readEnvironment, requireSecret } from '../../platform/env.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -46,11 +49,17 @@ describe('environment validation', () => {
     expect(() => readEnvironment({ MONGODB_URI: 'http://nope' })).toThrow(/MONGODB_URI/);
     expect(() => readEnvironment({ GATEWAY_PORT: '70000' })).toThrow(/GATEWAY_PORT/);
     expect(() => readEnvironment({ IDENTITY_DATA_KEY: 'short' })).toThrow(/IDENTITY_DATA_KEY.*32 bytes/);
-    expect(() => readEnvironment({ SUBGRAPH_URLS: 'coupons' })).toThrow(/SUBGRAPH_URLS/);
-    expect(readEnvironment({ SUBGRAPH_URLS: 'coupons=http://c.internal/graphql?v=2' }).SUBGRAPH_URLS).toEqual({ coupons: 'http://c.internal/graphql?v=2' });
-    expect(readEnvironment({ SUBGRAPH_TIMEOUTS_MS: 'products=2000, coupons=8000' }).SUBGRAPH_TIMEOUTS_MS).toEqual({ products: 2000, coupons: 8000 });
-    expect(() => readEnvironment({ SUBGRAPH_TIMEOUTS_MS: 'products=fast' })).toThrow(/SUBGRAPH_TIMEOUTS_MS/);
-    expect(() => readEnvironment({ SUBGRAPH_TIMEOUTS_MS: 'products=5' })).toThrow(/SUBGRAPH_TIMEOUTS_MS/);
+    // The gateway's own variables, validated with the shared ones.
+    const gateway = (source: Record<string, string>) => readEnvironment(source, GATEWAY_SETTINGS);
+    expect(() => gateway({ SUBGRAPH_URLS: 'coupons' })).toThrow(/SUBGRAPH_URLS.*not name=url/);
+    expect(gateway({ SUBGRAPH_URLS: 'coupons=http://c.internal/graphql?v=2' }).SUBGRAPH_URLS).toEqual({ coupons: 'http://c.internal/graphql?v=2' });
+    expect(gateway({ SUBGRAPH_TIMEOUTS_MS: 'products=2000, coupons=8000' }).SUBGRAPH_TIMEOUTS_MS).toEqual({ products: 2000, coupons: 8000 });
+    expect(() => gateway({ SUBGRAPH_TIMEOUTS_MS: 'products=fast' })).toThrow(/SUBGRAPH_TIMEOUTS_MS/);
+    expect(() => gateway({ SUBGRAPH_TIMEOUTS_MS: 'products=5' })).toThrow(/SUBGRAPH_TIMEOUTS_MS/);
+    expect(() => gateway({ QUERY_MAX_TOKENS: '0' })).toThrow(/QUERY_MAX_TOKENS/);
+    expect(() => gateway({ GATEWAY_DEDUPE: 'yes' })).toThrow(/GATEWAY_DEDUPE/);
+    // Unset, each default is its feature's own.
+    expect(gateway({})).toMatchObject({ QUERY_MAX_TOKENS: DEFAULT_QUERY_LIMITS.maxTokens, RATE_LIMIT_LOGIN_PER_ADDRESS: DEFAULT_RATE_LIMITS.loginPerAddress });
     expect(() => readEnvironment({ MONGODB_TIMEOUT_MS: '0' })).toThrow(/MONGODB_TIMEOUT_MS/);
     expect(() => requireSecret(readEnvironment({}), 'COUPONS_SUBGRAPH_SECRET', 'the coupons signing secret')).toThrow(EnvironmentError);
     expect(() => requireSecret(readEnvironment({ X: 'short' }), 'X', 'a secret')).toThrow(/too short/);

@@ -16,11 +16,11 @@ import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
-import type { RateLimits } from '../../gateway/rate-limits.js';
+import type { RateLimits } from '../../gateway/features/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
 import { databaseCheck, type RunningHttpServer } from '../../subgraphs/kit/index.js';
-import type { PersistedDocumentsOptions } from '../../gateway/persisted-documents.js';
+import type { PersistedDocumentsOptions } from '../../gateway/features/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform, type PlatformIndex } from '../../platform/config/platform-index.js';
 import { identityModels } from '../../platform/identity-store/models.js';
@@ -120,6 +120,9 @@ export type MerchantSubgraph = 'coupons' | 'products';
 /** How a gateway of the system differs from the default one. */
 export interface GatewayVariant {
   persistedDocuments?: PersistedDocumentsOptions;
+  /** @default none to speak of */
+  rateLimits?: RateLimits;
+  clientAddressHeader?: string;
 }
 
 export interface SystemOptions {
@@ -267,7 +270,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const startOneGateway = async ({ persistedDocuments }: GatewayVariant) => {
+  const startOneGateway = async ({ persistedDocuments, rateLimits, clientAddressHeader }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     // Lookups wait longer than production's 2 s: a loaded test machine must not look like a store outage.
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000, logger }), models, logger, {
@@ -292,8 +295,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       logger: logger.child({ service: 'gateway' }),
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
       subgraphTimeoutsMs: options.subgraphTimeoutsMs,
-      rateLimits: options.rateLimits ?? UNLIMITED,
-      clientAddressHeader: options.clientAddressHeader,
+      rateLimits: rateLimits ?? UNLIMITED,
+      clientAddressHeader,
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
       persistedDocuments,
     });
@@ -305,7 +308,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     });
     return { url: server.url, cache };
   };
-  const gateway = await startOneGateway({ persistedDocuments: options.persistedDocuments });
+  const gateway = await startOneGateway(options);
 
   let configPath = DEMO_CONFIG_PATH;
   const gatewayProcess = async ({ cachePollMs = CACHE_POLL_MS, env = {} }: { cachePollMs?: number; env?: Record<string, string> } = {}) => {

@@ -4,13 +4,14 @@
  * variables or document), one span per subgraph fetch with the subgraph and its HTTP status, and one per
  * identity-store lookup. Everything here is skipped when tracing is off.
  */
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestListener } from '@apollo/server';
 import { trace } from '@opentelemetry/api';
-import { activeTracer, inSpan, injectTraceContext } from '../platform/telemetry.js';
+import { activeTracer, inSpan, injectTraceContext } from '../../platform/telemetry.js';
+import { defineFeature } from '../pipeline/feature.js';
 
-/** Apollo plugin naming the request span after the operation; undefined when tracing is off (no per-request cost). */
-export function operationSpanPlugin(): ApolloServerPlugin | undefined {
-  if (!activeTracer()) return undefined;
+/** Names the request span after the operation; no hook at all when tracing is off (no per-request cost). */
+export function tracing() {
+  if (!activeTracer()) return defineFeature({ name: 'tracing' });
   const listener: GraphQLRequestListener<never> = {
     async didResolveOperation({ operationName, operation }) {
       if (!operation) return;
@@ -19,7 +20,7 @@ export function operationSpanPlugin(): ApolloServerPlugin | undefined {
       span?.updateName(`${operation.operation} ${operationName ?? '(anonymous)'}`);
     },
   };
-  return { requestDidStart: async () => listener };
+  return defineFeature({ name: 'tracing', apollo: { requestDidStart: async () => listener } });
 }
 
 /** Runs a subgraph fetch in a `subgraph.fetch` span and sends its trace context in `headers`. */

@@ -1,18 +1,19 @@
 /**
  * The gateway's Prometheus metrics (GET /metrics): process health, requests by operation type and outcome,
- * subgraph fetches, and the identity cache. Every label has a small fixed set of values (operation types,
- * outcomes, the supergraph's subgraph names), never anything a client chooses.
+ * subgraph fetches, the document cache, the Apollo patches and the identity cache. Every label has a small
+ * fixed set of values (operation types, outcomes, the supergraph's subgraph names), never anything a client
+ * chooses. First in the pipeline, so every request is counted, refused ones too.
  */
-import type { ApolloServerPlugin, GraphQLRequestListener } from '@apollo/server';
+import type { GraphQLRequestListener } from '@apollo/server';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { RawRoute } from '../subgraphs/kit/index.js';
-import { scrapedCounter } from '../platform/metrics-counter.js';
-import type { IdentityCacheStats } from './identity-cache.js';
-import type { InboundDedupe } from './inbound-dedupe.js';
-import type { OperationCacheStats } from './operation-cache.js';
-import type { ResultShaperStats } from './result-shaper.js';
-import type { SubgraphTransport } from './subgraph-transport.js';
-import type { SupergraphReloadStats } from './supergraph-source.js';
+import { scrapedCounter } from '../../platform/metrics-counter.js';
+import type { ApolloPatchStats } from '../apollo-patches/index.js';
+import type { IdentityCacheStats } from '../identity-cache.js';
+import { defineFeature, type GatewayFeature } from '../pipeline/feature.js';
+import type { DocumentCacheStats } from '../pipeline/document-cache.js';
+import type { SubgraphTransport } from '../subgraph-transport.js';
+import type { SupergraphReloadStats } from '../supergraph-source.js';
+import type { RequestMergingStats } from './request-merging.js';
 
 /** How a subgraph fetch ended: `ok`, or why not. */
 export type FetchOutcome = 'ok' | 'graphql_errors' | 'http_error' | 'invalid_body' | 'network_error';
@@ -23,25 +24,24 @@ export interface FetchObserver {
 }
 
 export interface GatewayMetrics {
-  route: RawRoute;
-  /** Every /graphql request, counted before authentication. */
-  requests: Counter;
-  /** Apollo plugin timing each request by operation type and outcome. */
-  plugin: ApolloServerPlugin;
+  feature: GatewayFeature;
   fetches: FetchObserver;
+}
+
+/** What the metrics read from the rest of the gateway. */
+export interface MetricSources {
+  transport: SubgraphTransport;
+  identityCache?: IdentityCacheStats;
+  supergraph?: SupergraphReloadStats;
+  merging?: RequestMergingStats;
+  documents: DocumentCacheStats;
+  patches: ApolloPatchStats;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
-export function createGatewayMetrics(
-  transport: SubgraphTransport,
-  cache: IdentityCacheStats | undefined,
-  supergraph?: SupergraphReloadStats,
-  inbound?: InboundDedupe,
-  operations?: OperationCacheStats,
-  shaping?: ResultShaperStats,
-): GatewayMetrics {
+export function gatewayMetrics({ transport, identityCache: cache, supergraph, merging, documents, patches }: MetricSources): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -75,18 +75,25 @@ export function createGatewayMetrics(
     registry,
     'gateway_requests_merged_total',
     'Client requests answered by an identical in-flight request (same body, same viewer)',
-    () => inbound?.merged ?? 0,
+    () => merging?.merged ?? 0,
   );
   scrapedCounter(registry, 'gateway_subgraph_fetches_total', 'Subgraph fetches sent (not counting those merged into one in flight)', () => transport.sent);
+  for (const [key, help] of [
+    ['parsed', 'Documents parsed (each then kept by the sha256 of its text)'],
+    ['hits', 'Requests whose document was found already parsed'],
+    ['apolloMisses', 'Documents Apollo Server had to parse and validate itself (not validated by the pipeline against the schema it serves)'],
+  ] as const) {
+    scrapedCounter(registry, `gateway_documents_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`, help, () => documents[key]);
+  }
   for (const key of ['hits', 'misses'] as const) {
     const help = `Executions whose result-shaping operation was ${key === 'hits' ? 'reused' : 'built'} (per document and schema)`;
-    scrapedCounter(registry, `gateway_operation_cache_${key}_total`, help, () => operations?.[key] ?? 0);
+    scrapedCounter(registry, `gateway_operation_cache_${key}_total`, help, () => patches.operations?.[key] ?? 0);
   }
   for (const [key, help] of [
     ['shaped', 'Results shaped by a compiled shaper'],
     ['stock', "Results shaped by Apollo's own result shaping (data with something to report, or an operation not compiled)"],
   ] as const) {
-    scrapedCounter(registry, `gateway_result_shaping_${key}_total`, help, () => shaping?.[key] ?? 0);
+    scrapedCounter(registry, `gateway_result_shaping_${key}_total`, help, () => patches.shaping?.[key] ?? 0);
   }
   if (cache) {
     for (const [key, help] of [
@@ -107,9 +114,21 @@ export function createGatewayMetrics(
       scrapedCounter(registry, `gateway_supergraph_${key}_total`, help, () => supergraph[key]);
     }
   }
-  return {
-    requests,
-    plugin: {
+  const feature = defineFeature({
+    name: 'metrics',
+    async step(request, next) {
+      requests.inc();
+      const started = performance.now();
+      const response = await next(request);
+      // Refused before execution (Apollo's hook times what it executed).
+      if (response.refusedWith) {
+        const type = request.operation?.operation.operation;
+        duration.observe({ operation: type ?? 'unknown', outcome: 'rejected' }, (performance.now() - started) / 1000);
+      }
+      return response;
+    },
+    apollo: {
+      // Times what Apollo executed: from its start to the answer.
       async requestDidStart() {
         const started = performance.now();
         const listener: GraphQLRequestListener<never> = {
@@ -123,18 +142,23 @@ export function createGatewayMetrics(
         return listener;
       },
     },
+    routes: [
+      {
+        method: 'GET',
+        path: '/metrics',
+        handle: async (_req, res) => {
+          res.writeHead(200, { 'content-type': registry.contentType });
+          res.end(await registry.metrics());
+        },
+      },
+    ],
+  });
+  return {
+    feature,
     fetches: {
       fetched(subgraph, seconds, outcome) {
         fetchDuration.observe({ subgraph }, seconds);
         if (outcome !== 'ok') fetchErrors.inc({ subgraph, kind: outcome });
-      },
-    },
-    route: {
-      method: 'GET',
-      path: '/metrics',
-      handle: async (_req, res) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(await registry.metrics());
       },
     },
   };

@@ -13,7 +13,7 @@
  * requests is safe.
  */
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { createRequire } from 'node:module';
+import { replaceable, type ApolloModules } from './apollo-modules.js';
 
 type OperationFromDocument = (schema: object, document: DocumentNode, options?: { operationName?: string; validate?: boolean }) => unknown;
 
@@ -28,25 +28,22 @@ export interface OperationCacheStats {
   misses: number;
 }
 
-/** The function @apollo/gateway calls through the package's re-export getter, read on every call. */
-const operations = createRequire(import.meta.url)('@apollo/federation-internals/dist/operations.js') as {
-  operationFromDocument: OperationFromDocument;
-};
-
-let installed: OperationCacheStats | undefined;
+const STATS = Symbol.for('identity-federation-gateway.operation-cache-stats');
+type Patchable = OperationFromDocument & { [STATS]?: OperationCacheStats };
 
 /**
- * Wraps `operationFromDocument` (once per process) so execution reuses each document's `Operation`.
- * Only the execution-time call (`validate: false`, one operation, no operation name) is cached; planning
- * calls are left alone (they happen once per plan anyway). Returns the hit/miss counters.
+ * Wraps `operationFromDocument` (once per process; @apollo/gateway calls it through the package's
+ * re-export getter, read on every call) so execution reuses each document's `Operation`. Only the
+ * execution-time call (`validate: false`, one operation, no operation name) is cached; planning calls
+ * are left alone (they happen once per plan anyway). Returns the hit/miss counters.
  */
-export function installOperationCache(): OperationCacheStats {
-  if (installed) return installed;
+export function installOperationCache(modules: ApolloModules): OperationCacheStats {
+  const operations = modules.operations;
+  const build = replaceable<Patchable>(operations, 'operationFromDocument');
+  if (build[STATS]) return build[STATS];
   const stats: OperationCacheStats = { hits: 0, misses: 0 };
-  const build = operations.operationFromDocument;
-  if (typeof build !== 'function') throw new Error('@apollo/federation-internals no longer exports operationFromDocument from dist/operations.js');
   const bySchema = new WeakMap<object, WeakMap<OperationDefinitionNode, Entry>>();
-  operations.operationFromDocument = (schema, document, options) => {
+  const cached: OperationFromDocument = (schema, document, options) => {
     const [first] = document.definitions;
     if (options?.validate !== false || options.operationName !== undefined || first?.kind !== Kind.OPERATION_DEFINITION) {
       return build(schema, document, options);
@@ -63,7 +60,7 @@ export function installOperationCache(): OperationCacheStats {
     byNode.set(first, { definitions: [...document.definitions], operation });
     return operation;
   };
-  installed = stats;
+  operations.operationFromDocument = Object.assign(cached, { [STATS]: stats });
   return stats;
 }
 

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { RawRoute } from '../subgraphs/kit/graphql-http-server.js';
+import type { RawRoute } from '../../subgraphs/kit/index.js';
+import { defineFeature } from '../pipeline/feature.js';
 
 /** Where the explorer page is served. */
 export const EXPLORER_PATH = '/explorer';
@@ -56,8 +57,10 @@ ${scripts.join('\n')}
 `;
 }
 
-/** The explorer's routes: the page and its four assets, read once (they never change while running). */
-export function explorerRoutes(graphqlPath = '/graphql'): RawRoute[] {
+/** The explorer: the page and its four assets as routes, read once (they never change while running). */
+export const explorer = (graphqlPath: string) => defineFeature({ name: 'explorer', routes: explorerRoutes(graphqlPath) });
+
+function explorerRoutes(graphqlPath: string): RawRoute[] {
   const assets = assetFiles();
   const html = page(graphqlPath, Object.keys(assets));
   const routes: RawRoute[] = Object.entries(assets).map(([name, { file, type }]) => {
