@@ -33,8 +33,14 @@ export default tseslint.config(
   {
     // The one reader per process: services, and the test process's MongoDB choice.
     // (dev/start.ts, dev/subgraph-dev/main.ts and bench/processes.ts hand this environment on to the processes they start.)
-    files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts', 'dev/subgraph-dev/main.ts', 'bench/processes.ts'],
+    files: ['platform/env.ts', 'test/support/mongo.ts', 'dev/start.ts', 'dev/subgraph-dev/main.ts', 'bench/processes.ts', 'test/support/*.cjs'],
     rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    // CommonJS preloads for test processes (node --require).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   // The kit is a package merchant teams install elsewhere: nothing of this repository, no library internals.
   kitImports(['subgraphs/kit/*.ts'], '../*'),

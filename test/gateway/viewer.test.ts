@@ -49,6 +49,22 @@ describe('viewer verifier', () => {
     }
   });
 
+  it('keeps one verification per token, however the header spells "Bearer": variants never take other entries', async () => {
+    const issuer = await AccessTokenIssuer.create(undefined, 60);
+    const keys = createLocalJWKSet(issuer.jwks());
+    let verifications = 0;
+    const verify = createViewerVerifier((header, token) => {
+      verifications++;
+      return keys(header, token);
+    });
+    const { token } = await issuer.issue({ sub: 'user-1', app: 'wx1000000000000001', sid: 'family-1' });
+    const viewers = [];
+    for (const header of [`Bearer ${token}`, `bearer ${token}`, `BEARER    ${token}`, `Bearer ${' '.repeat(4000)}${token}`]) viewers.push(await verify(header));
+    expect(verifications).toBe(1);
+    // The same viewer object: what is keyed on it (encoded claims) is shared too.
+    expect(new Set(viewers).size).toBe(1);
+  });
+
   it('treats a missing header as an anonymous viewer', async () => {
     const { verify } = await setUp();
     expect(await verify(undefined)).toBeUndefined();

@@ -15,6 +15,8 @@ export interface RecordingProxy {
   readonly requests: RecordedRequest[];
   /** Holds every request this long before forwarding it (a slow subgraph). */
   delayMs: number;
+  /** Headers set on every answer from now on (e.g. the subgraph's Cache-Control). */
+  answerHeaders: Record<string, string>;
   /** Forwards to another URL from now on (a restarted subgraph on a new port), keeping this proxy's own URL. */
   retarget(target: string): void;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: req.method, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...proxy.answerHeaders });
         answer.pipe(res);
       },
     );
@@ -48,6 +50,7 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     requests,
     delayMs: 0,
+    answerHeaders: {},
     retarget: (next) => void (upstream = new URL(next)),
     close: () =>
       new Promise((resolve) => {
