@@ -26,8 +26,7 @@ export const cachePolicy = () => {
   };
   return defineFeature({
     name: 'cache-policy',
-    async step(request, next) {
-      const response = await next(request);
+    respond(_request, response) {
       const cacheControl = response.headers.get(Headers.cacheControl);
       if (cacheControl && /\bpublic\b/i.test(cacheControl)) {
         const vary = new Set((response.headers.get(Headers.vary) ?? '').split(',').map((name) => name.trim().toLowerCase()));
@@ -35,7 +34,6 @@ export const cachePolicy = () => {
         vary.delete('');
         response.headers.set(Headers.vary, [...vary].join(', '));
       }
-      return response;
     },
     apollo: {
       async requestDidStart({ contextValue, overallCachePolicy }) {

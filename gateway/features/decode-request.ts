@@ -17,20 +17,23 @@ const DOCUMENT_ID = /^sha256:([0-9a-f]{64})$/;
 
 type Json = Record<string, unknown>;
 const isRecord = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+const isEmpty = (record: Json) => {
+  for (const _ in record) return false;
+  return true;
+};
 const badRequest = (message: string, status = 400, headers: Record<string, string> = {}) => new HttpError(status, 'BAD_REQUEST', message, {}, headers);
 
 export const decodeRequest = () =>
   defineFeature({
     name: 'decode-request',
     provides: ['params'],
-    async step(request, next) {
+    admit(request) {
       const { http } = request;
       if (!acceptsGraphQLAnswer(http.headers[Headers.accept])) {
         throw badRequest('The Accept header allows neither application/json nor application/graphql-response+json.', 406);
       }
       request.params =
         http.method === 'POST' ? fromPost(http.body) : http.method === 'GET' ? fromGet(http.search, http.headers[Headers.contentType]) : notAllowed();
-      return next(request);
     },
   });
 
@@ -40,7 +43,7 @@ function notAllowed(): never {
 
 function fromPost(body: unknown): GraphQLParams {
   if (Array.isArray(body)) throw badRequest('Operation batching disabled.');
-  if (!isRecord(body) || Object.keys(body).length === 0) throw badRequest('POST body missing, invalid Content-Type, or JSON object has no keys.');
+  if (!isRecord(body) || isEmpty(body)) throw badRequest('POST body missing, invalid Content-Type, or JSON object has no keys.');
   const { query, operationName } = body;
   if (query !== undefined && query !== null && typeof query !== 'string') throw badRequest('GraphQL queries must be strings.');
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {

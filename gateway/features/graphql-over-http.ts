@@ -24,13 +24,11 @@ export const graphqlOverHttp = () => {
   };
   return defineFeature({
     name: 'graphql-over-http',
-    async step(request, next) {
-      const response = await next(request);
+    respond(request, response) {
       const refused = response.refusedWith;
       if (response.status === 400 && refused?.every((code) => DOCUMENT_ERROR_CODES.has(code)) && acceptsOnlyLegacyJson(request.http.headers[Headers.accept])) {
         response.status = 200;
       }
-      return response;
     },
     apollo: { requestDidStart: async () => listener },
   });

@@ -116,16 +116,14 @@ export function gatewayMetrics({ transport, identityCache: cache, supergraph, me
   }
   const feature = defineFeature({
     name: 'metrics',
-    async step(request, next) {
+    admit() {
       requests.inc();
-      const started = performance.now();
-      const response = await next(request);
+    },
+    respond(request, response) {
       // Refused before execution (Apollo's hook times what it executed).
-      if (response.refusedWith) {
-        const type = request.operation?.operation.operation;
-        duration.observe({ operation: type ?? 'unknown', outcome: 'rejected' }, (performance.now() - started) / 1000);
-      }
-      return response;
+      if (!response.refusedWith) return;
+      const type = request.operation?.operation.operation;
+      duration.observe({ operation: type ?? 'unknown', outcome: 'rejected' }, (performance.now() - request.receivedAt) / 1000);
     },
     apollo: {
       // Times what Apollo executed: from its start to the answer.

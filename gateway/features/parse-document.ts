@@ -17,7 +17,7 @@ export const parseDocument = (documents: DocumentCache, maxTokens: number) =>
     name: 'parse-document',
     needs: ['params', 'document'],
     provides: ['operation'],
-    async step(request, next) {
+    admit(request) {
       const { text, hash } = request.document;
       const document = (documents.get(hash) ?? documents.add(hash, text, parseOrRefuse(text, maxTokens))).document;
       const operation = operationToRun(document, request.params.operationName);
@@ -33,7 +33,6 @@ export const parseDocument = (documents: DocumentCache, maxTokens: number) =>
         );
       }
       request.operation = { document, operation };
-      return next(request);
     },
   });
 

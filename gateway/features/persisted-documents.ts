@@ -66,31 +66,28 @@ export const persistedDocuments = (options: PersistedDocumentsOptions) => {
     name: 'persisted-documents',
     needs: ['params'],
     provides: ['document'],
-    async step(request, next) {
+    admit(request) {
       const { query, hash } = request.params;
       if (hash === undefined) {
         if (only) throw new HttpError(400, 'PERSISTED_QUERY_ID_REQUIRED', 'Only persisted documents run on this gateway: send the document hash.');
         // decode-request.ts lets no request through without text or a hash.
         request.document = { text: query!, hash: sha256(query!) };
-        return next(request);
+        return;
       }
       if (query === undefined) {
         const known = manifest.get(hash) ?? (only ? undefined : registered.get(hash));
-        if (known !== undefined) {
-          request.document = { text: known, hash };
-          return next(request);
-        }
+        if (known !== undefined) return void (request.document = { text: known, hash });
         if (only) throw notInList();
         throw new HttpError(200, 'PERSISTED_QUERY_NOT_FOUND', 'PersistedQueryNotFound');
       }
       if (sha256(query) !== hash) throw new HttpError(400, 'PERSISTED_QUERY_HASH_MISMATCH', 'The sha256 hash does not match the document sent with it.');
-      const listed = manifest.has(hash);
-      if (only && !listed) throw notInList();
+      if (only && !manifest.has(hash)) throw notInList();
       request.document = { text: query, hash };
-      const response = await next(request);
-      // Only a document every later check admitted is remembered (an over-limit or invalid one never is).
-      if (!listed && !response.refusedWith) registered.set(hash, query);
-      return response;
+    },
+    // Hash and text sent together register the pair, once every later check admitted it (an over-limit or invalid document never is).
+    respond({ params, document }, response) {
+      if (only || response.refusedWith || !document || params?.query === undefined || params.hash === undefined) return;
+      if (!manifest.has(document.hash)) registered.set(document.hash, document.text);
     },
   });
 };

@@ -88,7 +88,7 @@ export const queryLimits = (limits: QueryLimits) => {
   return defineFeature({
     name: 'query-limits',
     needs: ['operation'],
-    async step(request, next) {
+    admit(request) {
       const { document, operation } = request.operation;
       let measured = measures.get(operation);
       if (!measured) measures.set(operation, (measured = measureOperation(document, operation)));
@@ -97,7 +97,6 @@ export const queryLimits = (limits: QueryLimits) => {
       if (measured.rootFields > limits.maxRootFields) {
         throw new HttpError(400, 'QUERY_TOO_MANY_ROOT_FIELDS', `The query selects more than ${limits.maxRootFields} root fields.`);
       }
-      return next(request);
     },
   });
 };

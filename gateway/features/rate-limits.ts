@@ -44,36 +44,38 @@ export const rateLimits = (limits: RateLimits, clientAddressHeader?: string) => 
   return defineFeature({
     name: 'rate-limits',
     needs: ['params', 'operation'],
-    async step(request, next) {
+    admit(request) {
       const { document, operation } = request.operation;
       let fields = sessionFieldsByOperation.get(operation);
       if (!fields) sessionFieldsByOperation.set(operation, (fields = sessionFields(document, operation)));
-      if (fields.length === 0) return next(request);
-      const address = clientAddressOf(request.http, clientAddressHeader);
-      try {
-        for (const field of fields) {
-          if (field.name.value === 'refreshSession') {
-            await refreshByAddress.consume(address);
-            continue;
-          }
-          await loginByAddress.consume(address);
-          const appId = stringArgument(field, 'appId', request.params.variables);
-          if (appId !== undefined) await loginByApp.consume(appId);
-        }
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-        throw new HttpError(
-          429,
-          'RATE_LIMITED',
-          `Too many login or refresh attempts; retry in ${retryAfter} s.`,
-          {},
-          { [Headers.retryAfter]: String(retryAfter) },
-        );
-      }
-      return next(request);
+      // Most requests have no session field: nothing to wait for.
+      return fields.length === 0 ? undefined : consume(fields, clientAddressOf(request.http, clientAddressHeader), request.params.variables);
     },
   });
+
+  async function consume(fields: readonly FieldNode[], address: string, variables: Record<string, unknown> | undefined): Promise<void> {
+    try {
+      for (const field of fields) {
+        if (field.name.value === 'refreshSession') {
+          await refreshByAddress.consume(address);
+          continue;
+        }
+        await loginByAddress.consume(address);
+        const appId = stringArgument(field, 'appId', variables);
+        if (appId !== undefined) await loginByApp.consume(appId);
+      }
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      const retryAfter = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+      throw new HttpError(
+        429,
+        'RATE_LIMITED',
+        `Too many login or refresh attempts; retry in ${retryAfter} s.`,
+        {},
+        { [Headers.retryAfter]: String(retryAfter) },
+      );
+    }
+  }
 };
 
 /** The `login` and `refreshSession` root fields of a mutation, through fragments and inline fragments (cycles ignored). */

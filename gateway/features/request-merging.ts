@@ -38,7 +38,7 @@ export const requestMerging = () => {
   const feature = defineFeature({
     name: 'request-merging',
     needs: ['params', 'document', 'operation', 'viewer'],
-    async step(request, next) {
+    async around(request, next) {
       const { document, operation } = request.operation;
       if (operation.operation !== 'query') return next(request);
       let deferred = incremental.get(document);

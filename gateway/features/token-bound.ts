@@ -13,12 +13,11 @@ export const tokenBound = (maxTokens: number, documents: DocumentCache) =>
   defineFeature({
     name: 'token-bound',
     needs: ['document'],
-    async step(request, next) {
+    admit(request) {
       const { text, hash } = request.document;
       if (!documents.has(hash) && exceedsTokens(text, maxTokens)) {
         throw new HttpError(400, 'QUERY_TOO_LARGE', `The query has more than ${maxTokens} tokens.`);
       }
-      return next(request);
     },
   });
 

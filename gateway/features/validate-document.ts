@@ -29,10 +29,10 @@ export const validateDocument = (documents: DocumentCache, options: ValidationOp
   return defineFeature({
     name: 'validate-document',
     needs: ['operation'],
-    async step(request, next) {
+    admit(request) {
       const schema = options.schema();
       // Not loaded yet: Apollo Server, not started either, answers.
-      if (!schema) return next(request);
+      if (!schema) return;
       const { document } = request.operation;
       let errors = documents.validationOf(document, schema);
       if (!errors) documents.validated(document, schema, (errors = graphql.validate(schema, document, rules)));
@@ -47,7 +47,6 @@ export const validateDocument = (documents: DocumentCache, options: ValidationOp
           })),
         );
       }
-      return next(request);
     },
   });
 };

@@ -1,10 +1,16 @@
 /**
  * The one shape of every gateway feature. The server lists its features once, in order
- * (gateway-server.ts); each may take a step in the request pipeline, add hooks inside Apollo's
- * execution, and serve routes beside /graphql. Like Hive Gateway's plugins, a feature gets what
- * earlier steps resolved through the typed request (gateway-request.ts), never by resolving the
- * request again: it names the stages it `needs`, and the pipeline refuses to start when no earlier
- * feature `provides` one of them.
+ * (gateway-server.ts); each may take part in the request pipeline through three hooks, add hooks inside
+ * Apollo's execution, and serve routes beside /graphql. Like Hive Gateway's plugins, a feature gets what
+ * earlier steps resolved through the typed request (gateway-request.ts), never by resolving the request
+ * again: it names the stages it `needs`, and the pipeline refuses to start when no earlier feature
+ * `provides` one of them.
+ *
+ * - `admit`: check or resolve something on the request, in list order; throwing HttpError or
+ *   GraphQLRefusal refuses it (nothing later runs, the refusal is the answer). Most steps are this.
+ * - `respond`: adjust the answer on its way out, in reverse list order, for every request the feature's
+ *   own step was reached by (refused ones included).
+ * - `around`: run the rest of the pipeline itself, or answer without it (merging an identical request).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RawRoute } from '../../subgraphs/kit/index.js';
@@ -19,33 +25,46 @@ export interface GatewayFeature {
   readonly name: string;
   /** Stages an earlier feature must provide. */
   readonly needs: readonly Stage[];
-  /** Stages this feature's step sets on the request before calling `next`. */
+  /** Stages this feature's `admit` sets on the request. */
   readonly provides: readonly Stage[];
-  /**
-   * Its step: check or resolve something on `request`, then `return next(request)`; or answer without
-   * `next` (throwing HttpError or GraphQLRefusal refuses); or wrap `next` to adjust the answer.
-   */
-  readonly step?: (request: GatewayRequest, next: Next) => Promise<GatewayResponse>;
+  /** Checks or resolves; a promise only when it must wait (most requests pass every step without one). */
+  readonly admit?: (request: GatewayRequest) => void | Promise<void>;
+  /** Adjusts the answer (status, headers), or observes it. */
+  readonly respond?: (request: GatewayRequest, response: GatewayResponse) => void;
+  /** Runs `next` (the rest of the pipeline) or answers in its place. */
+  readonly around?: (request: GatewayRequest, next: Next) => Promise<GatewayResponse>;
   /** Hooks inside Apollo Server's execution of the request (after the pipeline admitted it). */
   readonly apollo: readonly ApolloServerPlugin<GatewayContext>[];
   /** HTTP routes beside the GraphQL path. */
   readonly routes: readonly RawRoute[];
 }
 
-/** How a feature is written: its step sees the stages it needs as present. */
+/** How a feature is written: its `admit` and `around` see the stages it needs as present. */
 export interface FeatureDefinition<N extends Stage> {
   name: string;
   needs?: readonly N[];
   provides?: readonly Stage[];
-  step?(request: RequestWith<N>, next: Next): Promise<GatewayResponse>;
+  admit?(request: RequestWith<N>): void | Promise<void>;
+  /** Sees requests refused before this feature's stages were all resolved too: read them as optional. */
+  respond?(request: GatewayRequest, response: GatewayResponse): void;
+  around?(request: RequestWith<N>, next: Next): Promise<GatewayResponse>;
   apollo?: ApolloServerPlugin<GatewayContext> | readonly ApolloServerPlugin<GatewayContext>[];
   routes?: readonly RawRoute[];
 }
 
 /** Declares a feature. The pipeline checks `needs` against earlier features' `provides` when it is built. */
 export function defineFeature<N extends Stage = never>(definition: FeatureDefinition<N>): GatewayFeature {
-  const { name, needs = [], provides = [], step, apollo = [], routes = [] } = definition;
+  const { name, needs = [], provides = [], admit, respond, around, apollo = [], routes = [] } = definition;
   const plugins = Array.isArray(apollo) ? apollo : [apollo as ApolloServerPlugin<GatewayContext>];
   // Sound because createPipeline checks, once, that an earlier feature provides every stage in `needs`.
-  return { name, needs, provides, step: step as GatewayFeature['step'], apollo: plugins, routes };
+  return {
+    name,
+    needs,
+    provides,
+    admit: admit as GatewayFeature['admit'],
+    respond,
+    around: around as GatewayFeature['around'],
+    apollo: plugins,
+    routes,
+  };
 }

@@ -54,6 +54,8 @@ export type Stage = keyof Stages;
 
 export interface GatewayRequest extends Partial<Stages> {
   readonly http: GraphQLHttpRequest;
+  /** When the pipeline took the request (performance.now()). */
+  readonly receivedAt: number;
 }
 
 /** A request whose `N` stages earlier steps have resolved (checked when the pipeline is built). */

@@ -17,10 +17,21 @@ const REFUSAL_TYPES = [MediaTypes.json, MediaTypes.graphqlResponseJson];
 
 const acceptOf = (header: string | string[] | undefined) => (Array.isArray(header) ? header.join(', ') : header);
 
+/** Accept headers seen lately and whether they allow an answer: clients send a handful of values, each negotiated once. */
+const acceptable = new Map<string, boolean>();
+const ACCEPT_MEMO_LIMIT = 256;
+
 /** Whether any GraphQL answer is acceptable to the client (Apollo answers 406 otherwise). */
 export function acceptsGraphQLAnswer(accept: string | string[] | undefined): boolean {
   const value = acceptOf(accept);
-  return !value || new Negotiator({ headers: { accept: value } }).mediaType(ANSWERABLE) !== undefined;
+  if (!value) return true;
+  let answerable = acceptable.get(value);
+  if (answerable === undefined) {
+    answerable = new Negotiator({ headers: { accept: value } }).mediaType(ANSWERABLE) !== undefined;
+    if (acceptable.size >= ACCEPT_MEMO_LIMIT) acceptable.clear();
+    if (value.length <= 1024) acceptable.set(value, answerable);
+  }
+  return answerable;
 }
 
 /** The media type of an answer written by the gateway itself: JSON unless the client prefers graphql-response+json. */

@@ -1,8 +1,11 @@
 /**
- * Runs the features' steps in list order, then execution. Built once at start-up: the chain of steps is
- * composed then, and the order is checked then (a step that needs a stage no earlier step provides is a
- * start-up error, not a request-time surprise). A refusal thrown by any step becomes its answer before it
- * reaches the steps wrapped around it, so they always see a response.
+ * Runs the features in list order, then execution. Built once at start-up: the order is checked then (a
+ * feature that needs a stage no earlier feature provides is a start-up error, not a request-time
+ * surprise), and the list is cut into segments at each `around`: a segment runs its features' `admit`
+ * hooks in a plain loop (awaiting only a hook that returns a promise), hands the rest to the `around`
+ * that ends it (or to execution), turns a refusal into its answer, and runs the `respond` hooks of the
+ * features it reached in reverse. So a request costs a promise per segment, not per step: with the
+ * request-id AsyncLocalStorage on, every promise pays Node's async hooks.
  */
 import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLHttpRequest } from '../../subgraphs/kit/index.js';
@@ -23,27 +26,36 @@ export class PipelineOrderError extends Error {}
 
 export function createPipeline<N extends Stage>(features: readonly GatewayFeature[], execution: Execution<N>): Pipeline {
   checkOrder(features, execution.needs);
-  let chain: Next = answeringRefusals((request) => execution.run(request as RequestWith<N>));
-  for (let i = features.length - 1; i >= 0; i--) {
-    const step = features[i]!.step;
-    if (!step) continue;
-    const next = chain;
-    chain = answeringRefusals((request) => step(request, next));
-  }
-  const run = chain;
-  return (http) => run({ http });
+  const run = segment(features, 0, (request) => execution.run(request as RequestWith<N>));
+  return (http) => run({ http, receivedAt: performance.now() });
 }
 
-/** Wraps a step so a refusal it throws is answered (as a response) and anything else propagates (a bug: 500). */
-function answeringRefusals(next: Next): Next {
+/** The features from `from` up to and including the first with an `around`, which runs the rest. */
+function segment(features: readonly GatewayFeature[], from: number, execute: Next): Next {
+  let end = from;
+  while (end < features.length && !features[end]!.around) end++;
+  const last = Math.min(end, features.length - 1);
+  const around = features[end]?.around;
+  const rest = around ? segment(features, end + 1, execute) : execute;
+  const admits = features.map((feature) => feature.admit);
+  const responds = features.map((feature) => feature.respond);
   return async (request) => {
+    let reached = from;
+    let response: GatewayResponse;
     try {
-      return await next(request);
+      for (; reached <= last; reached++) {
+        const admitted = admits[reached]?.(request);
+        if (admitted) await admitted;
+      }
+      reached = last;
+      response = around ? await around(request, rest) : await rest(request);
     } catch (error) {
       const refused = refusalResponse(error, request);
-      if (refused) return refused;
-      throw error;
+      if (!refused) throw error;
+      response = refused;
     }
+    for (let i = reached; i >= from; i--) responds[i]?.(request, response);
+    return response;
   };
 }
 
