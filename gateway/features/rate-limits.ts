@@ -27,6 +27,8 @@ export interface RateLimits {
 export const DEFAULT_RATE_LIMITS: RateLimits = { loginPerAddress: 30, loginPerApp: 1200, refreshPerAddress: 60 };
 
 const WINDOW_SECONDS = 60;
+const MAX_APP_ID_LENGTH = 64;
+const OVERSIZED_APP_ID = '(oversized)';
 const SESSION_FIELDS = new Set(['login', 'refreshSession']);
 
 /**
@@ -62,7 +64,9 @@ export const rateLimits = (limits: RateLimits, clientAddressHeader?: string) => 
         }
         await loginByAddress.consume(address);
         const appId = stringArgument(field, 'appId', variables);
-        if (appId !== undefined) await loginByApp.consume(appId);
+        // Registered appIds are short ("wx" and 16 hex digits); a longer one fails login anyway and must not
+        // hold a counter of its own size for a minute.
+        if (appId !== undefined) await loginByApp.consume(appId.length <= MAX_APP_ID_LENGTH ? appId : OVERSIZED_APP_ID);
       }
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;

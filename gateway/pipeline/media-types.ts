@@ -17,21 +17,21 @@ const REFUSAL_TYPES = [MediaTypes.json, MediaTypes.graphqlResponseJson];
 
 const acceptOf = (header: string | string[] | undefined) => (Array.isArray(header) ? header.join(', ') : header);
 
-/** Accept headers seen lately and whether they allow an answer: clients send a handful of values, each negotiated once. */
-const acceptable = new Map<string, boolean>();
-const ACCEPT_MEMO_LIMIT = 256;
+/** What GraphQL clients send nearly always, known to allow an answer without negotiating. */
+const COMMON_ACCEPTS = new Set([
+  '*/*',
+  'application/json',
+  'application/graphql-response+json',
+  'application/graphql-response+json, application/json',
+  'application/graphql-response+json, application/json;q=0.9',
+  'application/json, text/plain, */*',
+]);
 
 /** Whether any GraphQL answer is acceptable to the client (Apollo answers 406 otherwise). */
 export function acceptsGraphQLAnswer(accept: string | string[] | undefined): boolean {
   const value = acceptOf(accept);
-  if (!value) return true;
-  let answerable = acceptable.get(value);
-  if (answerable === undefined) {
-    answerable = new Negotiator({ headers: { accept: value } }).mediaType(ANSWERABLE) !== undefined;
-    if (acceptable.size >= ACCEPT_MEMO_LIMIT) acceptable.clear();
-    if (value.length <= 1024) acceptable.set(value, answerable);
-  }
-  return answerable;
+  if (!value || COMMON_ACCEPTS.has(value)) return true;
+  return new Negotiator({ headers: { accept: value } }).mediaType(ANSWERABLE) !== undefined;
 }
 
 /** The media type of an answer written by the gateway itself: JSON unless the client prefers graphql-response+json. */
