@@ -8,10 +8,10 @@
  *   output gets a `persisted-documents.json` manifest, which the gateway loads with PERSISTED_DOCUMENTS.
  * - Scalars: `DateTime` is an ISO-8601 string on the wire, so it is typed `string` (strictScalars makes an
  *   unmapped custom scalar an error rather than `unknown`).
- * - The client's error codes (client/src/generated/error-codes.ts) are written from platform/errors.ts's
+ * - The client's error codes (packages/client/src/generated/error-codes.ts) are written from platform/errors.ts's
  *   registry, so the union the client exports cannot drift from what the servers send.
  *
- * Outputs: client/src/generated/ (the client's own session and linking operations, shipped in its package)
+ * Outputs: packages/client/src/generated/ (the client's own session and linking operations, shipped in its package)
  * and examples/mini-program/generated/ (the example's operations plus the client's, so its manifest holds
  * every document the example sends). test/client/codegen.test.ts fails when any committed output is stale.
  */
@@ -19,7 +19,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 import { GENERATED_HEADER as HEADER } from './dev/mark-generated.js';
 import { ErrorCodes, UnauthenticatedReasons } from './platform/errors.js';
 
-const CLIENT_OPERATIONS = 'client/src/operations/*.graphql';
+const CLIENT_OPERATIONS = 'packages/client/src/operations/*.graphql';
 const EXAMPLE_OPERATIONS = 'examples/mini-program/operations/*.graphql';
 
 /** The client preset's output for a set of operation files. */
@@ -67,9 +67,9 @@ const config: CodegenConfig = {
   // The preset writes gql.ts and index.ts without the header: add it there too.
   hooks: { afterAllFileWrite: ['tsx dev/mark-generated.ts'] },
   generates: {
-    'client/src/generated/': clientPreset([CLIENT_OPERATIONS]),
+    'packages/client/src/generated/': clientPreset([CLIENT_OPERATIONS]),
     'examples/mini-program/generated/': clientPreset([EXAMPLE_OPERATIONS, CLIENT_OPERATIONS]),
-    'client/src/generated/error-codes.ts': { plugins: [{ add: { content: errorCodesSource() } }] },
+    'packages/client/src/generated/error-codes.ts': { plugins: [{ add: { content: errorCodesSource() } }] },
   },
 };
 

@@ -3,14 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const noPackageInternals = { group: ['@apollo/*/dist/*'], message: 'Use the public exports of the package (its internals change without notice).' };
+/** The repository uses its own packages as other teams do: through their entry points. */
+const noOwnPackageInternals = {
+  group: ['@identity-federation-gateway/subgraph-kit/*', '!@identity-federation-gateway/subgraph-kit/test-vectors', 'identity-federation-client/*'],
+  message: "Import the package by its name: its entry point is the API (packages/*/package.json's exports).",
+};
 
-/** Kit files matching `files` may not import above the kit folder (`outside`: that relative pattern from their depth). */
-const kitImports = (files, outside) => ({
+/** Package files may import nothing above their package folder (`outside`: that relative pattern from their depth). */
+const packageImports = (files, outside) => ({
   files,
   rules: {
     'no-restricted-imports': [
       'error',
-      { patterns: [{ group: [outside], message: 'The kit is its own package: import only files inside subgraphs/kit/.' }, noPackageInternals] },
+      { patterns: [{ group: [outside], message: 'A package installs elsewhere: import only files inside it.' }, noPackageInternals] },
     ],
   },
 });
@@ -42,23 +47,18 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
-  // The kit is a package merchant teams install elsewhere: nothing of this repository, no library internals.
-  kitImports(['subgraphs/kit/*.ts'], '../*'),
-  kitImports(['subgraphs/kit/*/*.ts'], '../../*'),
   {
-    // Subgraphs use the kit as merchant teams do: through its public entry.
-    files: ['subgraphs/*/**/*.ts', 'test/fixtures/**/*.ts'],
-    ignores: ['subgraphs/kit/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['**/kit/*', '!**/kit/index.js'], message: 'Import the kit through its public entry, subgraphs/kit/index.js.' },
-            noPackageInternals,
-          ],
-        },
-      ],
-    },
+    // Everything else uses the packages as the teams that install them do: by name, through their entry.
+    files: ['**/*.ts', '**/*.mts'],
+    ignores: ['packages/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noOwnPackageInternals] }] },
   },
+  {
+    // The subgraphs are written as merchant teams write theirs: no library internals either.
+    files: ['subgraphs/**/*.ts', 'test/fixtures/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noOwnPackageInternals, noPackageInternals] }] },
+  },
+  // The packages install elsewhere: nothing of this repository, no library internals.
+  packageImports(['packages/*/src/**/*.ts'], '../../../*'),
+  packageImports(['packages/*/scripts/*.mts', 'packages/*/test-vectors/*.ts', 'packages/*/examples/*.ts'], '../../*'),
 );

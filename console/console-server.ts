@@ -7,8 +7,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PlatformError } from '../platform/errors.js';
-import { HttpError } from '../subgraphs/kit/http-error.js';
-import type { RunningHttpServer } from '../subgraphs/kit/graphql-http-server.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
+import type { RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import type { IdentityModels } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
 import type { AuditLog } from '../subgraphs/identity/audit-log.js';

@@ -1,6 +1,6 @@
 /** The console's HTTP plumbing: cookies, form bodies, and answers with the security headers every page needs. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from '../subgraphs/kit/http-error.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import type { Html } from './html.js';
 
 const MAX_FORM_BYTES = 16 * 1024;

@@ -13,7 +13,7 @@ import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { isPublicCode } from '../platform/graphql/format-error.js';
 import { inServerSpan } from '../platform/telemetry.js';
 import { turnOffApolloTelemetry } from '../platform/env.js';
-import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '../subgraphs/kit/index.js';
+import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import type { Logger } from '../platform/logger.js';
 import { installApolloPatches } from './apollo-patches/index.js';
 import { cachePolicy } from './features/cache-policy.js';

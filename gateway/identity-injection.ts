@@ -5,7 +5,7 @@
  * consented when the merchant requires it.
  */
 import type { PlatformIndex } from '../platform/config/platform-index.js';
-import { IDENTITY_TTL_SECONDS, type IdentityClaims } from '../subgraphs/kit/index.js';
+import { IDENTITY_TTL_SECONDS, type IdentityClaims } from '@identity-federation-gateway/subgraph-kit';
 import type { MerchantIdentities } from './identity-directory.js';
 import type { Viewer } from './viewer.js';
 

@@ -4,7 +4,7 @@
  * gateway. Either way the supergraph reloads without a restart when its file or URL changes.
  */
 import { fileURLToPath } from 'node:url';
-import { databaseCheck, type ReadinessCheck } from '../subgraphs/kit/health.js';
+import { databaseCheck, type ReadinessCheck } from '@identity-federation-gateway/subgraph-kit';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
 import { EnvironmentError } from '../platform/env.js';

@@ -8,7 +8,7 @@
  * sessions ended in the last access-token lifetime.
  */
 import type { Types } from 'mongoose';
-import { HttpError } from '../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import type { IdentityModels, RevokedSessionDoc } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
 import { DEFAULT_FEED_POLL_MS, FeedPoller } from './feed-poller.js';

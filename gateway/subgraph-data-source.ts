@@ -11,7 +11,7 @@ import type { MerchantConfig } from '../platform/config/platform-config.js';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { PlatformError } from '../platform/errors.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
-import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '../subgraphs/kit/index.js';
+import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '@identity-federation-gateway/subgraph-kit';
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { FetchObserver, FetchOutcome } from './features/metrics.js';

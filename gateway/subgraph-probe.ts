@@ -7,8 +7,8 @@
  */
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { Headers } from '../platform/headers.js';
-import { OK, type ReadinessCheck } from '../subgraphs/kit/health.js';
-import { encodeClaims, identityKey, signEncodedIdentity } from '../subgraphs/kit/identity-assertion.js';
+import { OK, type ReadinessCheck } from '@identity-federation-gateway/subgraph-kit';
+import { encodeClaims, identityKey, signEncodedIdentity } from '@identity-federation-gateway/subgraph-kit';
 import { identityClaimsFor } from './identity-injection.js';
 import type { SubgraphTransport } from './subgraph-transport.js';
 

@@ -6,7 +6,7 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { UnauthenticatedReason } from '../platform/errors.js';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../platform/identity/access-token.js';
-import { HttpError } from '../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 
 export interface Viewer {
   userId: string;

@@ -2,7 +2,7 @@
  * Every error code a client can see, with what it means, and the GraphQLError subclass that carries it.
  * Codes are the contract with the mini-program: clients branch on `extensions.code`, never on messages.
  */
-import { SubgraphError } from '../subgraphs/kit/index.js';
+import { SubgraphError } from '@identity-federation-gateway/subgraph-kit';
 
 export const ErrorCodes = {
   UNAUTHENTICATED: { status: 401, description: 'No valid access token: log in or refresh the session.' },

@@ -7,7 +7,7 @@ import {
   IDENTITY_HEADER,
   IDENTITY_HEADER_PREFIX,
   REQUEST_ID_HEADER,
-} from '../subgraphs/kit/index.js';
+} from '@identity-federation-gateway/subgraph-kit';
 
 export const Headers = {
   authorization: 'authorization',

@@ -5,7 +5,7 @@
  */
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DocumentNode } from 'graphql';
-import { DateTime, loadTypeDefs } from '../../subgraphs/kit/index.js';
+import { DateTime, loadTypeDefs } from '@identity-federation-gateway/subgraph-kit';
 
 const schemaOf = (name: string) => loadTypeDefs(new URL(`../../subgraphs/${name}/schema.graphql`, import.meta.url));
 const [identity, coupons, products] = ['identity', 'coupons', 'products'].map(schemaOf) as [DocumentNode, DocumentNode, DocumentNode];

@@ -7,7 +7,7 @@
  * runs; Apollo would only refuse it after executing), a GET with a non-JSON content type (415).
  */
 import { Headers } from '../../platform/headers.js';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { defineFeature } from '../pipeline/feature.js';
 import type { GraphQLParams } from '../pipeline/gateway-request.js';
 import { acceptsGraphQLAnswer } from '../pipeline/media-types.js';

@@ -5,7 +5,7 @@
  */
 import { isPublicCode, subgraphOutageLogging } from '../../platform/graphql/format-error.js';
 import type { Logger } from '../../platform/logger.js';
-import { maskedErrorLogging } from '../../subgraphs/kit/index.js';
+import { maskedErrorLogging } from '@identity-federation-gateway/subgraph-kit';
 import type { GatewayContext } from '../gateway-context.js';
 import { defineFeature } from '../pipeline/feature.js';
 

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { RawRoute } from '../../subgraphs/kit/index.js';
+import type { RawRoute } from '@identity-federation-gateway/subgraph-kit';
 import { defineFeature } from '../pipeline/feature.js';
 
 /** Where the explorer page is served. */

@@ -6,7 +6,7 @@
  * (405, Allow: POST). Every later step reads `request.operation`.
  */
 import { GraphQLError, Kind, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { Headers } from '../../platform/headers.js';
 import { defineFeature } from '../pipeline/feature.js';
 import type { DocumentCache } from '../pipeline/document-cache.js';

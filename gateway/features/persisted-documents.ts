@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EnvironmentError } from '../../platform/env.js';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { defineFeature } from '../pipeline/feature.js';
 
 export interface PersistedDocumentsOptions {

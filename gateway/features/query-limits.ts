@@ -8,7 +8,7 @@
  * refuses those next).
  */
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { defineFeature } from '../pipeline/feature.js';
 
 export interface QueryLimits {

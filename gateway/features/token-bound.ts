@@ -5,7 +5,7 @@
  * bounded) is not counted again.
  */
 import { GraphQLError, Lexer, Source, TokenKind } from 'graphql';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { defineFeature } from '../pipeline/feature.js';
 import type { DocumentCache } from '../pipeline/document-cache.js';
 

@@ -5,7 +5,7 @@
  * parsed, validated document from the pipeline's cache instead of parsing it again.
  */
 import type { ApolloServer } from '@apollo/server';
-import { apolloRequestOf } from '../../subgraphs/kit/index.js';
+import { apolloRequestOf } from '@identity-federation-gateway/subgraph-kit';
 import { buildGatewayContext, type GatewayContext, type PeekableDirectory } from '../gateway-context.js';
 import type { RequestWith } from './gateway-request.js';
 import type { Execution } from './pipeline.js';

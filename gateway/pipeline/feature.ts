@@ -13,7 +13,7 @@
  * - `around`: run the rest of the pipeline itself, or answer without it (merging an identical request).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RawRoute } from '../../subgraphs/kit/index.js';
+import type { RawRoute } from '@identity-federation-gateway/subgraph-kit';
 import type { GatewayContext } from '../gateway-context.js';
 import type { GatewayRequest, GatewayResponse, RequestWith, Stage } from './gateway-request.js';
 

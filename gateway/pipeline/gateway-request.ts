@@ -12,7 +12,7 @@
  */
 import type { HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
 import type { DocumentNode, OperationDefinitionNode } from 'graphql';
-import type { GraphQLHttpRequest } from '../../subgraphs/kit/index.js';
+import type { GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 import type { Viewer } from '../viewer.js';
 
 /** A GraphQL request as sent (GraphQL over HTTP), before anything it names is resolved. */

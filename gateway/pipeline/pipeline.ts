@@ -8,7 +8,7 @@
  * request-id AsyncLocalStorage on, every promise pays Node's async hooks.
  */
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import type { GraphQLHttpRequest } from '../../subgraphs/kit/index.js';
+import type { GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 import type { GatewayFeature, Next } from './feature.js';
 import type { GatewayResponse, RequestWith, Stage } from './gateway-request.js';
 import { refusalResponse } from './refusal.js';

@@ -6,7 +6,7 @@
  */
 import { HeaderMap } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { Headers } from '../../platform/headers.js';
 import { responseMediaType } from './media-types.js';
 import type { GatewayRequest, GatewayResponse } from './gateway-request.js';

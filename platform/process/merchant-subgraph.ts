@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mongoose';
-import type { RunningHttpServer, ServerSpan } from '../../subgraphs/kit/index.js';
+import type { RunningHttpServer, ServerSpan } from '@identity-federation-gateway/subgraph-kit';
 import type { Logger } from '../logger.js';
 
 /** What the platform hands a merchant subgraph when it starts it. */

@@ -5,7 +5,7 @@
  */
 import { PlatformConfigError } from '../config/platform-config.js';
 import { EnvironmentError, readEnvironment, type Environment, type Settings } from '../env.js';
-import type { ShutdownOptions } from '../../subgraphs/kit/graphql-http-server.js';
+import type { ShutdownOptions } from '@identity-federation-gateway/subgraph-kit';
 import { createLogger, type Logger } from '../logger.js';
 import { startTelemetry } from '../telemetry.js';
 

@@ -27,8 +27,8 @@ export interface OperationSources {
 
 /** Where the example mini-program and the client package keep the operations they send (relative to the repository root). */
 export const MINI_PROGRAM_OPERATIONS: Omit<OperationSources, 'cwd'> = {
-  operationGlobs: ['examples/mini-program/**/*.graphql', 'client/src/operations/**/*.graphql'],
-  manifestGlobs: ['examples/mini-program/**/persisted-documents.json', 'client/src/**/persisted-documents.json'],
+  operationGlobs: ['examples/mini-program/**/*.graphql', 'packages/client/src/operations/**/*.graphql'],
+  manifestGlobs: ['examples/mini-program/**/persisted-documents.json', 'packages/client/src/**/persisted-documents.json'],
 };
 
 /** Thrown when an operation source cannot be read: a syntax error, a manifest that is not hash → text. */

@@ -1,7 +1,7 @@
 /** Wires ACME's coupons subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { erasureNoticeRoute, startMerchantService, loadTypeDefs, type ServerSpan } from '../kit/index.js';
+import { erasureNoticeRoute, startMerchantService, loadTypeDefs, type ServerSpan } from '@identity-federation-gateway/subgraph-kit';
 import { CouponStore, type CouponDoc } from './coupon-store.js';
 import { couponLoader, resolvers, type CouponsContext } from './resolvers.js';
 

@@ -1,7 +1,7 @@
 /** Coupon resolvers. The viewer's OpenID comes from the kit; nothing here sees headers or signatures. */
 import DataLoader from 'dataloader';
 import { PlatformError, badInput } from '../../platform/errors.js';
-import { DateTime, type MerchantContext, type ResolverMap } from '../kit/index.js';
+import { DateTime, type MerchantContext, type ResolverMap } from '@identity-federation-gateway/subgraph-kit';
 import type { ClaimDoc, CouponDoc, CouponStore } from './coupon-store.js';
 
 export interface CouponsContext extends MerchantContext {

@@ -1,7 +1,7 @@
 /** The identity subgraph's typed request context, with per-request loaders (one store query per batch). */
 import DataLoader from 'dataloader';
 import type { NewSessionReport } from '../../platform/identity/access-token.js';
-import type { IdentityClaims } from '../kit/index.js';
+import type { IdentityClaims } from '@identity-federation-gateway/subgraph-kit';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import type { ConsentDoc, DisclosureDoc, IdentityDoc } from '../../platform/identity-store/models.js';
 import { unauthenticated } from '../../platform/errors.js';

@@ -7,7 +7,7 @@
  * lets the merchant drop a duplicate should a worker die between sending and recording.
  */
 import { createHash } from 'node:crypto';
-import { signErasureNotice, type ErasureNotice } from '../kit/index.js';
+import { signErasureNotice, type ErasureNotice } from '@identity-federation-gateway/subgraph-kit';
 import type { MerchantConfig } from '../../platform/config/platform-config.js';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { Headers } from '../../platform/headers.js';

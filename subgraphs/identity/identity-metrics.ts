@@ -8,7 +8,7 @@ import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
 import { PlatformError } from '../../platform/errors.js';
-import type { RawRoute } from '../kit/index.js';
+import type { RawRoute } from '@identity-federation-gateway/subgraph-kit';
 import type { LinkRoute } from '../../platform/identity-store/models.js';
 import { WechatErrcode } from '../../platform/wechat/wechat-error.js';
 

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import { JWKS_PATH } from '../../platform/identity/access-token.js';
-import { databaseCheck, loadTypeDefs, OK, startSubgraph, type RunningHttpServer, type ShutdownOptions } from '../kit/index.js';
+import { databaseCheck, loadTypeDefs, OK, startSubgraph, type RunningHttpServer, type ShutdownOptions } from '@identity-federation-gateway/subgraph-kit';
 import { isPublicCode } from '../../platform/graphql/format-error.js';
 import { inServerSpan } from '../../platform/telemetry.js';
 import type { Logger } from '../../platform/logger.js';

@@ -4,7 +4,7 @@
  * the code. The pages trust nothing the client posts: the nonce, bound server-side to the identity that
  * started the flow, is the only link between the two requests.
  */
-import type { RawRoute } from '../kit/index.js';
+import type { RawRoute } from '@identity-federation-gateway/subgraph-kit';
 import type { Logger } from '../../platform/logger.js';
 import { isStoreUnreachable } from '../../platform/identity-store/unavailable.js';
 import type { LinkingFlows } from './linking-flows.js';

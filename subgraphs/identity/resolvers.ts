@@ -3,7 +3,7 @@ import { GraphQLScalarType } from 'graphql';
 import type { MerchantConfig } from '../../platform/config/platform-config.js';
 import { PlatformError } from '../../platform/errors.js';
 import type { ConsentDoc, ConsentPurpose, IdentityDoc } from '../../platform/identity-store/models.js';
-import { DateTime, type ResolverMap } from '../kit/index.js';
+import { DateTime, type ResolverMap } from '@identity-federation-gateway/subgraph-kit';
 import type { IdentityContext } from './context.js';
 import { sessionResult, viewerFor, type UserRef } from './new-sessions.js';
 

@@ -5,7 +5,7 @@
  */
 import { GraphQLScalarType, type GraphQLFieldResolver } from 'graphql';
 import { identityStoreUnavailable, isStoreUnreachable, type OutageListener } from '../../platform/identity-store/unavailable.js';
-import type { ResolverMap } from '../kit/index.js';
+import type { ResolverMap } from '@identity-federation-gateway/subgraph-kit';
 
 function answeringOutages<TContext>(resolve: GraphQLFieldResolver<never, TContext>, onOutage: OutageListener): GraphQLFieldResolver<never, TContext> {
   const translate = (error: unknown): never => {

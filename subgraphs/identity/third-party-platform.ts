@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
-import type { RawRoute } from '../kit/index.js';
+import type { RawRoute } from '@identity-federation-gateway/subgraph-kit';
 import type { IdentityModels } from '../../platform/identity-store/models.js';
 import type { Logger } from '../../platform/logger.js';
 import { AccessTokenCache } from '../../platform/wechat/access-token-cache.js';

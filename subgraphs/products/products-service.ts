@@ -1,7 +1,7 @@
 /** Wires Bob's products subgraph. */
 import type { Connection } from 'mongoose';
 import type { Logger } from '../../platform/logger.js';
-import { startMerchantService, loadTypeDefs, type ServerSpan } from '../kit/index.js';
+import { startMerchantService, loadTypeDefs, type ServerSpan } from '@identity-federation-gateway/subgraph-kit';
 import { ProductStore, type ProductDoc } from './product-store.js';
 import { productLoader, resolvers, type ProductsContext } from './resolvers.js';
 

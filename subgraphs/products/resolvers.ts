@@ -1,7 +1,7 @@
 /** Product resolvers: cursor pagination over the catalogue, favourites by the viewer's OpenID. */
 import DataLoader from 'dataloader';
 import { PlatformError, badInput } from '../../platform/errors.js';
-import type { MerchantContext, ResolverMap } from '../kit/index.js';
+import type { MerchantContext, ResolverMap } from '@identity-federation-gateway/subgraph-kit';
 import type { ProductDoc, ProductStore } from './product-store.js';
 
 export interface ProductsContext extends MerchantContext {

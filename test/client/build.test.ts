@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLIENT_BUDGET_BYTES, measureClientSize } from '../../client/scripts/size.mjs';
+import { CLIENT_BUDGET_BYTES, measureClientSize } from '../../packages/client/scripts/size.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'client-dist-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ const jsFiles = (dir: string): string[] =>
 describe('client package', () => {
   it('compiles to ES2017 (no newer syntax), with .d.ts, requiring nothing outside itself', () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const config = fileURLToPath(new URL('../../client/tsconfig.json', import.meta.url));
+    const config = fileURLToPath(new URL('../../packages/client/tsconfig.json', import.meta.url));
     const run = spawnSync(process.execPath, [tsc, '-p', config, '--outDir', out], { encoding: 'utf8' });
     expect(run.stdout + run.stderr).toBe('');
     expect(readFileSync(join(out, 'index.d.ts'), 'utf8')).toContain('createClient');

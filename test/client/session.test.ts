@@ -15,7 +15,7 @@ import {
   type ClientOptions,
   type SessionStorage,
   type Transport,
-} from '../../client/src/index.js';
+} from 'identity-federation-client';
 import { HomePageDocument, MeDocument } from '../../examples/mini-program/generated/graphql.js';
 import { loadPersistedDocuments } from '../../gateway/features/persisted-documents.js';
 import { loginCode } from '../support/fixtures.js';

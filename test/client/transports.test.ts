@@ -15,7 +15,7 @@ import {
   RefreshSessionDocument,
   TransportError,
   wxRequestTransport,
-} from '../../client/src/index.js';
+} from 'identity-federation-client';
 import { MeDocument } from '../../examples/mini-program/generated/graphql.js';
 import { demoSecrets, startSimulator } from '../support/fixtures.js';
 import { createPhone } from '../support/wx-shim.js';

@@ -5,7 +5,7 @@
  * the viewer's OpenID in ACME's mini-program as the merchant config already says.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyIdentity } from '../../subgraphs/kit/index.js';
+import { verifyIdentity } from '@identity-federation-gateway/subgraph-kit';
 import { startDevSubgraph, type DevSubgraphProcess } from '../support/dev-subgraph-process.js';
 import { APPS } from '../support/fixtures.js';
 import { startForeignSubgraph, type ForeignSubgraph } from '../support/foreign-subgraph.js';

@@ -6,7 +6,7 @@
  * compose is reported while the gateway keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyIdentity } from '../../subgraphs/kit/index.js';
+import { verifyIdentity } from '@identity-federation-gateway/subgraph-kit';
 import { startDevSubgraph, type DevSubgraphProcess } from '../support/dev-subgraph-process.js';
 import { startForeignSubgraph, type ForeignSubgraph } from '../support/foreign-subgraph.js';
 import { APPS } from '../support/fixtures.js';

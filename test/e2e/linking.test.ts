@@ -7,7 +7,7 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePlatformConfig, type PlatformConfig } from '../../platform/config/platform-config.js';
 import { MERCHANT_ASSERTION_AUDIENCE } from '../../platform/identity/access-token.js';
-import { peekClaims } from '../../subgraphs/kit/index.js';
+import { peekClaims } from '@identity-federation-gateway/subgraph-kit';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { demoConfig, identityOf, loginCode } from '../support/fixtures.js';
 import { linkingSteps, type Session } from '../support/linking-steps.js';

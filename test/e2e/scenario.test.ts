@@ -4,7 +4,7 @@
  * claims a coupon, and is not (yet) linked to Bob's, whose app has its own Open Platform account.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { peekClaims } from '../../subgraphs/kit/index.js';
+import { peekClaims } from '@identity-federation-gateway/subgraph-kit';
 import { demoConfig, identityOf } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 

@@ -12,7 +12,7 @@ import { CLAIMS_REUSE_SECONDS, SubgraphDataSource } from '../../gateway/subgraph
 import type { SubgraphAnswer, SubgraphTransport } from '../../gateway/subgraph-transport.js';
 import type { Viewer } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
-import { IDENTITY_HEADER, peekClaims, verifyIdentity } from '../../subgraphs/kit/index.js';
+import { IDENTITY_HEADER, peekClaims, verifyIdentity } from '@identity-federation-gateway/subgraph-kit';
 import { APPS, demoConfig } from '../support/fixtures.js';
 
 const SECRET = 'claims-reuse-test-secret-of-sufficient-length';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { identityClaimsFor } from '../../gateway/identity-injection.js';
 import { pairwisePseudonym, pseudonymizeUserRepresentations } from '../../gateway/pseudonym.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
-import { identityKey, signIdentity, verifyIdentity, type IdentityClaims, type IdentityRequest } from '../../subgraphs/kit/index.js';
+import { identityKey, signIdentity, verifyIdentity, type IdentityClaims, type IdentityRequest } from '@identity-federation-gateway/subgraph-kit';
 import { APPS, demoConfig } from '../support/fixtures.js';
 
 const platform = indexPlatform(demoConfig);

@@ -18,7 +18,7 @@ import { DocumentCache } from '../../gateway/pipeline/document-cache.js';
 import { createPipeline } from '../../gateway/pipeline/pipeline.js';
 import type { ViewerVerifier } from '../../gateway/viewer.js';
 import { createLogger } from '../../platform/logger.js';
-import type { GraphQLHttpRequest } from '../../subgraphs/kit/index.js';
+import type { GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const QUERY_TEXT = 'query Q { a }';

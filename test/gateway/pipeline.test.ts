@@ -9,7 +9,7 @@ import { defineFeature, type GatewayFeature } from '../../gateway/pipeline/featu
 import type { GatewayResponse } from '../../gateway/pipeline/gateway-request.js';
 import { createPipeline, PipelineOrderError } from '../../gateway/pipeline/pipeline.js';
 import { GraphQLRefusal } from '../../gateway/pipeline/refusal.js';
-import { HttpError, type GraphQLHttpRequest } from '../../subgraphs/kit/index.js';
+import { HttpError, type GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 
 const http = (headers: Record<string, string> = {}): GraphQLHttpRequest => ({
   method: 'POST',

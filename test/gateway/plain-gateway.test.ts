@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEAVY_QUERY, SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { startGateway } from '../../gateway/gateway-server.js';
-import type { RunningHttpServer } from '../../subgraphs/kit/index.js';
+import type { RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import { createLogger } from '../../platform/logger.js';
 
 const closers: (() => Promise<void>)[] = [];

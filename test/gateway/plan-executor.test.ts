@@ -16,7 +16,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { apolloModulesOf } from '../../gateway/apollo-patches/apollo-modules.js';
 import { planExecutors } from '../../gateway/apollo-patches/plan-executor.js';
 import { createLogger } from '../../platform/logger.js';
-import type { RunningHttpServer } from '../../subgraphs/kit/index.js';
+import type { RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])';
 /** Product fields that fail: a resolver error on every other product, a null for a non-null field, an interface. */

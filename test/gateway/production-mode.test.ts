@@ -8,7 +8,7 @@ import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import { readEnvironment } from '../../platform/env.js';
-import type { RunningHttpServer } from '../../subgraphs/kit/index.js';
+import type { RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import { createLogger } from '../../platform/logger.js';
 import { refuseDevelopmentSettings } from '../../platform/process/production-guard.js';
 import { DEMO_CONFIG_PATH, demoConfig, demoSecrets } from '../support/fixtures.js';

@@ -79,7 +79,7 @@ function apiSchemaOf(subgraphs: { name: string; typeDefs: ReturnType<typeof pars
 }
 
 const realDocuments = Object.values(
-  JSON.parse(readFileSync(new URL('../../client/src/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>,
+  JSON.parse(readFileSync(new URL('../../packages/client/src/generated/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>,
 );
 const SCHEMAS: { name: string; schema: () => Schema; queries: string[] }[] = [
   {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEW_SESSIONS_EXTENSION } from '../../platform/identity/access-token.js';
-import { peekClaims } from '../../subgraphs/kit/index.js';
+import { peekClaims } from '@identity-federation-gateway/subgraph-kit';
 import { identityOf, loginCode } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import { ReloadingSupergraph, type SupergraphOrigin } from '../../gateway/supergraph-source.js';
-import type { RunningHttpServer } from '../../subgraphs/kit/index.js';
+import type { RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import { createLogger } from '../../platform/logger.js';
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';

@@ -2,7 +2,7 @@
 import { createLocalJWKSet } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createViewerVerifier } from '../../gateway/viewer.js';
-import { HttpError } from '../../subgraphs/kit/index.js';
+import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { AccessTokenIssuer } from '../../subgraphs/identity/access-tokens.js';
 
 async function setUp() {

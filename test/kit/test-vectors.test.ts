@@ -1,11 +1,11 @@
-/** The kit's verifier against every language-neutral case in subgraphs/kit/test-vectors/identity-v1.json. */
+/** The kit's verifier against every language-neutral case in packages/subgraph-kit/test-vectors/identity-v1.json. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { verifyIdentity } from '../../subgraphs/kit/index.js';
-import { identityTestVectors, type IdentityTestVector } from '../../subgraphs/kit/test-vectors/generate.js';
+import { verifyIdentity } from '@identity-federation-gateway/subgraph-kit';
+import { identityTestVectors, type IdentityTestVector } from '../../packages/subgraph-kit/test-vectors/generate.js';
 
-const committed = JSON.parse(readFileSync(fileURLToPath(new URL('../../subgraphs/kit/test-vectors/identity-v1.json', import.meta.url)), 'utf8')) as {
+const committed = JSON.parse(readFileSync(fileURLToPath(new URL('../../packages/subgraph-kit/test-vectors/identity-v1.json', import.meta.url)), 'utf8')) as {
   cases: IdentityTestVector[];
 };
 

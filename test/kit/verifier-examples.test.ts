@@ -2,9 +2,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExpressSubgraph } from '../../subgraphs/kit/examples/express.js';
-import { createNodeHttpSubgraph } from '../../subgraphs/kit/examples/node-http.js';
-import { identityKey, signIdentity, type IdentityClaims } from '../../subgraphs/kit/index.js';
+import { createExpressSubgraph } from '../../packages/subgraph-kit/examples/express.js';
+import { createNodeHttpSubgraph } from '../../packages/subgraph-kit/examples/node-http.js';
+import { identityKey, signIdentity, type IdentityClaims } from '@identity-federation-gateway/subgraph-kit';
 
 const SECRET = 'teashop-current-secret-value';
 const options = { subgraph: 'teashop', secrets: [SECRET] };

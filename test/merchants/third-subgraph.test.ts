@@ -11,7 +11,7 @@ import { GATEWAY, launchPlan, subgraphUrls } from '../../dev/launch-plan.js';
 import { loadPlatformConfig } from '../../platform/config/platform-config.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
 import { readEnvironment } from '../../platform/env.js';
-import { peekClaims } from '../../subgraphs/kit/index.js';
+import { peekClaims } from '@identity-federation-gateway/subgraph-kit';
 import { composeSupergraph } from '../../schema/compose-supergraph.js';
 import { loadSubgraphSchemas, loadSupergraphConfig } from '../../schema/supergraph-config.js';
 import { identityOf } from '../support/fixtures.js';

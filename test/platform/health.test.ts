@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startMongoDevServer } from '../../dev/mongo/server.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
-import { databaseCheck, readiness, type ReadinessCheck } from '../../subgraphs/kit/health.js';
+import { databaseCheck, readiness, type ReadinessCheck } from '@identity-federation-gateway/subgraph-kit';
 
 describe('readiness', () => {
   it('is not ready while the store does not answer, and ready again once it does', async () => {

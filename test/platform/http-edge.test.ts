@@ -5,7 +5,7 @@
 import { ApolloServer } from '@apollo/server';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGraphQLHttpServer, type RunningHttpServer } from '../../subgraphs/kit/index.js';
+import { startGraphQLHttpServer, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 
 let server: RunningHttpServer;
 const seenRequestIds: string[] = [];

@@ -19,7 +19,7 @@ import { startGateway } from '../../gateway/gateway-server.js';
 import type { RateLimits } from '../../gateway/features/rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
-import { databaseCheck, type RunningHttpServer } from '../../subgraphs/kit/index.js';
+import { databaseCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import type { PersistedDocumentsOptions } from '../../gateway/features/persisted-documents.js';
 import { createViewerVerifier } from '../../gateway/viewer.js';
 import { indexPlatform, type PlatformIndex } from '../../platform/config/platform-index.js';

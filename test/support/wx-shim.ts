@@ -6,7 +6,7 @@
  */
 /// <reference types="miniprogram-api-typings" />
 import type { WechatSimulator } from '../../dev/wechat/server.js';
-import type { WxApi } from '../../client/src/index.js';
+import type { WxApi } from 'identity-federation-client';
 import { loginCode } from './fixtures.js';
 
 export interface WxShim extends WxApi {

@@ -269,6 +269,46 @@ export type User = {
   linkedMerchants: Array<MerchantLink>;
 };
 
+export type HomePageQueryVariables = Exact<{
+  productCount?: InputMaybe<Scalars['Int']['input']>;
+}>;
+
+
+export type HomePageQuery = { me?: { id: string, coupons?: Array<{ claimedAt: string, coupon: { id: string, title: string, discountCents: number } }> | null, favoriteProducts?: Array<{ id: string, name: string }> | null } | null, availableCoupons: Array<{ id: string, title: string, discountCents: number, remaining: number }>, products: { edges: Array<{ node: { id: string, name: string, priceCents: number } }> } };
+
+export type ClaimCouponMutationVariables = Exact<{
+  couponId: Scalars['ID']['input'];
+}>;
+
+
+export type ClaimCouponMutation = { claimCoupon: { claimedAt: string, coupon: { id: string, remaining: number } } };
+
+export type CreateAssertionNonceMutationVariables = Exact<{
+  merchantId: Scalars['ID']['input'];
+}>;
+
+
+export type CreateAssertionNonceMutation = { createAssertionNonce: { nonce: string, expiresAt: string } };
+
+export type GrantConsentMutationVariables = Exact<{
+  purpose: ConsentPurpose;
+}>;
+
+
+export type GrantConsentMutation = { grantConsent: { purpose: ConsentPurpose, grantedAt: string } };
+
+export type WithdrawConsentMutationVariables = Exact<{
+  purpose: ConsentPurpose;
+}>;
+
+
+export type WithdrawConsentMutation = { withdrawConsent?: { purpose: ConsentPurpose, withdrawnAt?: string | null } | null };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me?: { id: string, linkedMerchants: Array<{ merchantId: string, linkedAt: string, via: LinkRoute }>, consents: Array<{ purpose: ConsentPurpose, grantedAt: string, withdrawnAt?: string | null }> } | null };
+
 export type CreateLinkNonceMutationVariables = Exact<{
   merchantId: Scalars['ID']['input'];
 }>;
@@ -345,46 +385,6 @@ export type LogoutMutationVariables = Exact<{
 
 export type LogoutMutation = { logout: boolean };
 
-export type HomePageQueryVariables = Exact<{
-  productCount?: InputMaybe<Scalars['Int']['input']>;
-}>;
-
-
-export type HomePageQuery = { me?: { id: string, coupons?: Array<{ claimedAt: string, coupon: { id: string, title: string, discountCents: number } }> | null, favoriteProducts?: Array<{ id: string, name: string }> | null } | null, availableCoupons: Array<{ id: string, title: string, discountCents: number, remaining: number }>, products: { edges: Array<{ node: { id: string, name: string, priceCents: number } }> } };
-
-export type ClaimCouponMutationVariables = Exact<{
-  couponId: Scalars['ID']['input'];
-}>;
-
-
-export type ClaimCouponMutation = { claimCoupon: { claimedAt: string, coupon: { id: string, remaining: number } } };
-
-export type CreateAssertionNonceMutationVariables = Exact<{
-  merchantId: Scalars['ID']['input'];
-}>;
-
-
-export type CreateAssertionNonceMutation = { createAssertionNonce: { nonce: string, expiresAt: string } };
-
-export type GrantConsentMutationVariables = Exact<{
-  purpose: ConsentPurpose;
-}>;
-
-
-export type GrantConsentMutation = { grantConsent: { purpose: ConsentPurpose, grantedAt: string } };
-
-export type WithdrawConsentMutationVariables = Exact<{
-  purpose: ConsentPurpose;
-}>;
-
-
-export type WithdrawConsentMutation = { withdrawConsent?: { purpose: ConsentPurpose, withdrawnAt?: string | null } | null };
-
-export type MeQueryVariables = Exact<{ [key: string]: never; }>;
-
-
-export type MeQuery = { me?: { id: string, linkedMerchants: Array<{ merchantId: string, linkedAt: string, via: LinkRoute }>, consents: Array<{ purpose: ConsentPurpose, grantedAt: string, withdrawnAt?: string | null }> } | null };
-
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -404,6 +404,92 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const HomePageDocument = new TypedDocumentString(`
+    query HomePage($productCount: Int = 5) {
+  me {
+    id
+    coupons {
+      claimedAt
+      coupon {
+        id
+        title
+        discountCents
+      }
+    }
+    favoriteProducts {
+      id
+      name
+    }
+  }
+  availableCoupons {
+    id
+    title
+    discountCents
+    remaining
+  }
+  products(first: $productCount) {
+    edges {
+      node {
+        id
+        name
+        priceCents
+      }
+    }
+  }
+}
+    `, {"hash":"aa875f11c4d77534700add2a1502527a633cccdfdb49191209a468f84f735677"}) as unknown as TypedDocumentString<HomePageQuery, HomePageQueryVariables>;
+export const ClaimCouponDocument = new TypedDocumentString(`
+    mutation ClaimCoupon($couponId: ID!) {
+  claimCoupon(couponId: $couponId) {
+    claimedAt
+    coupon {
+      id
+      remaining
+    }
+  }
+}
+    `, {"hash":"7931fe5ae22282de8e84526646ad5584e12e3347d58aafb233b84bcbe85345a9"}) as unknown as TypedDocumentString<ClaimCouponMutation, ClaimCouponMutationVariables>;
+export const CreateAssertionNonceDocument = new TypedDocumentString(`
+    mutation CreateAssertionNonce($merchantId: ID!) {
+  createAssertionNonce(merchantId: $merchantId) {
+    nonce
+    expiresAt
+  }
+}
+    `, {"hash":"50234af567a6c2ef66a9a896b7bee12ad98fa7136e93ce2e3322b26da83db414"}) as unknown as TypedDocumentString<CreateAssertionNonceMutation, CreateAssertionNonceMutationVariables>;
+export const GrantConsentDocument = new TypedDocumentString(`
+    mutation GrantConsent($purpose: ConsentPurpose!) {
+  grantConsent(purpose: $purpose) {
+    purpose
+    grantedAt
+  }
+}
+    `, {"hash":"5eec6092831548d40df9443dc45ca533a9afbd67e70d004236bbb134fa2fdfbf"}) as unknown as TypedDocumentString<GrantConsentMutation, GrantConsentMutationVariables>;
+export const WithdrawConsentDocument = new TypedDocumentString(`
+    mutation WithdrawConsent($purpose: ConsentPurpose!) {
+  withdrawConsent(purpose: $purpose) {
+    purpose
+    withdrawnAt
+  }
+}
+    `, {"hash":"c084ec327171d0a4edc24d8a7803db31a3a1039684b77433ea248aa4ef0a9f34"}) as unknown as TypedDocumentString<WithdrawConsentMutation, WithdrawConsentMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+    linkedMerchants {
+      merchantId
+      linkedAt
+      via
+    }
+    consents {
+      purpose
+      grantedAt
+      withdrawnAt
+    }
+  }
+}
+    `, {"hash":"ca79e1a5b90034b35a60bf085fb0c3509d422c5b21f90778a434a159f258019d"}) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const CreateLinkNonceDocument = new TypedDocumentString(`
     mutation CreateLinkNonce($merchantId: ID!) {
   createLinkNonce(merchantId: $merchantId) {
@@ -531,89 +617,3 @@ export const LogoutDocument = new TypedDocumentString(`
   logout(refreshToken: $refreshToken)
 }
     `, {"hash":"44df27831b2e811e41361abb45896fc013bf9f0e37f54ae93fdb75c2c1f24da5"}) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;
-export const HomePageDocument = new TypedDocumentString(`
-    query HomePage($productCount: Int = 5) {
-  me {
-    id
-    coupons {
-      claimedAt
-      coupon {
-        id
-        title
-        discountCents
-      }
-    }
-    favoriteProducts {
-      id
-      name
-    }
-  }
-  availableCoupons {
-    id
-    title
-    discountCents
-    remaining
-  }
-  products(first: $productCount) {
-    edges {
-      node {
-        id
-        name
-        priceCents
-      }
-    }
-  }
-}
-    `, {"hash":"aa875f11c4d77534700add2a1502527a633cccdfdb49191209a468f84f735677"}) as unknown as TypedDocumentString<HomePageQuery, HomePageQueryVariables>;
-export const ClaimCouponDocument = new TypedDocumentString(`
-    mutation ClaimCoupon($couponId: ID!) {
-  claimCoupon(couponId: $couponId) {
-    claimedAt
-    coupon {
-      id
-      remaining
-    }
-  }
-}
-    `, {"hash":"7931fe5ae22282de8e84526646ad5584e12e3347d58aafb233b84bcbe85345a9"}) as unknown as TypedDocumentString<ClaimCouponMutation, ClaimCouponMutationVariables>;
-export const CreateAssertionNonceDocument = new TypedDocumentString(`
-    mutation CreateAssertionNonce($merchantId: ID!) {
-  createAssertionNonce(merchantId: $merchantId) {
-    nonce
-    expiresAt
-  }
-}
-    `, {"hash":"50234af567a6c2ef66a9a896b7bee12ad98fa7136e93ce2e3322b26da83db414"}) as unknown as TypedDocumentString<CreateAssertionNonceMutation, CreateAssertionNonceMutationVariables>;
-export const GrantConsentDocument = new TypedDocumentString(`
-    mutation GrantConsent($purpose: ConsentPurpose!) {
-  grantConsent(purpose: $purpose) {
-    purpose
-    grantedAt
-  }
-}
-    `, {"hash":"5eec6092831548d40df9443dc45ca533a9afbd67e70d004236bbb134fa2fdfbf"}) as unknown as TypedDocumentString<GrantConsentMutation, GrantConsentMutationVariables>;
-export const WithdrawConsentDocument = new TypedDocumentString(`
-    mutation WithdrawConsent($purpose: ConsentPurpose!) {
-  withdrawConsent(purpose: $purpose) {
-    purpose
-    withdrawnAt
-  }
-}
-    `, {"hash":"c084ec327171d0a4edc24d8a7803db31a3a1039684b77433ea248aa4ef0a9f34"}) as unknown as TypedDocumentString<WithdrawConsentMutation, WithdrawConsentMutationVariables>;
-export const MeDocument = new TypedDocumentString(`
-    query Me {
-  me {
-    id
-    linkedMerchants {
-      merchantId
-      linkedAt
-      via
-    }
-    consents {
-      purpose
-      grantedAt
-      withdrawnAt
-    }
-  }
-}
-    `, {"hash":"ca79e1a5b90034b35a60bf085fb0c3509d422c5b21f90778a434a159f258019d"}) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;

@@ -2,4 +2,4 @@
  * The client package. In a real mini-program: `npm install identity-federation-client`, build npm in the
  * WeChat developer tools, and import from 'identity-federation-client'; this example imports the source.
  */
-export * from '../../../client/src/index.js';
+export * from 'identity-federation-client';

@@ -5,9 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { IDENTITY_HEADER } from '../headers.js';
-import { IDENTITY_TTL_SECONDS, encodeClaims, identityKey, signEncodedIdentity, type IdentityClaims } from '../identity-assertion.js';
-import type { IdentityRefusal } from '../verify-identity.js';
+import { IDENTITY_HEADER } from '../src/headers.js';
+import { IDENTITY_TTL_SECONDS, encodeClaims, identityKey, signEncodedIdentity, type IdentityClaims } from '../src/identity-assertion.js';
+import type { IdentityRefusal } from '../src/verify-identity.js';
 
 export interface IdentityTestVector {
   name: string;

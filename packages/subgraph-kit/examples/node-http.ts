@@ -3,7 +3,7 @@
  * read the body bytes, verify, then use `claims.oid` (your OpenID of the viewer) or answer 401.
  */
 import { createServer, type Server } from 'node:http';
-import { verifyIdentity } from '../index.js';
+import { verifyIdentity } from '@identity-federation-gateway/subgraph-kit';
 
 export function createNodeHttpSubgraph(options: { subgraph: string; secrets: string[] }): Server {
   return createServer(async (req, res) => {

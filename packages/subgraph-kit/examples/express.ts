@@ -3,7 +3,7 @@
  * so verify before any JSON parser re-reads it), then hand the claims to your handlers.
  */
 import express, { type Express } from 'express';
-import { verifyIdentity, type IdentityClaims } from '../index.js';
+import { verifyIdentity, type IdentityClaims } from '@identity-federation-gateway/subgraph-kit';
 
 export function createExpressSubgraph(options: { subgraph: string; secrets: string[] }): Express {
   const app = express();
