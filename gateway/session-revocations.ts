@@ -9,10 +9,13 @@
  */
 import type { Types } from 'mongoose';
 import { HttpError } from '@identity-federation-gateway/subgraph-kit';
+import type { UnauthenticatedReason } from '../platform/errors.js';
 import type { IdentityModels, RevokedSessionDoc } from '../platform/identity-store/models.js';
 import type { Logger } from '../platform/logger.js';
 import { DEFAULT_FEED_POLL_MS, FeedPoller } from './feed-poller.js';
 import type { ViewerVerifier } from './viewer.js';
+
+const SESSION_REVOKED: UnauthenticatedReason = 'SESSION_REVOKED';
 
 export interface SessionRevocationsOptions {
   /** How often to read the feed: the bound for revocations made through other gateways. @default 250 */
@@ -75,7 +78,7 @@ export class SessionRevocations {
     return async (authorization) => {
       const viewer = await verify(authorization);
       if (viewer && this.isRevoked(viewer.sessionId)) {
-        throw new HttpError(401, 'UNAUTHENTICATED', 'The session has ended (logged out or revoked); log in again.');
+        throw new HttpError(401, 'UNAUTHENTICATED', 'The session has ended (logged out or revoked); log in again.', { reason: SESSION_REVOKED });
       }
       return viewer;
     };

@@ -69,6 +69,8 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export const UnauthenticatedReasons = {
   TOKEN_EXPIRED: 'The access token was valid but has expired: refresh the session.',
   TOKEN_INVALID: 'The access token is malformed, forged or signed with a retired key: refresh, or log in again.',
+  SESSION_REVOKED:
+    'The session was ended: logged out on another device, revoked by an operator, ended by unlinking or erasure, or by reuse of its refresh token. Refreshing cannot help: log in again.',
 } as const;
 
 export type UnauthenticatedReason = keyof typeof UnauthenticatedReasons;

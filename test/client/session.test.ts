@@ -91,6 +91,37 @@ describe('client session', () => {
     expect(wxLogins()).toBe(1);
   });
 
+  it('logs in again once when its session was ended elsewhere (401 SESSION_REVOKED), and answers', async () => {
+    const { client, storage, wxLogins } = harness('cs-rex');
+    const first = await client.request(MeDocument);
+    const ended = stored(storage);
+    // Another holder of the session ends it: the gateway refuses its access token from now on.
+    const logout = await system.graphql('mutation($t: String!) { logout(refreshToken: $t) }', { t: ended.refreshToken });
+    expect(logout.errors).toBeUndefined();
+    const refused = await system.graphql('{ me { id } }', undefined, ended.accessToken);
+    expect([refused.status, refused.errors?.[0]?.extensions]).toEqual([401, { code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' }]);
+    // Ten requests failing together share one new login.
+    const results = await Promise.all(Array.from({ length: 10 }, () => client.request(MeDocument)));
+    expect(results.map((r) => [r.errors, r.data?.me?.id])).toEqual(Array.from({ length: 10 }, () => [undefined, first.data?.me?.id]));
+    expect(wxLogins()).toBe(2);
+    expect(calls('refreshSession')).toBe(0);
+    expect(stored(storage).refreshToken).not.toBe(ended.refreshToken);
+    expect(client.session()?.userId).toBe(first.data?.me?.id);
+  });
+
+  it('never loops on SESSION_REVOKED: one new login, one retry, then the refusal is the answer', async () => {
+    // A gateway that refuses every session it sees, the new one too.
+    const http = fetchTransport(fetch);
+    const revokedEverything: Transport = async (request) => {
+      if (!request.headers.authorization) return http(request);
+      return { status: 401, body: { errors: [{ message: 'ended', extensions: { code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' } }] } };
+    };
+    const { client, wxLogins } = harness('cs-sam', { transport: revokedEverything });
+    const result = await client.request(MeDocument);
+    expect(result.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' });
+    expect(wxLogins()).toBe(2);
+  });
+
   it('refreshes once and retries once when the access token is rejected (TOKEN_INVALID)', async () => {
     const { client, storage } = harness('cs-ben');
     await client.request(MeDocument);

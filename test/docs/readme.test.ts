@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ErrorCodes, UnauthenticatedReasons } from '../../platform/errors.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DOCS = ['README.md', 'docs/wechat-api.md', 'bench/README.md'];
@@ -16,5 +17,13 @@ describe('documentation', () => {
         expect(existsSync(join(ROOT, dirname(doc), target!)), `${doc} → ${target}`).toBe(true);
       }
     }
+  });
+
+  it('lists every error code and every reason for UNAUTHENTICATED in the README\u2019s Errors section', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const errors = readme.slice(readme.indexOf('## Errors'));
+    const section = errors.slice(0, errors.indexOf('\n## ', 3));
+    const missing = [...Object.keys(ErrorCodes), ...Object.keys(UnauthenticatedReasons)].filter((name) => !section.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
   });
 });

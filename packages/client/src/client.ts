@@ -6,6 +6,7 @@
  */
 /// <reference types="miniprogram-api-typings" />
 import { LoginError, TransportError } from './errors.js';
+import type { UnauthenticatedReason } from './generated/error-codes.js';
 import { CreateLinkNonceDocument, LogoutDocument, StartOfficialAccountBridgeDocument } from './generated/graphql.js';
 import { SessionManager, type StoredSession } from './session.js';
 import { wxStorage } from './storage.js';
@@ -64,7 +65,8 @@ export class OperationError extends Error {
   }
 }
 
-const REFRESHABLE = ['TOKEN_EXPIRED', 'TOKEN_INVALID'];
+const REFRESHABLE: UnauthenticatedReason[] = ['TOKEN_EXPIRED', 'TOKEN_INVALID'];
+const REVOKED: UnauthenticatedReason = 'SESSION_REVOKED';
 const RESEND_WITH_TEXT = ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'];
 
 export function createClient(options: ClientOptions): Client {
@@ -128,6 +130,12 @@ export function createClient(options: ClientOptions): Client {
     const variables = args[0] as TVariables;
     const session: StoredSession = await sessions.get();
     const first = await execute(document, variables, session.accessToken);
+    if (hasReason(first, REVOKED)) {
+      // Ended elsewhere (logout on another device, an operator, an unlink, an erasure): log in again and
+      // retry once; a second refusal is the answer (never a loop).
+      const fresh = await sessions.relogin(session);
+      return execute(document, variables, fresh.accessToken);
+    }
     if (!isRefreshable(first)) return first;
     // The token expired or was refused: renew (shared with every request that failed alike) and retry once.
     const renewed = await sessions.renew(session);
@@ -179,9 +187,12 @@ function hasCode(result: GraphQLResult<unknown>, code: string): boolean {
 }
 
 function isRefreshable(result: GraphQLResult<unknown>): boolean {
-  return (result.errors || []).some(
-    (error) => !!error.extensions && error.extensions.code === 'UNAUTHENTICATED' && REFRESHABLE.indexOf(String(error.extensions.reason)) >= 0,
-  );
+  return REFRESHABLE.some((reason) => hasReason(result, reason));
+}
+
+/** Whether the gateway refused the request as UNAUTHENTICATED for `reason`. */
+function hasReason(result: GraphQLResult<unknown>, reason: UnauthenticatedReason): boolean {
+  return (result.errors || []).some((error) => !!error.extensions && error.extensions.code === 'UNAUTHENTICATED' && error.extensions.reason === reason);
 }
 
 function wxLoginCode(wxApi: WxApi): Promise<string> {

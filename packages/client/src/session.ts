@@ -107,6 +107,18 @@ export class SessionManager {
     return this.pendingRefresh;
   }
 
+  /**
+   * A new session after `failed`'s was ended elsewhere (SESSION_REVOKED): refreshing cannot help, so one
+   * new login, shared by every request that failed alike. A request that was sent with an older session
+   * gets the current one.
+   */
+  relogin(failed: StoredSession): Promise<StoredSession> {
+    const current = this.peek();
+    if (current && current.accessToken !== failed.accessToken) return Promise.resolve(current);
+    this.clear();
+    return this.login();
+  }
+
   /** Forgets the session, in memory and in storage. */
   clear(): void {
     this.loaded = true;

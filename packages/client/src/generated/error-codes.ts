@@ -83,4 +83,5 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
 /** Why a request is UNAUTHENTICATED (`extensions.reason`). */
 export type UnauthenticatedReason =
   | 'TOKEN_EXPIRED'
-  | 'TOKEN_INVALID';
+  | 'TOKEN_INVALID'
+  | 'SESSION_REVOKED';
