@@ -11,9 +11,10 @@
  * - The client's error codes (packages/client/src/generated/error-codes.ts) are written from platform/errors.ts's
  *   registry, so the union the client exports cannot drift from what the servers send.
  *
- * Outputs: packages/client/src/generated/ (the client's own session and linking operations, shipped in its package)
- * and examples/mini-program/generated/ (the example's operations plus the client's, so its manifest holds
- * every document the example sends). test/client/codegen.test.ts fails when any committed output is stale.
+ * Outputs: packages/client/src/generated/ (the client's own session and linking operations, shipped in its package),
+ * examples/mini-program/generated/ (the platform app's: every operation of the example's two apps plus the
+ * client's, so its manifest holds every document the example sends) and examples/mini-program/acme-app/generated/
+ * (ACME's app's, inside its own DevTools project). test/client/codegen.test.ts fails when any committed output is stale.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
 import { GENERATED_HEADER as HEADER } from './dev/mark-generated.js';
@@ -21,6 +22,7 @@ import { ErrorCodes, UnauthenticatedReasons } from './platform/errors.js';
 
 const CLIENT_OPERATIONS = 'packages/client/src/operations/*.graphql';
 const EXAMPLE_OPERATIONS = 'examples/mini-program/operations/*.graphql';
+const ACME_OPERATIONS = 'examples/mini-program/acme-app/operations/*.graphql';
 
 /** The client preset's output for a set of operation files. */
 const clientPreset = (documents: string[]): CodegenConfig['generates'][string] => ({
@@ -68,7 +70,9 @@ const config: CodegenConfig = {
   hooks: { afterAllFileWrite: ['tsx dev/mark-generated.ts'] },
   generates: {
     'packages/client/src/generated/': clientPreset([CLIENT_OPERATIONS]),
-    'examples/mini-program/generated/': clientPreset([EXAMPLE_OPERATIONS, CLIENT_OPERATIONS]),
+    // The platform app's manifest holds every document the example's apps send (the gateway loads one).
+    'examples/mini-program/generated/': clientPreset([EXAMPLE_OPERATIONS, ACME_OPERATIONS, CLIENT_OPERATIONS]),
+    'examples/mini-program/acme-app/generated/': clientPreset([ACME_OPERATIONS, CLIENT_OPERATIONS]),
     'packages/client/src/generated/error-codes.ts': { plugins: [{ add: { content: errorCodesSource() } }] },
   },
 };

@@ -34,6 +34,7 @@ describe('generated client code', () => {
     const names = Object.values(example).map((text) => /^(?:query|mutation) (\w+)/.exec(text)?.[1]);
     expect(names.sort()).toEqual(
       [
+        'AcmeLinks',
         'ClaimCoupon',
         'CreateAssertionNonce',
         'CreateLinkNonce',

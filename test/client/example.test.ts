@@ -6,15 +6,11 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  assertionNonce,
-  loadAccount,
-  startBridgeWithConsent,
-  withdrawBridgeConsent,
-} from '../../examples/mini-program/platform-app/pages/account/account-logic.js';
-import { agreeToDisclosure, claimCoupon, linkMerchant, loadHome } from '../../examples/mini-program/platform-app/pages/home/home-logic.js';
+import { assertionNonce, loadAccount, startBridgeWithConsent, withdrawBridgeConsent } from '../../examples/mini-program/pages/account/account-logic.js';
+import { agreeToDisclosure, claimCoupon, linkMerchant, loadHome } from '../../examples/mini-program/pages/home/home-logic.js';
 import { completeHandoff } from '../../examples/mini-program/acme-app/pages/handoff/handoff-logic.js';
-import { APP_IDS, createAcmeClient, createPlatformClient } from '../../examples/mini-program/config.js';
+import { createAcmeClient } from '../../examples/mini-program/acme-app/config.js';
+import { APP_IDS, createPlatformClient } from '../../examples/mini-program/config.js';
 import { loadPersistedDocuments } from '../../gateway/features/persisted-documents.js';
 import { parsePlatformConfig } from '../../platform/config/platform-config.js';
 import { demoConfig } from '../support/fixtures.js';
@@ -48,7 +44,7 @@ describe('example mini-program', () => {
   it('first open logs in and renders the page with partial data and a "link" hint per unlinked merchant', async () => {
     const phone = createPhone(system.simulator, 'ex-amy');
     const platform = phone.app(APP_IDS.platform);
-    const view = await loadHome(createPlatformClient(platform, system.gatewayUrl));
+    const view = await loadHome(createPlatformClient(platform, system.gatewayUrl, ''));
     expect(platform.logins()).toBe(1);
     expect(view.userId).toBeDefined();
     expect(view.availableCoupons.length).toBeGreaterThan(0);
@@ -60,14 +56,14 @@ describe('example mini-program', () => {
   it('the handoff to ACME\u2019s app links ACME, and the coupons appear on the platform home page', async () => {
     const phone = createPhone(system.simulator, 'ex-bea');
     const platformWx = phone.app(APP_IDS.platform);
-    const platform = createPlatformClient(platformWx, system.gatewayUrl);
+    const platform = createPlatformClient(platformWx, system.gatewayUrl, '');
     const first = await loadHome(platform);
     expect(first.linkHints).toContain('acme');
 
     await linkMerchant(platform, platformWx, 'acme');
     const acmeWx = phone.app(APP_IDS.acme);
     expect(acmeWx.getEnterOptionsSync().referrerInfo.appId).toBe(APP_IDS.platform);
-    const handoff = await completeHandoff(createAcmeClient(acmeWx, system.gatewayUrl));
+    const handoff = await completeHandoff(createAcmeClient(acmeWx, system.gatewayUrl, ''));
     expect(handoff).toEqual({ linked: true, linkedMerchants: ['acme'] });
 
     // Linked; ACME asks for consent before it receives her ACME OpenID.
@@ -86,7 +82,7 @@ describe('example mini-program', () => {
 
   it('access-token expiry in the middle of 10 parallel requests costs one refresh, and all 10 are answered', async () => {
     const platformWx = createPhone(system.simulator, 'ex-cal').app(APP_IDS.platform);
-    const client = createPlatformClient(platformWx, system.gatewayUrl);
+    const client = createPlatformClient(platformWx, system.gatewayUrl, '');
     await loadHome(client);
     const expiresAt = client.session()!.expiresAt;
     // The token's exp is whole seconds, so it dies up to 1 s before the client's estimate: spread the
@@ -104,7 +100,7 @@ describe('example mini-program', () => {
 
   it('a reused refresh token ends in a clean re-login of the same person', async () => {
     const platformWx = createPhone(system.simulator, 'ex-dot').app(APP_IDS.platform);
-    const client = createPlatformClient(platformWx, system.gatewayUrl);
+    const client = createPlatformClient(platformWx, system.gatewayUrl, '');
     const before = await loadHome(client);
     const key = `identity-federation:session:${APP_IDS.platform}`;
     const stolen = (JSON.parse(String(platformWx.getStorageSync(key))) as { refreshToken: string }).refreshToken;
@@ -121,7 +117,7 @@ describe('example mini-program', () => {
     const gateway = await system.startGateway({ persistedDocuments: { manifest: loadPersistedDocuments(MANIFEST), only: true } });
     const phone = createPhone(system.simulator, 'ex-eli');
     const platformWx = phone.app(APP_IDS.platform);
-    const platform = createPlatformClient(platformWx, gateway.url);
+    const platform = createPlatformClient(platformWx, gateway.url, '');
 
     const home = await loadHome(platform); // Login, HomePage
     expect(home.linkHints).toContain('acme');
@@ -129,7 +125,7 @@ describe('example mini-program', () => {
     expect(await startBridgeWithConsent(platform)).toMatch(/^http/); // GrantConsent, StartOfficialAccountBridge
     expect(await withdrawBridgeConsent(platform)).toBe(true); // WithdrawConsent
     await linkMerchant(platform, platformWx, 'acme'); // CreateLinkNonce
-    const acme = createAcmeClient(phone.app(APP_IDS.acme), gateway.url);
+    const acme = createAcmeClient(phone.app(APP_IDS.acme), gateway.url, '');
     expect((await completeHandoff(acme)).linked).toBe(true); // Login with the nonce, Me
     expect(await agreeToDisclosure(platform, 'acme')).toBe(true); // GrantMerchantDisclosure
     const linked = await loadHome(platform);

@@ -6,7 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, UnauthenticatedReasons } from '../../platform/errors.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const DOCS = ['README.md', 'docs/wechat-api.md', 'bench/README.md'];
+const DOCS = [
+  'README.md',
+  'docs/wechat-api.md',
+  'bench/README.md',
+  'examples/mini-program/README.md',
+  'packages/client/README.md',
+  'packages/subgraph-kit/README.md',
+];
 
 describe('documentation', () => {
   it('points at no file outside the repository and links only to files that exist', () => {

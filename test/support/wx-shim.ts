@@ -68,14 +68,15 @@ function createWx(
       sent.push(String(option.data));
       fetch(option.url, {
         method: option.method ?? 'GET',
-        headers: option.header as Record<string, string>,
+        // As wx.request: JSON unless the caller says otherwise, and the answer parsed as JSON by default.
+        headers: { 'content-type': 'application/json', ...(option.header as Record<string, string> | undefined) },
         body: typeof option.data === 'string' ? option.data : JSON.stringify(option.data),
         signal: AbortSignal.timeout(option.timeout ?? 60_000),
       }).then(
         async (response) => {
           const text = await response.text();
           let data: string | WechatMiniprogram.IAnyObject = text;
-          if (option.dataType === 'json') {
+          if ((option.dataType ?? 'json') === 'json') {
             try {
               data = JSON.parse(text) as WechatMiniprogram.IAnyObject;
             } catch {

@@ -1,6 +1,6 @@
 /** ACME's own mini-program. */
-import { createAcmeClient } from '../config.js';
-import type { Client } from '../lib/client.js';
+import { createAcmeClient } from './config.js';
+import type { Client } from 'identity-federation-client';
 
 export interface AcmeApp {
   globalData: { client: Client };

@@ -16,6 +16,7 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "query AcmeLinks {\n  me {\n    id\n    linkedMerchants {\n      merchantId\n    }\n  }\n}": typeof types.AcmeLinksDocument,
     "query HomePage($productCount: Int = 5) {\n  me {\n    id\n    coupons {\n      claimedAt\n      coupon {\n        id\n        title\n        discountCents\n      }\n    }\n    favoriteProducts {\n      id\n      name\n    }\n  }\n  availableCoupons {\n    id\n    title\n    discountCents\n    remaining\n  }\n  products(first: $productCount) {\n    edges {\n      node {\n        id\n        name\n        priceCents\n      }\n    }\n  }\n}\n\nmutation ClaimCoupon($couponId: ID!) {\n  claimCoupon(couponId: $couponId) {\n    claimedAt\n    coupon {\n      id\n      remaining\n    }\n  }\n}": typeof types.HomePageDocument,
     "mutation CreateAssertionNonce($merchantId: ID!) {\n  createAssertionNonce(merchantId: $merchantId) {\n    nonce\n    expiresAt\n  }\n}\n\nmutation GrantConsent($purpose: ConsentPurpose!) {\n  grantConsent(purpose: $purpose) {\n    purpose\n    grantedAt\n  }\n}\n\nmutation WithdrawConsent($purpose: ConsentPurpose!) {\n  withdrawConsent(purpose: $purpose) {\n    purpose\n    withdrawnAt\n  }\n}": typeof types.CreateAssertionNonceDocument,
     "query Me {\n  me {\n    id\n    linkedMerchants {\n      merchantId\n      linkedAt\n      via\n    }\n    consents {\n      purpose\n      grantedAt\n      withdrawnAt\n    }\n  }\n}": typeof types.MeDocument,
@@ -24,6 +25,7 @@ type Documents = {
     "mutation Login($appId: ID!, $code: String!, $linkNonce: String) {\n  login(appId: $appId, code: $code, linkNonce: $linkNonce) {\n    accessToken\n    expiresIn\n    refreshToken\n    user {\n      id\n    }\n  }\n}\n\nmutation RefreshSession($refreshToken: String!) {\n  refreshSession(refreshToken: $refreshToken) {\n    accessToken\n    expiresIn\n    refreshToken\n    user {\n      id\n    }\n  }\n}\n\nmutation Logout($refreshToken: String!) {\n  logout(refreshToken: $refreshToken)\n}": typeof types.LoginDocument,
 };
 const documents: Documents = {
+    "query AcmeLinks {\n  me {\n    id\n    linkedMerchants {\n      merchantId\n    }\n  }\n}": types.AcmeLinksDocument,
     "query HomePage($productCount: Int = 5) {\n  me {\n    id\n    coupons {\n      claimedAt\n      coupon {\n        id\n        title\n        discountCents\n      }\n    }\n    favoriteProducts {\n      id\n      name\n    }\n  }\n  availableCoupons {\n    id\n    title\n    discountCents\n    remaining\n  }\n  products(first: $productCount) {\n    edges {\n      node {\n        id\n        name\n        priceCents\n      }\n    }\n  }\n}\n\nmutation ClaimCoupon($couponId: ID!) {\n  claimCoupon(couponId: $couponId) {\n    claimedAt\n    coupon {\n      id\n      remaining\n    }\n  }\n}": types.HomePageDocument,
     "mutation CreateAssertionNonce($merchantId: ID!) {\n  createAssertionNonce(merchantId: $merchantId) {\n    nonce\n    expiresAt\n  }\n}\n\nmutation GrantConsent($purpose: ConsentPurpose!) {\n  grantConsent(purpose: $purpose) {\n    purpose\n    grantedAt\n  }\n}\n\nmutation WithdrawConsent($purpose: ConsentPurpose!) {\n  withdrawConsent(purpose: $purpose) {\n    purpose\n    withdrawnAt\n  }\n}": types.CreateAssertionNonceDocument,
     "query Me {\n  me {\n    id\n    linkedMerchants {\n      merchantId\n      linkedAt\n      via\n    }\n    consents {\n      purpose\n      grantedAt\n      withdrawnAt\n    }\n  }\n}": types.MeDocument,
@@ -32,6 +34,10 @@ const documents: Documents = {
     "mutation Login($appId: ID!, $code: String!, $linkNonce: String) {\n  login(appId: $appId, code: $code, linkNonce: $linkNonce) {\n    accessToken\n    expiresIn\n    refreshToken\n    user {\n      id\n    }\n  }\n}\n\nmutation RefreshSession($refreshToken: String!) {\n  refreshSession(refreshToken: $refreshToken) {\n    accessToken\n    expiresIn\n    refreshToken\n    user {\n      id\n    }\n  }\n}\n\nmutation Logout($refreshToken: String!) {\n  logout(refreshToken: $refreshToken)\n}": types.LoginDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query AcmeLinks {\n  me {\n    id\n    linkedMerchants {\n      merchantId\n    }\n  }\n}"): typeof import('./graphql.js').AcmeLinksDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -269,6 +269,11 @@ export type User = {
   linkedMerchants: Array<MerchantLink>;
 };
 
+export type AcmeLinksQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AcmeLinksQuery = { me?: { id: string, linkedMerchants: Array<{ merchantId: string }> } | null };
+
 export type HomePageQueryVariables = Exact<{
   productCount?: InputMaybe<Scalars['Int']['input']>;
 }>;
@@ -404,6 +409,16 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const AcmeLinksDocument = new TypedDocumentString(`
+    query AcmeLinks {
+  me {
+    id
+    linkedMerchants {
+      merchantId
+    }
+  }
+}
+    `, {"hash":"bce061a2560777f78941826dd82498a9725fa4ce255793ddaed328c6aa8d5744"}) as unknown as TypedDocumentString<AcmeLinksQuery, AcmeLinksQueryVariables>;
 export const HomePageDocument = new TypedDocumentString(`
     query HomePage($productCount: Int = 5) {
   me {

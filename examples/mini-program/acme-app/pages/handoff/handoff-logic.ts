@@ -2,8 +2,8 @@
  * ACME's app opened from the platform app: log in with the handed-over link nonce, which links this ACME
  * identity to the person's platform account. Opened any other way, it simply logs in on first request.
  */
-import { MeDocument } from '../../../generated/graphql.js';
-import type { Client } from '../../../lib/client.js';
+import { AcmeLinksDocument } from '../../generated/graphql.js';
+import type { Client } from 'identity-federation-client';
 
 export interface HandoffView {
   linked: boolean;
@@ -12,6 +12,6 @@ export interface HandoffView {
 
 export async function completeHandoff(client: Client): Promise<HandoffView> {
   const linked = await client.loginFromHandoff();
-  const me = (await client.request(MeDocument)).data?.me;
+  const me = (await client.request(AcmeLinksDocument)).data?.me;
   return { linked, linkedMerchants: (me?.linkedMerchants ?? []).map((link) => link.merchantId) };
 }

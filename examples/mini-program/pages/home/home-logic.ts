@@ -3,8 +3,8 @@
  * for each merchant whose data needs a linked identity. Page-independent so the tests run it as is.
  */
 /// <reference types="miniprogram-api-typings" />
-import { ClaimCouponDocument, GrantMerchantDisclosureDocument, HomePageDocument, type HomePageQuery } from '../../../generated/graphql.js';
-import { consentRequiredMerchantIds, notLinkedMerchantIds, type Client } from '../../../lib/client.js';
+import { ClaimCouponDocument, GrantMerchantDisclosureDocument, HomePageDocument, type HomePageQuery } from '../../generated/graphql.js';
+import { consentRequiredMerchantIds, notLinkedMerchantIds, type Client } from 'identity-federation-client';
 
 export interface HomeView {
   userId: string | undefined;

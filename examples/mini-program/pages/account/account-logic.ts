@@ -1,6 +1,6 @@
 /** The account page: linked merchants and consents, the official-account bridge, an assertion nonce for a merchant backend. */
-import { CreateAssertionNonceDocument, GrantConsentDocument, MeDocument, WithdrawConsentDocument, type MeQuery } from '../../../generated/graphql.js';
-import type { Client } from '../../../lib/client.js';
+import { CreateAssertionNonceDocument, GrantConsentDocument, MeDocument, WithdrawConsentDocument, type MeQuery } from '../../generated/graphql.js';
+import type { Client } from 'identity-federation-client';
 
 export async function loadAccount(client: Client): Promise<MeQuery['me']> {
   return (await client.request(MeDocument)).data?.me ?? null;
