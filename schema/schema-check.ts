@@ -5,43 +5,39 @@
  *   npm run schema:check                                                    # the working tree vs the committed supergraph
  *   npm run schema:check -- --subgraph coupons --schema proposed.graphql    # one proposed subgraph SDL
  *
- * Options: `--operations <glob>` and `--manifest <glob>` (repeatable) replace where client operations
- * are read from; `--base <supergraph file>` replaces the committed supergraph; `--json` prints the
- * report as JSON. Exit code 0: pass; 1: the check failed; 2: bad arguments or unreadable input.
+ * `--help` lists every flag (schema/check/check-arguments.ts reads them). A `--subgraph` the working tree
+ * does not have is refused before anything else, naming the closest one; `--new` checks an addition.
+ * Exit code 0: pass; 1: the check failed; 2: bad arguments or unreadable input.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadPlatformConfig } from '../platform/config/platform-config.js';
 import { readEnvironment } from '../platform/env.js';
+import { CheckUsageError, HELP, USAGE, parseCheckArguments, type CheckArguments } from './check/check-arguments.js';
 import { checkSchema } from './check/check-schema.js';
 import { MINI_PROGRAM_OPERATIONS } from './check/client-operations.js';
 import { formatReport } from './check/report-text.js';
 import { workingTreeSubgraphs, type SubgraphSource } from './subgraph-sources.js';
+import { loadSupergraphConfig } from './supergraph-config.js';
 
 function usage(message: string): never {
-  console.error(
-    `schema:check: ${message}\nusage: npm run schema:check -- [--subgraph <name> --schema <file>] [--operations <glob>]... [--manifest <glob>]... [--base <supergraph>] [--json]`,
-  );
+  console.error(`schema:check: ${message}\n${USAGE}\n(npm run schema:check -- --help explains every flag)`);
   process.exit(2);
 }
 
-let args;
+let parsed: CheckArguments | 'help';
 try {
-  args = parseArgs({
-    options: {
-      subgraph: { type: 'string' },
-      schema: { type: 'string' },
-      url: { type: 'string' },
-      operations: { type: 'string', multiple: true },
-      manifest: { type: 'string', multiple: true },
-      base: { type: 'string', default: 'schema/supergraph.graphql' },
-      json: { type: 'boolean', default: false },
-    },
-  }).values;
+  // The subgraph names come from schema/supergraph.yaml, which workingTreeSubgraphs reads too.
+  parsed = parseCheckArguments(process.argv.slice(2), () => loadSupergraphConfig().subgraphs.map((s) => s.name));
 } catch (error) {
-  usage((error as Error).message);
+  if (error instanceof CheckUsageError) usage(error.message);
+  console.error(`schema:check: ${(error as Error).message}`);
+  process.exit(2);
 }
-if ((args.subgraph === undefined) !== (args.schema === undefined)) usage('--subgraph and --schema go together');
+if (parsed === 'help') {
+  console.log(HELP);
+  process.exit(0);
+}
+const args = parsed;
 
 const read = (file: string, what: string) => {
   try {
@@ -54,24 +50,24 @@ const read = (file: string, what: string) => {
 try {
   const subgraphs = workingTreeSubgraphs(loadPlatformConfig(readEnvironment().PLATFORM_CONFIG));
   let proposal: SubgraphSource | undefined;
-  if (args.subgraph && args.schema) {
-    const current = subgraphs.find((s) => s.name === args.subgraph);
-    const url = args.url ?? current?.url ?? `http://127.0.0.1/${args.subgraph}/graphql`;
-    proposal = { name: args.subgraph, url, sdl: read(args.schema, 'proposed schema'), origin: args.schema };
+  if (args.proposal) {
+    const { subgraph, schemaFile } = args.proposal;
+    const url = args.proposal.url ?? subgraphs.find((s) => s.name === subgraph)?.url ?? `http://127.0.0.1/${subgraph}/graphql`;
+    proposal = { name: subgraph, url, sdl: read(schemaFile, 'proposed schema'), origin: schemaFile };
   }
   const report = await checkSchema({
     subgraphs,
     proposal,
-    baseSupergraphSdl: read(args.base, 'base supergraph'),
+    baseSupergraphSdl: read(args.baseFile, 'base supergraph'),
     operations: {
-      operationGlobs: args.operations ?? MINI_PROGRAM_OPERATIONS.operationGlobs,
-      manifestGlobs: args.manifest ?? MINI_PROGRAM_OPERATIONS.manifestGlobs,
+      operationGlobs: args.operationGlobs ?? MINI_PROGRAM_OPERATIONS.operationGlobs,
+      manifestGlobs: args.manifestGlobs ?? MINI_PROGRAM_OPERATIONS.manifestGlobs,
       cwd: process.cwd(),
     },
   });
   const title = proposal
-    ? `Checking subgraph "${proposal.name}" (${proposal.origin}) against ${args.base}`
-    : `Checking the working tree's subgraphs against ${args.base}`;
+    ? `Checking subgraph "${proposal.name}" (${proposal.origin}) against ${args.baseFile}`
+    : `Checking the working tree's subgraphs against ${args.baseFile}`;
   console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report, title));
   process.exitCode = report.ok ? 0 : 1;
 } catch (error) {

@@ -60,7 +60,9 @@ export async function startDevSubgraph(args: string[]): Promise<DevSubgraphProce
   const dataDir = mkdtempSync(join(tmpdir(), 'dev-subgraph-data-'));
   const ports = { GATEWAY_PORT: 0, IDENTITY_PORT: 0, COUPONS_PORT: 0, PRODUCTS_PORT: 0, WECHAT_SIM_PORT: 0, MONGO_DEV_PORT: 0 };
   for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+  // Secrets kept across runs go to the run's own folder (unless the test names one), not the repository's .data/.
+  const secrets = args.includes('--secrets-dir') ? [] : ['--secrets-dir', join(dataDir, 'secrets')];
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...secrets, ...args], {
     env: { ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DATA_DIR: dataDir, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
