@@ -7,7 +7,7 @@ import { EnvironmentError } from '../platform/env.js';
 import { identityModels } from '../platform/identity-store/models.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom } from '../platform/process/service-setup.js';
-import { privacyRightsFor } from '../subgraphs/identity/identity-service.js';
+import { privacyRightsFor } from '../subgraphs/identity/privacy-api.js';
 import { startConsole } from './console-server.js';
 import { loadOperators } from './operators.js';
 

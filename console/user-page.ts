@@ -1,6 +1,6 @@
 /** The user page: everything the platform holds about one person, and the actions the operator's role allows. */
 import type { AuditEventDoc, IdentityDoc, MergeDoc } from '../platform/identity-store/models.js';
-import type { DataExport } from '../subgraphs/identity/data-export.js';
+import type { DataExport } from '../subgraphs/identity/privacy-api.js';
 import { html, type Html, type Part } from './html.js';
 import type { OperatorSession } from './operator-sessions.js';
 import { csrfField, layout, maskOpenId } from './pages.js';

@@ -26,7 +26,7 @@ export function launchPlan(env: Environment, platform: PlatformIndex, supergraph
     if (subgraph.name === platform.config.identitySubgraph) return { name: subgraph.name, entry: 'subgraphs/identity/main.ts', args: [], port, note: '' };
     const merchant = platform.merchantBySubgraph(subgraph.name);
     if (!merchant) throw new Error(`no merchant owns the ${subgraph.name} subgraph in the platform config, and it is not the identity subgraph`);
-    return { name: subgraph.name, entry: 'platform/process/run-merchant-process.ts', args: [subgraph.name], port, note: `(merchant ${merchant.id})` };
+    return { name: subgraph.name, entry: 'subgraphs/merchant-process/run-merchant-process.ts', args: [subgraph.name], port, note: `(merchant ${merchant.id})` };
   });
   return [...subgraphs, { name: GATEWAY, entry: 'gateway/main.ts', args: [], port: env.GATEWAY_PORT, note: '<- the one endpoint for the mini-program' }];
 }

@@ -1,6 +1,6 @@
 /** The gateway's typed per-request context: request id, viewer, and the viewer's identities loaded at most once. */
 import type { IdentityDirectory, MerchantIdentities } from './identity-directory.js';
-import { tracedLookup } from './features/tracing.js';
+import { tracedLookup } from './spans.js';
 import type { Viewer } from './viewer.js';
 
 export interface GatewayContext {

@@ -15,7 +15,7 @@ import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { FetchObserver, FetchOutcome } from './features/metrics.js';
-import { tracedFetch } from './features/tracing.js';
+import { tracedFetch } from './spans.js';
 import type { MerchantIdentities } from './identity-directory.js';
 import { identityClaimsFor } from './identity-injection.js';
 import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';

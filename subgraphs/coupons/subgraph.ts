@@ -1,5 +1,5 @@
 /** ACME's coupons subgraph as the platform runs it (found by config: the folder of its schema.graphql). */
-import { defineMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
+import { defineMerchantSubgraph } from '../merchant-process/merchant-subgraph.js';
 import { DEMO_COUPONS } from './coupon-store.js';
 import { startCouponsService } from './coupons-service.js';
 

@@ -7,19 +7,11 @@ import type { ConsentDoc, DisclosureDoc, IdentityDoc } from '../../platform/iden
 import { unauthenticated } from '../../platform/errors.js';
 import type { Consents } from './consents.js';
 import type { IdentityStore } from './identity-store.js';
+import type { IdentityViewer } from './identity-viewer.js';
 import type { LinkingFlows } from './linking-flows.js';
 import type { LoginService } from './login.js';
 import type { PrivacyRights } from './privacy-rights.js';
 import type { SessionService } from './sessions.js';
-
-/** The viewer as the gateway asserted it. */
-export interface IdentityViewer {
-  userId: string;
-  /** The app the session logged in from. */
-  appId: string;
-  /** The session family. */
-  sessionId: string;
-}
 
 export interface IdentityContext {
   requestId: string;

@@ -13,8 +13,7 @@ import { inServerSpan } from '../../platform/telemetry.js';
 import type { Logger } from '../../platform/logger.js';
 import { WechatClient, type WechatClientOptions } from '../../platform/wechat/wechat-client.js';
 import { AccessTokenIssuer } from './access-tokens.js';
-import { AuditLog } from './audit-log.js';
-import { Consents } from './consents.js';
+import type { AuditLog } from './audit-log.js';
 import { buildIdentityContext, type IdentityContext } from './context.js';
 import { IdentityMetrics } from './identity-metrics.js';
 import { IdentityStore } from './identity-store.js';
@@ -23,9 +22,9 @@ import { LinkService } from './linking.js';
 import { LinkingFlows } from './linking-flows.js';
 import { LoginService } from './login.js';
 import { MerchantAssertionVerifier } from './merchant-assertions.js';
-import { ErasureOutbox, type ErasureOutboxOptions } from './erasure-outbox.js';
+import type { ErasureOutbox, ErasureOutboxOptions } from './erasure-outbox.js';
 import { MergeService, type AfterStep, type MergeResumeOptions } from './merges.js';
-import { PrivacyRights } from './privacy-rights.js';
+import { privacyRightsFor, type PrivacyRights } from './privacy-rights.js';
 import { newSessionsPlugin } from './new-sessions.js';
 import { BRIDGE_START_PATH, bridgeRoutes } from './oa-bridge-routes.js';
 import { resolvers } from './resolvers.js';
@@ -71,18 +70,6 @@ export interface IdentityService {
   readonly privacy: PrivacyRights;
   readonly outbox: ErasureOutbox;
   close(shutdown?: ShutdownOptions): Promise<void>;
-}
-
-/** The privacy rights over an identity store, as the identity service and the operator console both build them. */
-export function privacyRightsFor(
-  models: IdentityStore['models'],
-  platform: PlatformIndex,
-  outboxOptions: Omit<ErasureOutboxOptions, 'platform'>,
-): { audit: AuditLog; consents: Consents; outbox: ErasureOutbox; privacy: PrivacyRights } {
-  const audit = new AuditLog(models);
-  const consents = new Consents(models, audit, platform);
-  const outbox = new ErasureOutbox(models, { ...outboxOptions, platform });
-  return { audit, consents, outbox, privacy: new PrivacyRights({ models, audit, consents, platform, outbox }) };
 }
 
 export async function startIdentityService(options: IdentityServiceOptions): Promise<IdentityService> {

@@ -17,7 +17,7 @@ import type { IdentityStore } from './identity-store.js';
 import type { LinkNonces } from './link-nonces.js';
 import type { LinkService } from './linking.js';
 import type { MerchantAssertionVerifier } from './merchant-assertions.js';
-import type { IdentityViewer } from './context.js';
+import type { IdentityViewer } from './identity-viewer.js';
 import { rethrowWechatFailure } from './wechat-failures.js';
 
 type Route = 'handoff' | 'merchantAssertion' | 'officialAccountBridge';

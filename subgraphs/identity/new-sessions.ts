@@ -8,7 +8,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { NEW_SESSIONS_EXTENSION, type NewSessionReport } from '../../platform/identity/access-token.js';
-import type { IdentityContext, IdentityViewer } from './context.js';
+import type { IdentityContext } from './context.js';
+import type { IdentityViewer } from './identity-viewer.js';
 import type { SessionTokens } from './sessions.js';
 
 /** A User as resolvers pass it on; `session` is set when it is the user of a session just started. */

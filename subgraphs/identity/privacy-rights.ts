@@ -4,11 +4,11 @@
  */
 import type { PlatformIndex } from '../../platform/config/platform-index.js';
 import type { IdentityModels } from '../../platform/identity-store/models.js';
-import type { AuditLog } from './audit-log.js';
-import type { Actor, Consents } from './consents.js';
+import { AuditLog } from './audit-log.js';
+import { Consents, type Actor } from './consents.js';
 import { DataExporter, type DataExport } from './data-export.js';
 import { AccountEraser, type ErasureResult } from './erasure.js';
-import type { ErasureOutbox } from './erasure-outbox.js';
+import { ErasureOutbox, type ErasureOutboxOptions } from './erasure-outbox.js';
 import { liveFamilies, revokeFamilies } from './identity-store.js';
 import { UnlinkService } from './unlink.js';
 
@@ -59,4 +59,23 @@ export class PrivacyRights {
     await this.deps.audit.record({ action: 'SESSIONS_REVOKED', userId, reason: `sessions revoked: ${families.length}`, ...actor });
     return families.length;
   }
+}
+
+/** What `privacyRightsFor` builds: the rights, and the audit trail, consents and erasure outbox they write to. */
+export interface PrivacyRightsParts {
+  audit: AuditLog;
+  consents: Consents;
+  outbox: ErasureOutbox;
+  privacy: PrivacyRights;
+}
+
+/**
+ * The privacy rights over an identity store, as the identity service and the operator console both build
+ * them (one function, so both enforce the same rules and write the same audit trail).
+ */
+export function privacyRightsFor(models: IdentityModels, platform: PlatformIndex, outboxOptions: Omit<ErasureOutboxOptions, 'platform'>): PrivacyRightsParts {
+  const audit = new AuditLog(models);
+  const consents = new Consents(models, audit, platform);
+  const outbox = new ErasureOutbox(models, { ...outboxOptions, platform });
+  return { audit, consents, outbox, privacy: new PrivacyRights({ models, audit, consents, platform, outbox }) };
 }

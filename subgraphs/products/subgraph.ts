@@ -1,5 +1,5 @@
 /** Bob's products subgraph as the platform runs it (found by config: the folder of its schema.graphql). */
-import { defineMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
+import { defineMerchantSubgraph } from '../merchant-process/merchant-subgraph.js';
 import { DEMO_PRODUCTS } from './product-store.js';
 import { startProductsService } from './products-service.js';
 

@@ -23,7 +23,7 @@ const DIST = join(ROOT, 'dist');
 const PRODUCTION_ENTRIES = [
   'gateway/main.js',
   'subgraphs/identity/main.js',
-  'platform/process/run-merchant-process.js',
+  'subgraphs/merchant-process/run-merchant-process.js',
   'subgraphs/coupons/subgraph.js',
   'subgraphs/products/subgraph.js',
 ];
@@ -113,7 +113,7 @@ describe('the compiled build', () => {
     const identityDatabase = database('identity');
     const start = async (name: string, ready: string, db: Record<string, string>): Promise<ServiceProcess> => {
       // The identity subgraph has its own entry; every merchant subgraph runs through the shared one.
-      const [entry, args] = name === 'identity' ? ['subgraphs/identity/main.js', []] : ['platform/process/run-merchant-process.js', [name]];
+      const [entry, args] = name === 'identity' ? ['subgraphs/identity/main.js', []] : ['subgraphs/merchant-process/run-merchant-process.js', [name]];
       const running = await startServiceProcess(join(DIST, entry), { ...base, ...db }, ready, START_TIMEOUT_MS, args);
       closers.push(() => running.stop());
       return running;

@@ -69,9 +69,9 @@ describe('a third merchant subgraph added by config alone', () => {
       );
     expect(plan().map((p) => [p.name, p.entry, p.args, p.port])).toEqual([
       ['identity', 'subgraphs/identity/main.ts', [], 4001],
-      ['coupons', 'platform/process/run-merchant-process.ts', ['coupons'], 4002],
-      ['products', 'platform/process/run-merchant-process.ts', ['products'], 4003],
-      ['teashop', 'platform/process/run-merchant-process.ts', ['teashop'], 4004],
+      ['coupons', 'subgraphs/merchant-process/run-merchant-process.ts', ['coupons'], 4002],
+      ['products', 'subgraphs/merchant-process/run-merchant-process.ts', ['products'], 4003],
+      ['teashop', 'subgraphs/merchant-process/run-merchant-process.ts', ['teashop'], 4004],
       [GATEWAY, 'gateway/main.ts', [], 4000],
     ]);
     expect(subgraphUrls(plan('43104'), 'http://127.0.0.1')).toContain('teashop=http://127.0.0.1:43104/graphql');
@@ -83,7 +83,7 @@ describe('a third merchant subgraph added by config alone', () => {
       const mongo = await startTestMongo();
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', fileURLToPath(new URL('../../platform/process/run-merchant-process.ts', import.meta.url)), 'teashop'],
+        ['--import', 'tsx', fileURLToPath(new URL('../../subgraphs/merchant-process/run-merchant-process.ts', import.meta.url)), 'teashop'],
         {
           env: {
             PLATFORM_CONFIG,

@@ -9,7 +9,7 @@ import { startConsole } from '../../console/console-server.js';
 import { loadOperators } from '../../console/operators.js';
 import { identityModels } from '../../platform/identity-store/models.js';
 import { createLogger } from '../../platform/logger.js';
-import { privacyRightsFor } from '../../subgraphs/identity/identity-service.js';
+import { privacyRightsFor } from '../../subgraphs/identity/privacy-api.js';
 import type { System } from './system.js';
 
 export const DEV_OPERATORS = fileURLToPath(new URL('../../console/dev-operators.json', import.meta.url));

@@ -32,7 +32,7 @@ import { COMPONENT_EVENTS_PATH } from '../../subgraphs/identity/third-party-plat
 import type { PlatformConfig } from '../../platform/config/platform-config.js';
 import { readEnvironment } from '../../platform/env.js';
 import { inServerSpan } from '../../platform/telemetry.js';
-import { loadMerchantSubgraph } from '../../platform/process/merchant-subgraph.js';
+import { loadMerchantSubgraph } from '../../subgraphs/merchant-process/merchant-subgraph.js';
 import { storeConnectionOptions, subgraphSecrets } from '../../platform/process/service-setup.js';
 import { composeSupergraph } from '../../schema/compose-supergraph.js';
 import { checkAgainstPlatform, loadSupergraphConfig, readSubgraphSchemas, SUPERGRAPH_CONFIG_PATH } from '../../schema/supergraph-config.js';

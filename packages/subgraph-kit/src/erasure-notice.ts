@@ -7,7 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { RawRoute } from './graphql-http-server.js';
+import type { RawRoute } from './raw-route.js';
 import { readRequestBody } from './graphql-http-server.js';
 import { CONTENT_TYPE_HEADER, ERASURE_EVENT_ID_HEADER, ERASURE_SIGNATURE_HEADER } from './headers.js';
 import type { SubgraphLogger } from './logger.js';

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { CONNECTION_HEADER, CONTENT_TYPE_HEADER, REQUEST_ID_HEADER } from './headers.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { HttpError } from './http-error.js';
+import type { RawRoute } from './raw-route.js';
 
 /** What the context builder sees of a request. */
 export interface GraphQLHttpRequest {
@@ -24,12 +25,6 @@ export interface GraphQLHttpRequest {
   requestId: string;
   /** The TCP peer's address (a proxy's, when behind one). */
   remoteAddress: string;
-}
-
-export interface RawRoute {
-  method: 'GET' | 'POST';
-  path: string;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
 }
 
 export interface GraphQLHttpServerOptions<TContext extends BaseContext> {

@@ -4,7 +4,7 @@
  * with a JSON body naming what is not ready. A check that only degrades the service (a merchant subgraph
  * that is down costs only its fields) is reported without failing readiness.
  */
-import type { RawRoute } from './graphql-http-server.js';
+import type { RawRoute } from './raw-route.js';
 
 /** What a check found: nothing wrong, a reason the server cannot serve, or a reason it serves with less. */
 export type CheckResult = { ok: true } | { ok: false; reason: string; degradedOnly?: boolean };

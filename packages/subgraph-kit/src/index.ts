@@ -31,7 +31,6 @@ export {
   startGraphQLHttpServer,
   type GraphQLHttpRequest,
   type GraphQLHttpServerOptions,
-  type RawRoute,
   type RunningHttpServer,
   type ServerSpan,
   type ShutdownOptions,
@@ -60,6 +59,7 @@ export {
 export type { SubgraphLogger } from './logger.js';
 export { startMerchantService, type MerchantServiceOptions } from './merchant-service.js';
 export { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
+export type { RawRoute } from './raw-route.js';
 export type { ResolverMap } from './resolver-map.js';
 export { loadTypeDefs } from './schema-file.js';
 export { startSubgraph, type SubgraphOptions } from './start-subgraph.js';

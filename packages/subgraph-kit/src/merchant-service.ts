@@ -3,7 +3,8 @@
  * the context. A merchant subgraph only ever learns its own OpenID of the viewer.
  */
 import type { DocumentNode } from 'graphql';
-import type { RawRoute, RunningHttpServer, ServerSpan } from './graphql-http-server.js';
+import type { RunningHttpServer, ServerSpan } from './graphql-http-server.js';
+import type { RawRoute } from './raw-route.js';
 import type { SubgraphLogger } from './logger.js';
 import { databaseCheck, type PingableConnection } from './health.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';

@@ -8,7 +8,8 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import { IDENTITY_SIGNATURE_INVALID, deliberateErrors, maskedErrorLogging, maskingFormatter, type PublicErrorRule, type RequestLogIds } from './errors.js';
-import { startGraphQLHttpServer, type RawRoute, type RunningHttpServer, type ServerSpan } from './graphql-http-server.js';
+import { startGraphQLHttpServer, type RunningHttpServer, type ServerSpan } from './graphql-http-server.js';
+import type { RawRoute } from './raw-route.js';
 import { HttpError } from './http-error.js';
 import { identityKey, type IdentityClaims } from './identity-assertion.js';
 import type { SubgraphLogger } from './logger.js';

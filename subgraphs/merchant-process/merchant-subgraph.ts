@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mongoose';
 import type { RunningHttpServer, ServerSpan } from '@identity-federation-gateway/subgraph-kit';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../platform/logger.js';
 
 /** What the platform hands a merchant subgraph when it starts it. */
 export interface MerchantSubgraphStart<TSeed> {

@@ -1,17 +1,19 @@
 /**
  * The process entry of any merchant subgraph (`npm run start:coupons`, the launcher's children):
- * `tsx platform/process/run-merchant-process.ts <subgraph>`. Finds the subgraph in the supergraph config
- * and its merchant in the platform config, connects its own database, starts it, and stops it cleanly.
+ * `tsx subgraphs/merchant-process/run-merchant-process.ts <subgraph>`. Finds the subgraph in the
+ * supergraph config and its merchant in the platform config, connects its own database, starts it, and
+ * stops it cleanly. It lives with the subgraphs, not in platform/, because it reads the supergraph
+ * config (`schema/`) and starts subgraph code: the platform layer imports neither.
  */
+import { inServerSpan } from '../../platform/telemetry.js';
+import { runService } from '../../platform/process/run-service.js';
+import { connectDatabase, platformFrom, subgraphPort, subgraphSecrets } from '../../platform/process/service-setup.js';
 import { loadSupergraphConfig } from '../../schema/supergraph-config.js';
-import { inServerSpan } from '../telemetry.js';
 import { loadMerchantSubgraph } from './merchant-subgraph.js';
-import { runService } from './run-service.js';
-import { connectDatabase, platformFrom, subgraphPort, subgraphSecrets } from './service-setup.js';
 
 const subgraphName = process.argv[2];
 if (!subgraphName) {
-  console.error('usage: tsx platform/process/run-merchant-process.ts <subgraph name>');
+  console.error('usage: tsx subgraphs/merchant-process/run-merchant-process.ts <subgraph name>');
   process.exit(2);
 }
 
