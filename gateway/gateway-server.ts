@@ -15,6 +15,7 @@ import { inServerSpan } from '../platform/telemetry.js';
 import { turnOffApolloTelemetry } from '../platform/env.js';
 import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import type { Logger } from '../platform/logger.js';
+import { startRouteListener, type ListenAddress } from '../platform/process/route-listener.js';
 import { installApolloPatches } from './apollo-patches/index.js';
 import { cachePolicy } from './features/cache-policy.js';
 import { decodeRequest } from './features/decode-request.js';
@@ -101,9 +102,16 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** Serve GraphiQL, with its assets, at /explorer (no CDN). @default !production */
   explorer?: boolean;
+  /** Serve /metrics on a listener of its own here, not on the public port (METRICS_PORT). @default the public port */
+  metricsListener?: ListenAddress;
 }
 
-export async function startGateway(options: GatewayOptions): Promise<RunningHttpServer> {
+/** The running gateway; `metricsUrl` when /metrics has a listener of its own. */
+export interface RunningGateway extends RunningHttpServer {
+  readonly metricsUrl?: string;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { identity, logger } = options;
   const production = options.production ?? false;
   const introspection = options.introspection ?? !production;
@@ -157,6 +165,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     errorLogging(logger),
     graphqlOverHttp(),
     cachePolicy(),
+    // Development: GraphiQL, also for a browser opening the endpoint itself.
+    ...((options.explorer ?? !production) ? [explorer(GRAPHQL_PATH)] : []),
     decodeRequest(),
     persistedDocuments(options.persistedDocuments ?? { manifest: new Map(), only: false }),
     tokenBound(limits.maxTokens, documents),
@@ -166,7 +176,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     rateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.clientAddressHeader),
     viewerAdmission(identity?.verifyViewer),
     ...(merging ? [merging.feature] : []),
-    ...((options.explorer ?? !production) ? [explorer(GRAPHQL_PATH)] : []),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -188,6 +197,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
   });
   await apollo.start();
   await logProbes(probes, logger);
+  if (production && !options.persistedDocuments?.only) {
+    logger.warn(
+      { persistedDocuments: options.persistedDocuments?.manifest.size ?? 0 },
+      "production gateway runs any document clients send: set PERSISTED_DOCUMENTS and PERSISTED_DOCUMENTS_ONLY=true to run only your apps' documents",
+    );
+  }
+  const metricsListener = options.metricsListener && (await startRouteListener(metrics.feature.routes, options.metricsListener));
+  const publicRoutes = features.flatMap((feature) => (metricsListener && feature === metrics.feature ? [] : feature.routes));
   const server = await startGraphQLHttpServer({
     apollo,
     path: GRAPHQL_PATH,
@@ -195,14 +212,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningHttp
     port: options.port,
     serverSpan: inServerSpan,
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
-    routes: features.flatMap((feature) => feature.routes),
+    routes: publicRoutes,
     readiness: [...(options.readiness ?? []), ...probes],
     handle: createPipeline(features, apolloExecution(apollo, identity?.directory)),
   });
   return {
     ...server,
+    metricsUrl: metricsListener?.url,
     close: async (shutdown) => {
       await server.close(shutdown);
+      await metricsListener?.close();
       await transport.close();
     },
   };

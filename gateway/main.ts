@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { databaseCheck, type ReadinessCheck } from '@identity-federation-gateway/subgraph-kit';
 import { JWKS_PATH } from '../platform/identity/access-token.js';
 import { identityModels } from '../platform/identity-store/models.js';
-import { EnvironmentError } from '../platform/env.js';
+import type { Environment } from '../platform/env.js';
+import { MONGODB_URI, platformChecks, subgraphSecret as subgraphSecretRequirement, type StartupChecks } from '../platform/process/requirements.js';
 import { runService } from '../platform/process/run-service.js';
 import { connectDatabase, platformFrom, subgraphSecret } from '../platform/process/service-setup.js';
 import { startGateway, type GatewayIdentityOptions } from './gateway-server.js';
@@ -23,18 +24,27 @@ import { createViewerVerifier } from './viewer.js';
 
 const DEFAULT_SUPERGRAPH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
 
+/** A plain federation gateway: a supergraph given and no platform config (no viewers, no identity). */
+const isPlain = (env: Environment<typeof GATEWAY_SETTINGS>) => (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
+
+/** What the gateway needs to start: with a platform config, the identity store and every subgraph's signing secret. */
+function gatewayRequires(env: Environment<typeof GATEWAY_SETTINGS>): StartupChecks {
+  const own = env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS ? ['PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path'] : [];
+  if (isPlain(env)) return { requirements: [], problems: own };
+  const checks = platformChecks(env, (config) => config.subgraphs.flatMap((s) => subgraphSecretRequirement(config, s.name)), [MONGODB_URI]);
+  return { requirements: checks.requirements, problems: [...checks.problems, ...own] };
+}
+
 await runService(
   'gateway',
   async (env, logger) => {
-    if (env.PERSISTED_DOCUMENTS_ONLY && !env.PERSISTED_DOCUMENTS)
-      throw new EnvironmentError('PERSISTED_DOCUMENTS_ONLY=true needs PERSISTED_DOCUMENTS, the manifest path');
     const manifest = env.PERSISTED_DOCUMENTS ? loadPersistedDocuments(env.PERSISTED_DOCUMENTS) : new Map<string, string>();
     const supergraphSdl = new ReloadingSupergraph({
       origin: env.SUPERGRAPH_URL ? { url: env.SUPERGRAPH_URL } : { file: env.SUPERGRAPH ?? DEFAULT_SUPERGRAPH },
       pollMs: env.SUPERGRAPH_POLL_MS,
       logger,
     });
-    const plain = (env.SUPERGRAPH ?? env.SUPERGRAPH_URL) !== undefined && !env.platformConfigExplicit;
+    const plain = isPlain(env);
     let identity: GatewayIdentityOptions | undefined;
     let closeDatabase = async () => {};
     const readinessChecks: ReadinessCheck[] = [];
@@ -95,9 +105,16 @@ await runService(
       production: env.NODE_ENV === 'production',
       introspection: env.GRAPHQL_INTROSPECTION,
       explorer: env.GRAPHQL_EXPLORER,
+      metricsListener: env.METRICS_PORT === undefined ? undefined : { host: env.METRICS_HOST, port: env.METRICS_PORT },
     });
     logger.info(
-      { url: server.url, identityInjection: !plain, persistedDocuments: manifest.size, persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY },
+      {
+        url: server.url,
+        metrics: server.metricsUrl,
+        identityInjection: !plain,
+        persistedDocuments: manifest.size,
+        persistedDocumentsOnly: env.PERSISTED_DOCUMENTS_ONLY,
+      },
       'gateway ready',
     );
     return {
@@ -107,5 +124,5 @@ await runService(
       },
     };
   },
-  GATEWAY_SETTINGS,
+  { settings: GATEWAY_SETTINGS, requires: gatewayRequires },
 );

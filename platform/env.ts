@@ -52,6 +52,13 @@ const EnvSchema = z.object({
   /** The identity service's public origin, for the official-account bridge pages (must be a web-authorisation domain). */
   IDENTITY_PUBLIC_URL: optionalUrl,
   HOST: z.string().default('127.0.0.1'),
+  /**
+   * Serve /metrics on its own listener at this port (bound to METRICS_HOST), and not on the public port.
+   * Set it in production: metrics name subgraphs, apps and error rates, for operators only.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where the METRICS_PORT listener binds: this machine only, unless a scraper elsewhere needs it. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
   /** Overrides the component's own port variable (for running one component on its own). */
   PORT: z.coerce.number().int().min(0).max(65535).optional(),
   GATEWAY_PORT: port(4000),
@@ -115,20 +122,42 @@ export const subgraphPortVariable = (subgraphName: string) => `${subgraphName.to
 export class EnvironmentError extends Error {}
 
 export function readEnvironment<S extends Settings | undefined = undefined>(source: NodeJS.ProcessEnv = process.env, settings?: S): Environment<S> {
-  const result = (settings ? EnvSchema.extend(settings) : EnvSchema).safeParse(source);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - ${i.path.join('.')}: ${i.message}`);
-    throw new EnvironmentError(`invalid environment:\n${lines.join('\n')}`);
+  const { env, invalid } = inspectEnvironment(source, settings);
+  if (invalid.size > 0) throw new EnvironmentError(`invalid environment:\n${[...invalid.values()].map((line) => `  - ${line}`).join('\n')}`);
+  return env;
+}
+
+/**
+ * The environment with each variable validated on its own: every invalid one is reported (by name, with
+ * what is wrong), not only the first, and left out of `env` (its default applies there), so a process
+ * can go on to check what else is missing and say everything in one run.
+ */
+export function inspectEnvironment<S extends Settings | undefined = undefined>(
+  source: NodeJS.ProcessEnv = process.env,
+  settings?: S,
+): { env: Environment<S>; invalid: Map<string, string> } {
+  const shape: z.ZodRawShape = { ...EnvSchema.shape, ...settings };
+  const data: Record<string, unknown> = {};
+  const invalid = new Map<string, string>();
+  for (const [name, schema] of Object.entries(shape) as [string, z.ZodType][]) {
+    const parsed = schema.safeParse(source[name]);
+    if (parsed.success) {
+      data[name] = parsed.data;
+      continue;
+    }
+    invalid.set(name, `${name}: ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+    const fallback = schema.safeParse(undefined);
+    if (fallback.success) data[name] = fallback.data;
   }
   const snapshot = { ...source };
-  return {
-    ...(result.data as z.infer<typeof EnvSchema> & SettingsOf<S>),
+  const env = {
+    ...(data as z.infer<typeof EnvSchema> & SettingsOf<S>),
     platformConfigExplicit: source.PLATFORM_CONFIG !== undefined,
-    secret: (name) => {
+    secret: (name: string) => {
       const value = snapshot[name];
       return value === undefined || value === '' ? undefined : value;
     },
-    subgraphPort: (subgraphName) => {
+    subgraphPort: (subgraphName: string) => {
       const name = subgraphPortVariable(subgraphName);
       const value = snapshot[name];
       if (value === undefined || value === '') return undefined;
@@ -137,6 +166,7 @@ export function readEnvironment<S extends Settings | undefined = undefined>(sour
       return parsed.data;
     },
   };
+  return { env, invalid };
 }
 
 /**

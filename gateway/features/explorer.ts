@@ -8,7 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { HeaderMap } from '@apollo/server';
 import type { RawRoute } from '@identity-federation-gateway/subgraph-kit';
+import { Headers } from '../../platform/headers.js';
+import { prefersHtml } from '../pipeline/media-types.js';
 import { defineFeature } from '../pipeline/feature.js';
 
 /** Where the explorer page is served. */
@@ -57,12 +60,32 @@ ${scripts.join('\n')}
 `;
 }
 
-/** The explorer: the page and its four assets as routes, read once (they never change while running). */
-export const explorer = (graphqlPath: string) => defineFeature({ name: 'explorer', routes: explorerRoutes(graphqlPath) });
-
-function explorerRoutes(graphqlPath: string): RawRoute[] {
+/**
+ * The explorer: the page and its four assets as routes, read once (they never change while running), and
+ * the page for a browser opening the GraphQL endpoint itself (a GET asking for HTML, with no GraphQL
+ * request in it), as Apollo Router and Hive Gateway do.
+ */
+export const explorer = (graphqlPath: string) => {
   const assets = assetFiles();
   const html = page(graphqlPath, Object.keys(assets));
+  return defineFeature({
+    name: 'explorer',
+    routes: explorerRoutes(assets, html),
+    async around(request, next) {
+      const { http } = request;
+      if (http.method !== 'GET' || !prefersHtml(http.headers[Headers.accept]) || asksGraphQL(http.search)) return next(request);
+      return { status: 200, headers: new HeaderMap([[Headers.contentType, 'text/html; charset=utf-8']]), body: { kind: 'complete', string: html } };
+    },
+  });
+};
+
+/** Whether a GET carries a GraphQL request (then it is one, whatever it accepts). */
+const asksGraphQL = (search: string) => {
+  const params = new URLSearchParams(search);
+  return params.has('query') || params.has('documentId') || params.has('extensions');
+};
+
+function explorerRoutes(assets: ReturnType<typeof assetFiles>, html: string): RawRoute[] {
   const routes: RawRoute[] = Object.entries(assets).map(([name, { file, type }]) => {
     const body = readFileSync(file);
     return {

@@ -41,6 +41,12 @@ export function responseMediaType(accept: string | string[] | undefined): string
   return new Negotiator({ headers: { accept: value } }).mediaType(REFUSAL_TYPES) ?? MediaTypes.json;
 }
 
+/** Whether the client prefers an HTML page to a GraphQL answer (a browser opening the endpoint). */
+export function prefersHtml(accept: string | string[] | undefined): boolean {
+  const value = acceptOf(accept);
+  return !!value && new Negotiator({ headers: { accept: value } }).mediaType([MediaTypes.json, MediaTypes.graphqlResponseJson, 'text/html']) === 'text/html';
+}
+
 /** Whether the client asked for `application/json` and not for `application/graphql-response+json`. */
 export function acceptsOnlyLegacyJson(accept: string | string[] | undefined): boolean {
   const value = acceptOf(accept);

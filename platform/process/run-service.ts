@@ -4,27 +4,40 @@
  * setting ends start-up with exit code 2 and a message saying what to change.
  */
 import { PlatformConfigError } from '../config/platform-config.js';
-import { EnvironmentError, readEnvironment, type Environment, type Settings } from '../env.js';
+import { EnvironmentError, inspectEnvironment, type Environment, type Settings } from '../env.js';
 import type { ShutdownOptions } from '@identity-federation-gateway/subgraph-kit';
 import { createLogger, type Logger } from '../logger.js';
 import { startTelemetry } from '../telemetry.js';
+import { startupProblems, type StartupChecks } from './requirements.js';
 
 export interface Stoppable {
   /** Stops serving: the runner passes the drain bounds from the environment. */
   close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
-/** Runs a component; `settings` are the variables only it reads, validated with the shared ones. */
+export interface ServiceOptions<S extends Settings | undefined> {
+  /** The variables only this component reads, validated with the shared ones. */
+  settings?: S;
+  /** What it needs to start (requirements.ts): checked with the variables' validity, all reported in one run. */
+  requires?: (env: Environment<S>) => StartupChecks;
+}
+
+/** Runs a component: its environment read and checked once, every problem reported before anything starts. */
 export async function runService<S extends Settings | undefined = undefined>(
   name: string,
   start: (env: Environment<S>, logger: Logger) => Promise<Stoppable>,
-  settings?: S,
+  options: ServiceOptions<S> = {},
 ): Promise<void> {
-  let env: Environment<S>;
+  const { env, invalid } = inspectEnvironment(undefined, options.settings);
+  let problems: string[];
   try {
-    env = readEnvironment(undefined, settings);
+    problems = startupProblems(env, options.requires?.(env) ?? { requirements: [], problems: [] }, invalid);
   } catch (error) {
-    console.error(`${name}: ${(error as Error).message}`);
+    if (!(error instanceof EnvironmentError)) throw error;
+    problems = [...invalid.values(), error.message];
+  }
+  if (problems.length > 0) {
+    console.error(`${name} cannot start; change these settings and start it again:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
     process.exit(2);
   }
   const logger = createLogger(name, env.LOG_LEVEL);

@@ -15,6 +15,7 @@ import { WechatClient, type WechatClientOptions } from '../../platform/wechat/we
 import { AccessTokenIssuer } from './access-tokens.js';
 import type { AuditLog } from './audit-log.js';
 import { buildIdentityContext, type IdentityContext } from './context.js';
+import { startRouteListener, type ListenAddress } from '../../platform/process/route-listener.js';
 import { IdentityMetrics } from './identity-metrics.js';
 import { IdentityStore } from './identity-store.js';
 import { LinkNonces } from './link-nonces.js';
@@ -60,6 +61,8 @@ export interface IdentityServiceOptions {
   mergeResume?: MergeResumeOptions;
   /** Delivery of erasure notices to merchants (poll and backoff timings). */
   erasureOutbox?: Pick<ErasureOutboxOptions, 'pollMs' | 'baseBackoffMs' | 'maxBackoffMs' | 'timeoutMs'>;
+  /** Serve /metrics on a listener of its own here, not on the service's port (METRICS_PORT). @default the service's port */
+  metricsListener?: ListenAddress;
 }
 
 export interface IdentityService {
@@ -69,6 +72,8 @@ export interface IdentityService {
   readonly audit: AuditLog;
   readonly privacy: PrivacyRights;
   readonly outbox: ErasureOutbox;
+  /** Where /metrics is served when it has a listener of its own. */
+  readonly metricsUrl?: string;
   close(shutdown?: ShutdownOptions): Promise<void>;
 }
 
@@ -124,6 +129,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
   const bridgeStartUrl = (nonce: string) => `${publicOrigin()}${BRIDGE_START_PATH}?nonce=${nonce}`;
   const jwks = JSON.stringify(issuer.jwks());
   const officialAccountAppId = platform.config.platform.officialAccountAppId;
+  const metricsListener = options.metricsListener && (await startRouteListener([metrics.route()], options.metricsListener));
   const server: RunningHttpServer = await startSubgraph<IdentityContext>({
     name: platform.config.identitySubgraph,
     typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
@@ -150,7 +156,7 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
           res.end(jwks);
         },
       },
-      metrics.route(),
+      ...(metricsListener ? [] : [metrics.route()]),
       ...(thirdParty ? [thirdParty.eventsRoute()] : []),
       ...(officialAccountAppId
         ? bridgeRoutes({
@@ -172,10 +178,12 @@ export async function startIdentityService(options: IdentityServiceOptions): Pro
     audit,
     privacy,
     outbox,
+    metricsUrl: metricsListener?.url,
     close: async (shutdown) => {
       await outbox.stop();
       await stopResumingMerges();
       await server.close(shutdown);
+      await metricsListener?.close();
     },
   };
 }

@@ -48,7 +48,17 @@ describe('production start-up', () => {
       startupFailure(() => startGatewayProcess({ NODE_ENV: 'production', ...productionSecrets })),
       startupFailure(() => startGatewayProcess({ NODE_ENV: 'production', PLATFORM_CONFIG: DEMO_CONFIG_PATH, ...developmentSecrets })),
       startupFailure(() =>
-        startServiceProcess(IDENTITY_MAIN, { NODE_ENV: 'production', PLATFORM_CONFIG: DEMO_CONFIG_PATH, ...productionSecrets }, 'identity subgraph ready'),
+        startServiceProcess(
+          IDENTITY_MAIN,
+          {
+            NODE_ENV: 'production',
+            PLATFORM_CONFIG: DEMO_CONFIG_PATH,
+            ...productionSecrets,
+            COUPONS_SUBGRAPH_SECRET: 'short',
+            IDENTITY_DATA_KEY: 'not-32-bytes',
+          },
+          'identity subgraph ready',
+        ),
       ),
     ]);
     expect(demoConfig).toMatch(/exited with 2 during start-up/);
@@ -56,7 +66,17 @@ describe('production start-up', () => {
     expect(devSecrets).toMatch(/exited with 2 during start-up/);
     expect(devSecrets).toMatch(/COUPONS_SUBGRAPH_SECRET.*hold development secrets/);
     expect(identityWithoutKeys).toMatch(/exited with 2 during start-up/);
-    expect(identityWithoutKeys).toContain('IDENTITY_JWT_PRIVATE_KEY and IDENTITY_DATA_KEY must be set in production');
+    // Every problem in one run, each with what it is for and how to make one.
+    for (const line of [
+      'IDENTITY_DATA_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      'MONGODB_URI is not set: the MongoDB connection string',
+      "WECHAT_API_BASE is not set: WeChat's API base URL",
+      'IDENTITY_JWT_PRIVATE_KEY is not set: the ES256 private key (PKCS#8 PEM) that signs access tokens; make one with: openssl genpkey',
+    ]) {
+      expect(identityWithoutKeys).toContain(line);
+    }
+    // The identity subgraph's secret is fine here; a merchant's secret is the merchants' business, not the identity service's.
+    expect(identityWithoutKeys).not.toContain('COUPONS_SUBGRAPH_SECRET');
   }, 120_000);
 });
 
@@ -65,7 +85,7 @@ describe('GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION on a produ
   let switchedOn: GatewayProcess;
   beforeAll(async () => {
     [defaults, switchedOn] = await Promise.all([
-      startGatewayProcess({ NODE_ENV: 'production', SUPERGRAPH: supergraph }),
+      startGatewayProcess({ NODE_ENV: 'production', SUPERGRAPH: supergraph, METRICS_PORT: '0' }),
       startGatewayProcess({ NODE_ENV: 'production', SUPERGRAPH: supergraph, GRAPHQL_INTROSPECTION: 'true', GRAPHQL_EXPLORER: 'true', CSRF_PREVENTION: 'true' }),
     ]);
     closers.push(defaults.stop, switchedOn.stop);
@@ -80,6 +100,19 @@ describe('GRAPHQL_INTROSPECTION, GRAPHQL_EXPLORER and CSRF_PREVENTION on a produ
   const explorer = (gateway: GatewayProcess) => fetch(gateway.url.replace(/\/graphql$/, '/explorer'));
   const getQuery = (gateway: GatewayProcess, headers: Record<string, string> = {}) =>
     fetch(`${gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'application/graphql-response+json', ...headers } });
+
+  it('serves /metrics only on its own 127.0.0.1 listener with METRICS_PORT, and warns once that any document runs', async () => {
+    const ready = defaults
+      .output()
+      .map((line) => JSON.parse(line) as { msg?: string; metrics?: string })
+      .find((entry) => entry.msg === 'gateway ready');
+    expect(new URL(ready!.metrics!).hostname).toBe('127.0.0.1');
+    expect((await fetch(`${ready!.metrics}/metrics`)).status).toBe(200);
+    expect((await fetch(defaults.url.replace(/\/graphql$/, '/metrics'))).status).toBe(404);
+    // The other one, without METRICS_PORT, keeps /metrics on its public port.
+    expect((await fetch(switchedOn.url.replace(/\/graphql$/, '/metrics'))).status).toBe(200);
+    expect(defaults.output().filter((line) => line.includes('runs any document clients send'))).toHaveLength(1);
+  });
 
   it('keeps introspection and the explorer off by default, and accepts GET queries without a preflight header', async () => {
     const refused = await introspect(defaults);

@@ -3,6 +3,7 @@
  * landing page (in any mode: nothing loads from a CDN), masked internals, and development settings refused.
  */
 import { composeServices } from '@apollo/composition';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLeanSubgraph } from '../../bench/subgraphs/lean-server.js';
 import { SYNTHETIC_SUBGRAPHS } from '../../bench/subgraphs/synthetic.js';
@@ -46,12 +47,49 @@ describe('production mode', () => {
     const refused = await ask(production, INTROSPECTION);
     expect(refused.status).toBe(400);
     expect(refused.text).toContain('GRAPHQL_VALIDATION_FAILED');
+    // The message names the setting to change, not an Apollo option.
+    expect(refused.text).toContain('GRAPHQL_INTROSPECTION');
+    expect(refused.text).not.toContain('ApolloServer');
     const switchedOn = await startGateway({ supergraphSdl: supergraph, logger: createLogger('prod', 'silent'), production: true, introspection: true });
     try {
       expect((await ask(switchedOn, INTROSPECTION)).text).toContain('"queryType":{"name":"Query"}');
     } finally {
       await switchedOn.close();
     }
+  });
+
+  it('says once, at start-up, that a production gateway runs any document while free text is allowed', async () => {
+    const lines: string[] = [];
+    const stream = new PassThrough();
+    stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').trim().split('\n')));
+    const quiet = await startGateway({ supergraphSdl: supergraph, logger: createLogger('prod', 'info', stream), production: true, explorer: false });
+    const only = await startGateway({
+      supergraphSdl: supergraph,
+      logger: createLogger('prod', 'info', stream),
+      production: true,
+      persistedDocuments: { manifest: new Map(), only: true },
+    });
+    await Promise.all([quiet.close(), only.close()]);
+    const warnings = lines.filter((line) => line.includes('runs any document clients send'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ level: 40, persistedDocuments: 0 });
+    expect(warnings[0]).toContain('PERSISTED_DOCUMENTS_ONLY=true');
+  });
+
+  it('serves /metrics on a listener of its own, not on the public port, with metricsListener (METRICS_PORT)', async () => {
+    const gateway = await startGateway({ supergraphSdl: supergraph, logger: createLogger('prod', 'silent'), metricsListener: { host: '127.0.0.1', port: 0 } });
+    try {
+      expect((await fetch(gateway.url.replace('/graphql', '/metrics'))).status).toBe(404);
+      const metrics = await fetch(`${gateway.metricsUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('gateway_requests_total');
+      expect((await fetch(`${gateway.metricsUrl}/graphql`)).status).toBe(404);
+      expect(new URL(gateway.metricsUrl!).hostname).toBe('127.0.0.1');
+    } finally {
+      await gateway.close();
+    }
+    // Without it, /metrics is on the public port, as before.
+    expect((await fetch(development.url.replace('/graphql', '/metrics'))).status).toBe(200);
   });
 
   it('leaves "Did you mean" suggestions out of validation errors', async () => {
@@ -61,13 +99,18 @@ describe('production mode', () => {
     expect(answer.text).not.toContain('Did you mean');
   });
 
-  it('serves no landing page in either mode, so nothing is loaded from a CDN', async () => {
-    for (const gateway of [development, production]) {
-      const page = await fetch(gateway.url, { headers: { accept: 'text/html' } });
-      const text = await page.text();
-      expect(page.headers.get('content-type')).not.toContain('text/html');
-      expect(text).not.toMatch(/https?:\/\/|<script/i);
-    }
+  it('shows a browser opening the endpoint the explorer in development, served whole by the gateway (no CDN), and nothing in production', async () => {
+    const explorer = await fetch(development.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(explorer.headers.get('content-type')).toContain('text/html');
+    const html = await explorer.text();
+    expect(html).toContain('GraphiQL.createFetcher({ url: "/graphql" })');
+    expect(html).not.toMatch(/https?:\/\//);
+    // A GraphQL request by GET is answered as one, whatever the browser accepts.
+    const query = await fetch(`${development.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'text/html' } });
+    expect(query.headers.get('content-type')).not.toContain('text/html');
+    const page = await fetch(production.url, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).not.toContain('text/html');
+    expect(await page.text()).not.toMatch(/https?:\/\/|<script/i);
   });
 
   it('reports a failing subgraph without its URL or a stack', async () => {
