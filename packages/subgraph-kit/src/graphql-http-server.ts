@@ -7,6 +7,7 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { CONNECTION_HEADER, CONTENT_TYPE_HEADER, REQUEST_ID_HEADER } from './headers.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { HttpError } from './http-error.js';
@@ -50,6 +51,16 @@ export interface GraphQLHttpServerOptions<TContext extends BaseContext> {
   serverSpan?: ServerSpan;
   /** What /readyz checks (GET /healthz and /readyz are always served). */
   readiness?: ReadinessCheck[];
+  /** Takes WebSocket upgrades on the GraphQL path (GraphQL subscriptions). @default upgrades are refused (404) */
+  sockets?: SocketEndpoint;
+}
+
+/** Where WebSocket upgrades of the GraphQL path go: the server hands each over, and closes them all when it stops. */
+export interface SocketEndpoint {
+  /** Takes over an upgrade request for the GraphQL path (its socket is now the endpoint's). */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** The server is stopping: close every socket (going away), so clients reconnect to another instance. */
+  close(): Promise<void>;
 }
 
 /** How a server stops: readiness goes 503 at once; in-flight requests finish, within bounds. */
@@ -139,6 +150,12 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     });
   });
   server.keepAliveTimeout = 65_000;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname !== graphqlPath || !options.sockets) return refuseUpgrade(socket, 404, 'Not Found');
+    if (draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    options.sockets.upgrade(req, socket, head);
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -151,6 +168,8 @@ export async function startGraphQLHttpServer<TContext extends BaseContext>(optio
     close: async ({ delayMs = 0, timeoutMs = 10_000 }: ShutdownOptions = {}) => {
       draining = true;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      // Sockets never finish on their own: they are closed (clients reconnect elsewhere) before the wait.
+      await options.sockets?.close();
       // close() stops accepting and resolves once every connection has ended: in-flight requests finish.
       // Connections whose request finishes meanwhile become idle; the sweep closes them too.
       await new Promise<void>((resolve) => {
@@ -187,6 +206,11 @@ function requestIdOf(given: string | string[] | undefined): string {
 function isJsonContentType(value: string | undefined): boolean {
   const mediaType = value?.split(';', 1)[0]!.trim().toLowerCase();
   return mediaType === 'application/json';
+}
+
+/** Answers an upgrade request it will not take with a plain HTTP status, and closes the connection. */
+function refuseUpgrade(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 function notFound(res: ServerResponse): void {

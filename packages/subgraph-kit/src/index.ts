@@ -34,6 +34,7 @@ export {
   type RunningHttpServer,
   type ServerSpan,
   type ShutdownOptions,
+  type SocketEndpoint,
 } from './graphql-http-server.js';
 export { OK, databaseCheck, healthRoutes, readiness, type CheckResult, type PingableConnection, type ReadinessCheck } from './health.js';
 export {
