@@ -16,7 +16,7 @@ import { loginCode } from '../support/fixtures.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const LINKED = ['graphql', '@apollo/server', '@apollo/subgraph', '@graphql-typed-document-node/core'];
+const LINKED = ['ws', 'graphql-ws', 'graphql', '@apollo/server', '@apollo/subgraph', '@graphql-typed-document-node/core'];
 const work = mkdtempSync(join(tmpdir(), 'packed-'));
 const project = join(work, 'project');
 let system: System;

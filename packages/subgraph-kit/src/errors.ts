@@ -14,6 +14,8 @@ export const MERCHANT_IDENTITY_NOT_LINKED = 'MERCHANT_IDENTITY_NOT_LINKED';
 export const CONSENT_REQUIRED = 'CONSENT_REQUIRED';
 /** The code of the kit's 401 for a missing, forged, stale or misdirected identity. */
 export const IDENTITY_SIGNATURE_INVALID = 'IDENTITY_SIGNATURE_INVALID';
+/** The message of every identity refusal, over HTTP and over a socket; the reason goes to the log only. */
+export const IDENTITY_REFUSAL_MESSAGE = 'The injected identity is missing, forged or stale.';
 
 /**
  * A client-facing error: `extensions.code` is the contract, the message is for people. Extensions must

@@ -4,7 +4,6 @@
  * metrics, web pages) sit beside /graphql. Nothing past this file touches Node's HTTP objects.
  */
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
-import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +11,7 @@ import { CONNECTION_HEADER, CONTENT_TYPE_HEADER, REQUEST_ID_HEADER } from './hea
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { HttpError } from './http-error.js';
 import type { RawRoute } from './raw-route.js';
+import { requestIdOf } from './request-id.js';
 
 /** What the context builder sees of a request. */
 export interface GraphQLHttpRequest {
@@ -194,13 +194,6 @@ export function apolloRequestOf(request: GraphQLHttpRequest, body: unknown = req
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   }
   return { method: request.method, headers, search, body };
-}
-
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
-
-/** A client's request id is kept only when it is short and plain (it goes into logs and subgraph headers). */
-function requestIdOf(given: string | string[] | undefined): string {
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 function isJsonContentType(value: string | undefined): boolean {

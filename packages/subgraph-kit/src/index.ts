@@ -1,8 +1,9 @@
 /**
  * @identity-federation-gateway/subgraph-kit: everything a merchant team needs to serve a subgraph behind
  * the platform's gateway, and nothing of the platform itself. Resolvers get the viewer's OpenID in the
- * merchant's own app (`ctx.viewer.openId`), verified from the gateway's signed `x-identity` header.
- * A subgraph in another stack uses `verifyIdentity` alone, or the test vectors in `test-vectors/`.
+ * merchant's own app (`ctx.viewer.openId`), verified from the gateway's signed `x-identity` header
+ * (over a subscription socket, from `connection_init` against each `subscribe` frame). A subgraph in
+ * another stack uses `verifyIdentity` / `verifySocketIdentity` alone, or the test vectors in `test-vectors/`.
  */
 export { DateTime } from './date-time.js';
 export {
@@ -16,6 +17,7 @@ export {
 } from './erasure-notice.js';
 export {
   CONSENT_REQUIRED,
+  IDENTITY_REFUSAL_MESSAGE,
   IDENTITY_SIGNATURE_INVALID,
   MERCHANT_IDENTITY_NOT_LINKED,
   SubgraphError,
@@ -63,5 +65,8 @@ export { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 export type { RawRoute } from './raw-route.js';
 export type { ResolverMap } from './resolver-map.js';
 export { loadTypeDefs } from './schema-file.js';
+export { socketIdentityRequest, verifySocketIdentity, type VerifySocketIdentityOptions } from './socket-identity.js';
 export { startSubgraph, type SubgraphOptions } from './start-subgraph.js';
+export { IDENTITY_REFUSAL } from './subscription-errors.js';
+export { subscriptionSockets, type SubscriptionSocketOptions, type SubscriptionSocketSettings } from './subscription-sockets.js';
 export { verifyIdentity, type IdentityRefusal, type IdentityRequest, type IdentityVerification, type VerifyIdentityOptions } from './verify-identity.js';

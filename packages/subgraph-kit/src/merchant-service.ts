@@ -10,6 +10,7 @@ import { databaseCheck, type PingableConnection } from './health.js';
 import { MerchantViewer, type MerchantContext } from './merchant-viewer.js';
 import type { ResolverMap } from './resolver-map.js';
 import { startSubgraph } from './start-subgraph.js';
+import type { SubscriptionSocketSettings } from './subscription-sockets.js';
 
 export interface MerchantServiceOptions<TContext extends MerchantContext> {
   merchantId: string;
@@ -29,6 +30,11 @@ export interface MerchantServiceOptions<TContext extends MerchantContext> {
   serverSpan?: ServerSpan;
   /** More HTTP routes beside /graphql, e.g. `erasureNoticeRoute`. */
   routes?: RawRoute[];
+  /**
+   * Bounds of the subscription sockets; `false` serves none.
+   * @default served with the default bounds when the schema has a Subscription type
+   */
+  subscriptions?: SubscriptionSocketSettings | false;
 }
 
 export function startMerchantService<TContext extends MerchantContext>(options: MerchantServiceOptions<TContext>): Promise<RunningHttpServer> {
@@ -42,6 +48,7 @@ export function startMerchantService<TContext extends MerchantContext>(options: 
     port: options.port,
     serverSpan: options.serverSpan,
     routes: options.routes,
+    subscriptions: options.subscriptions,
     readiness: options.connection ? [databaseCheck('database', options.connection)] : [],
     context: (claims, requestId) => options.extendContext({ viewer: MerchantViewer.fromClaims(options.merchantId, claims), requestId }),
   });

@@ -23,6 +23,15 @@ export class MerchantViewer {
     return new MerchantViewer(merchantId, own?.oid, own?.psu, own?.cr === true && own.oid === undefined);
   }
 
+  /**
+   * No one is logged in: the platform sends a pseudonym (`psu`) for every logged-in viewer, so its absence
+   * (and of any OpenID) is an anonymous request. Fields about "me" are then null without an error, where
+   * a logged-in viewer without your OpenID gets `requireOpenId()`'s error.
+   */
+  get anonymous(): boolean {
+    return this.pseudonym === undefined && this.openId === undefined && !this.consentMissing;
+  }
+
   /** The OpenID, or the error a field needing it reports (the rest of the response still resolves). */
   requireOpenId(): string {
     if (!this.openId && this.consentMissing) {

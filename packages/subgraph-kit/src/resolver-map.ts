@@ -7,7 +7,12 @@ import type { GraphQLFieldResolver, GraphQLScalarType } from 'graphql';
  */
 export interface ResolverMap<TContext> {
   [typeName: string]:
-    | { [fieldName: string]: GraphQLFieldResolver<never, TContext> | { requires?: string; resolve?: GraphQLFieldResolver<never, TContext> } }
+    | {
+        [fieldName: string]:
+          | GraphQLFieldResolver<never, TContext>
+          /** `subscribe` (Subscription fields only) returns the AsyncIterable of events; `resolve` maps each event. */
+          | { requires?: string; resolve?: GraphQLFieldResolver<never, TContext>; subscribe?: GraphQLFieldResolver<never, TContext> };
+      }
     | GraphQLScalarType
     | { [enumValue: string]: string | number };
 }

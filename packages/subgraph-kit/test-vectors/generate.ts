@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { IDENTITY_HEADER } from '../src/headers.js';
+import { IDENTITY_HEADER, REQUEST_ID_HEADER } from '../src/headers.js';
 import { IDENTITY_TTL_SECONDS, encodeClaims, identityKey, signEncodedIdentity, type IdentityClaims } from '../src/identity-assertion.js';
 import type { IdentityRefusal } from '../src/verify-identity.js';
 
@@ -19,6 +19,19 @@ export interface IdentityTestVector {
   /** The body bytes, base64; null for a request without a body. */
   body: string | null;
   /** The verifier's clock, epoch seconds. */
+  now: number;
+  expect: { ok: true; claims: IdentityClaims | null } | { ok: false; reason: IdentityRefusal };
+}
+
+/** One subscription's identity over a socket: the `connection_init` payload, and the `subscribe` frame that follows it. */
+export interface SocketIdentityTestVector {
+  name: string;
+  secrets: string[];
+  subgraph: string;
+  /** The `connection_init` message's payload as JSON; null for a `connection_init` without one. */
+  connectionInitPayload: Record<string, unknown> | null;
+  /** The `subscribe` frame's exact text (its UTF-8 bytes are what the MAC covers). */
+  frame: string;
   now: number;
   expect: { ok: true; claims: IdentityClaims | null } | { ok: false; reason: IdentityRefusal };
 }
@@ -51,7 +64,7 @@ const refused = (reason: IdentityRefusal) => ({ ok: false as const, reason });
 const signed = sign(CLAIMS, BODY);
 const [encodedClaims, mac] = signed.split('.') as [string, string];
 
-export function identityTestVectors(): { format: string; cases: IdentityTestVector[] } {
+export function identityTestVectors(): { format: string; cases: IdentityTestVector[]; sockets: { format: string; cases: SocketIdentityTestVector[] } } {
   const unicodeBody = JSON.stringify({ query: 'mutation($n: String!) { order(tea: $n) }', variables: { n: '铁观音 – Tiě Guān Yīn' } });
   const anonymous = { v: 1, sg: SUBGRAPH, iat: NOW, exp: NOW + IDENTITY_TTL_SECONDS, mid: 'teashop', app: 'wx6000000000000001' } as IdentityClaims;
   const cases: IdentityTestVector[] = [
@@ -150,6 +163,56 @@ export function identityTestVectors(): { format: string; cases: IdentityTestVect
   return {
     format:
       'x-identity: <c>.<m>; c = base64url(JSON claims), m = base64url(HMAC-SHA256(secret, c + "." + body bytes)). Refuse any other x-identity* header, more than one x-identity, and identities on anything but a POST with a body; compare m in constant time against each accepted secret; then require v = 1, sg = your subgraph, now <= exp + 5 and iat <= now + 5 (epoch seconds). No header at all: anonymous.',
+    cases,
+    sockets: socketTestVectors(),
+  };
+}
+
+const FRAME = JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { cupPoured { number } }', variables: {} } });
+
+function socketTestVectors(): { format: string; cases: SocketIdentityTestVector[] } {
+  const unicodeFrame = JSON.stringify({
+    id: '1',
+    type: 'subscribe',
+    payload: { query: 'subscription($t: String!) { cupPoured(tea: $t) { number } }', variables: { t: '铁观音' } },
+  });
+  const signedInit = (frame = FRAME, claims: unknown = CLAIMS) => ({ [IDENTITY_HEADER]: sign(claims, frame), [REQUEST_ID_HEADER]: 'req-1' });
+  const socket = (name: string, connectionInitPayload: Record<string, unknown> | null, expect: SocketIdentityTestVector['expect'], frame = FRAME) => ({
+    name,
+    ...base,
+    connectionInitPayload,
+    frame,
+    expect,
+  });
+  const cases: SocketIdentityTestVector[] = [
+    socket('valid identity for its subscribe frame', signedInit(), accepted(CLAIMS)),
+    socket('valid identity over a non-ASCII frame (the MAC covers its UTF-8 bytes)', signedInit(unicodeFrame), accepted(CLAIMS), unicodeFrame),
+    socket('key name in another case', { 'X-Identity': sign(CLAIMS, FRAME) }, accepted(CLAIMS)),
+    socket('no x-identity key: anonymous subscription', { [REQUEST_ID_HEADER]: 'req-1' }, accepted(null)),
+    socket('connection_init without a payload: anonymous subscription', null, accepted(null)),
+    socket(
+      'another subscribe frame on the same socket',
+      signedInit(),
+      refused('BAD_SIGNATURE'),
+      JSON.stringify({ id: '2', type: 'subscribe', payload: { query: 'subscription { cupPoured { number } }', variables: {} } }),
+    ),
+    socket('the signed frame with other spacing', signedInit(), refused('BAD_SIGNATURE'), JSON.stringify(JSON.parse(FRAME), null, 1)),
+    socket('signed for another subgraph', signedInit(FRAME, { ...CLAIMS, sg: 'coupons' }), refused('WRONG_SUBGRAPH')),
+    { ...socket('stale: past expiry plus the 5 s clock skew', signedInit(), refused('EXPIRED')), now: CLAIMS.exp + 6 },
+    socket('another x-identity* key beside a signed x-identity', { ...signedInit(), 'x-identity-openid': 'oForged' }, refused('EXTRA_IDENTITY_HEADER')),
+    socket('an x-identity* key without x-identity', { 'x-identity-claims': encodedClaims }, refused('EXTRA_IDENTITY_HEADER')),
+    socket('x-identity as an array, even of one valid value', { [IDENTITY_HEADER]: [sign(CLAIMS, FRAME)] }, refused('DUPLICATE_IDENTITY_HEADER')),
+    socket('x-identity null', { [IDENTITY_HEADER]: null }, refused('DUPLICATE_IDENTITY_HEADER')),
+    socket(
+      'x-identity under two spellings of the key',
+      { [IDENTITY_HEADER]: sign(CLAIMS, FRAME), 'X-IDENTITY': sign(CLAIMS, FRAME) },
+      refused('DUPLICATE_IDENTITY_HEADER'),
+    ),
+    socket('x-identity not base64url', { [IDENTITY_HEADER]: `${encodedClaims}.${mac}=` }, refused('MALFORMED')),
+  ];
+  return {
+    format:
+      'The identity of one subscription: connection_init payload {"x-identity": "<c>.<m>"}, with m over c + "." + the exact bytes of the subscribe frame that follows. Check it as a POST whose headers are the payload keys starting with x-identity (any case; a value that is not one string, or a key repeated in another case, counts as a header sent twice) and whose body is that frame. No such key: anonymous.',
     cases,
   };
 }
