@@ -52,6 +52,8 @@ export type ConsentPurpose =
   | 'OFFICIAL_ACCOUNT_BRIDGE';
 
 export type Coupon = {
+  /** Whether the viewer holds a claim on this coupon; null with MERCHANT_IDENTITY_NOT_LINKED / CONSENT_REQUIRED as elsewhere, and null (no error) for anonymous viewers. */
+  claimedByMe?: Maybe<Scalars['Boolean']['output']>;
   discountCents: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   /** Units left to claim. */
@@ -253,6 +255,16 @@ export type Session = {
   refreshToken: Scalars['String']['output'];
   tokenType: Scalars['String']['output'];
   user: User;
+};
+
+export type Subscription = {
+  /** Emits the coupon each time its remaining changes (a claim by anyone, or a unit given back), starting with its current state. */
+  couponStock: Coupon;
+};
+
+
+export type SubscriptionCouponStockArgs = {
+  couponId: Scalars['ID']['input'];
 };
 
 /** A person on the platform, the same across every mini-program they use. */
