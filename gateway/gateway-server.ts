@@ -16,7 +16,7 @@ import { turnOffApolloTelemetry } from '../platform/env.js';
 import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import type { Logger } from '../platform/logger.js';
 import { startRouteListener, type ListenAddress } from '../platform/process/route-listener.js';
-import { installApolloPatches } from './apollo-patches/index.js';
+import { installApolloPatches, subscriptionSupport } from './apollo-patches/index.js';
 import { cachePolicy } from './features/cache-policy.js';
 import { decodeRequest } from './features/decode-request.js';
 import { errorLogging } from './features/error-logging.js';
@@ -39,6 +39,12 @@ import type { GatewayFeature } from './pipeline/feature.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { SubgraphIdentity } from './subgraph-identity.js';
+import { clientSockets, type SocketLimits } from './subscriptions/client-sockets.js';
+import { LiveSubscriptions, type UpstreamTarget } from './subscriptions/live-subscriptions.js';
+import { withSubscriptions } from './subscriptions/subscription-execution.js';
+import { SubscriptionPlans } from './subscriptions/subscription-plans.js';
+import type { UpstreamTiming } from './subscriptions/upstream-socket.js';
 import { subgraphProbe } from './subgraph-probe.js';
 import type { DisclosureRecorder } from './disclosure-log.js';
 import type { IdentityCacheStats } from './identity-cache.js';
@@ -63,6 +69,10 @@ export interface GatewayIdentityOptions {
   cacheStats?: IdentityCacheStats;
   /** Records which merchant was given which viewer's OpenID (the disclosure log). */
   onDisclosed?: DisclosureRecorder;
+  /** Registers a listener for sessions ended from now on (their sockets close 4403 SESSION_REVOKED). */
+  onSessionEnded?(listener: (sessionId: string) => void): void;
+  /** Registers a listener for users whose identities changed (their subscriptions re-sign, or stop carrying what is withdrawn). */
+  onIdentitiesChanged?(listener: (userIds: readonly string[]) => void): void;
 }
 
 export interface GatewayOptions {
@@ -104,6 +114,10 @@ export interface GatewayOptions {
   explorer?: boolean;
   /** Serve /metrics on a listener of its own here, not on the public port (METRICS_PORT). @default the public port */
   metricsListener?: ListenAddress;
+  /** Bounds on client sockets (subscriptions). @default DEFAULT_SOCKET_LIMITS */
+  socketLimits?: Partial<SocketLimits>;
+  /** Upstream subscription sockets' keep-alive and reconnection. @default DEFAULT_UPSTREAM_TIMING */
+  upstreamTiming?: Partial<UpstreamTiming>;
 }
 
 /** The running gateway; `metricsUrl` when /metrics has a listener of its own. */
@@ -122,15 +136,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const merging = options.dedupe === false ? undefined : requestMerging();
   turnOffApolloTelemetry();
   const patches = installApolloPatches(ApolloGateway, logger);
-  const metrics = gatewayMetrics({
-    transport,
-    identityCache: identity?.cacheStats,
-    supergraph: typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats,
-    merging: merging?.stats,
-    documents: documents.stats,
-    patches,
-  });
   const probes: ReadinessCheck[] = [];
+  // Where subscriptions reach each subgraph, filled as Apollo builds the subgraphs' data sources.
+  const upstreamTargets = new Map<string, UpstreamTarget>();
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => {
@@ -140,20 +148,52 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (timeoutMs !== undefined) transport.setTimeout(target, timeoutMs);
       const secret = identity?.subgraphSecrets[name];
       probes.push(subgraphProbe({ name, url: target, signing: identity && secret ? { platform: identity.platform, secret } : undefined }, transport));
-      if (!identity || !sessions) return new SubgraphDataSource(name, target, undefined, transport, metrics.fetches);
+      if (!identity || !sessions) {
+        upstreamTargets.set(name, { url: target, identity: undefined });
+        return new SubgraphDataSource(name, target, undefined, transport, metrics.fetches);
+      }
       if (!secret) throw new Error(`subgraph "${name}" has no signing secret: add it to the platform config's subgraphs`);
+      const subgraphIdentity = new SubgraphIdentity(name, { platform: identity.platform, secret, onDisclosed: identity.onDisclosed });
+      upstreamTargets.set(name, { url: target, identity: subgraphIdentity });
       // Identities change only through the identity subgraph, so only its mutations refresh the cache.
       const isIdentity = name === identity.platform.config.identitySubgraph;
       const afterMutation = isIdentity ? identity.afterIdentityMutation : undefined;
       return new SubgraphDataSource(
         name,
         target,
-        { platform: identity.platform, secret, afterMutation, sessions, reportsSessions: isIdentity, onDisclosed: identity.onDisclosed },
+        { identity: subgraphIdentity, afterMutation, sessions, reportsSessions: isIdentity },
         transport,
         metrics.fetches,
       );
     },
   });
+  // Subscriptions: planned by the gateway's own planner, their events completed by the lean plan executor.
+  const support = subscriptionSupport(ApolloGateway, logger);
+  const formatError = maskingFormatter(isPublicCode);
+  const live =
+    support &&
+    new LiveSubscriptions({
+      plans: new SubscriptionPlans(gateway, support.modules),
+      executeEvent: support.executeEvent,
+      targets: upstreamTargets,
+      directory: identity?.directory,
+      formatError,
+      isPublic: isPublicCode,
+      logger,
+      timing: options.upstreamTiming,
+    });
+  identity?.onIdentitiesChanged?.((userIds) => live?.identitiesChanged(userIds));
+  const metrics = gatewayMetrics({
+    transport,
+    identityCache: identity?.cacheStats,
+    supergraph: typeof options.supergraphSdl === 'string' ? undefined : options.supergraphSdl.stats,
+    merging: merging?.stats,
+    documents: documents.stats,
+    patches,
+    subscriptions: live?.stats,
+    sockets: () => sockets.stats,
+  });
+
   // The API schema served now: what documents are validated against (Apollo Server follows the same event).
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate((loaded) => void (apiSchema = loaded.apiSchema));
@@ -180,7 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const apollo = new ApolloServer<GatewayContext>({
     gateway: gateway as never,
-    formatError: maskingFormatter(isPublicCode),
+    formatError,
     includeStacktraceInErrorResponses: false,
     // persisted-documents.ts resolves hashes (the manifest and APQ alike); Apollo only ever gets text.
     persistedQueries: false,
@@ -205,6 +245,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   }
   const metricsListener = options.metricsListener && (await startRouteListener(metrics.feature.routes, options.metricsListener));
   const publicRoutes = features.flatMap((feature) => (metricsListener && feature === metrics.feature ? [] : feature.routes));
+  const pipeline = createPipeline(features, withSubscriptions(apolloExecution(apollo, identity?.directory), live));
+  const sockets = clientSockets({
+    pipeline,
+    verifyViewer: identity?.verifyViewer,
+    limits: options.socketLimits,
+    clientAddressHeader: options.clientAddressHeader,
+    logger,
+  });
+  identity?.onSessionEnded?.((sessionId) => sockets.sessionEnded(sessionId));
   const server = await startGraphQLHttpServer({
     apollo,
     path: GRAPHQL_PATH,
@@ -214,13 +263,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     routes: publicRoutes,
     readiness: [...(options.readiness ?? []), ...probes],
-    handle: createPipeline(features, apolloExecution(apollo, identity?.directory)),
+    handle: pipeline,
+    sockets,
   });
   return {
     ...server,
     metricsUrl: metricsListener?.url,
     close: async (shutdown) => {
       await server.close(shutdown);
+      live?.closeAll();
       await metricsListener?.close();
       await transport.close();
     },

@@ -12,6 +12,7 @@ import { DEFAULT_RATE_LIMITS } from './features/rate-limits.js';
 import { DEFAULT_LOOKUP_TIMEOUT_MS } from './identity-directory.js';
 import { DEFAULT_SUBGRAPH_TIMEOUT_MS } from './subgraph-transport.js';
 import { DEFAULT_SUPERGRAPH_POLL_MS } from './supergraph-source.js';
+import { DEFAULT_SOCKET_LIMITS } from './subscriptions/client-sockets.js';
 
 const count = (min: number, fallback: number) => z.coerce.number().int().min(min).default(fallback);
 const milliseconds = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -76,4 +77,14 @@ export const GATEWAY_SETTINGS = {
   SUPERGRAPH_URL: optionalUrl,
   /** How often SUPERGRAPH_URL is polled. (A SUPERGRAPH file is watched: its changes load at once.) */
   SUPERGRAPH_POLL_MS: milliseconds(100, 3_600_000, DEFAULT_SUPERGRAPH_POLL_MS),
+  /** Client sockets (subscriptions, gateway/subscriptions/client-sockets.ts): open sockets per client address (past it, the upgrade gets 429). */
+  SOCKETS_PER_ADDRESS: count(1, DEFAULT_SOCKET_LIMITS.socketsPerAddress),
+  /** Subscriptions one socket may hold at once (past it, TOO_MANY_SUBSCRIPTIONS). */
+  SOCKET_MAX_SUBSCRIPTIONS: count(1, DEFAULT_SOCKET_LIMITS.subscriptionsPerSocket),
+  /** Largest message a client may send on a socket, in bytes (past it, close 1009). */
+  SOCKET_MAX_MESSAGE_BYTES: count(256, DEFAULT_SOCKET_LIMITS.maxMessageBytes),
+  /** Time a new socket has to send connection_init (past it, close 4408). */
+  SOCKET_INIT_TIMEOUT_MS: milliseconds(100, 600_000, DEFAULT_SOCKET_LIMITS.initTimeoutMs),
+  /** Ping interval on client sockets; one that missed the previous pong is dropped. */
+  SOCKET_KEEPALIVE_MS: milliseconds(1_000, 600_000, DEFAULT_SOCKET_LIMITS.keepAliveMs),
 };

@@ -42,6 +42,7 @@ export class CachingIdentityDirectory implements IdentityDirectory {
   private lastGoodPollAt = -Infinity;
   private readonly poller: FeedPoller;
   private readonly now: () => number;
+  private readonly listeners = new Set<(userIds: readonly string[]) => void>();
   readonly stats: IdentityCacheStats = { hits: 0, misses: 0, storeQueries: 0, invalidations: 0 };
 
   constructor(
@@ -101,6 +102,12 @@ export class CachingIdentityDirectory implements IdentityDirectory {
     return result;
   }
 
+  /** Calls `listener` with the users each read of the feed names, after their entries are dropped (live subscriptions re-sign). Returns the unsubscribe. */
+  onChanged(listener: (userIds: readonly string[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Reads the change feed now and drops every user it names (one poll at a time). */
   refreshNow(): Promise<void> {
     return this.poller.refreshNow();
@@ -119,10 +126,15 @@ export class CachingIdentityDirectory implements IdentityDirectory {
         .limit(FEED_PAGE)
         .lean<IdentityChangeDoc[]>()
         .exec();
+      const changed = new Set<string>();
       for (const change of changes) {
-        for (const id of change.userIds) if (this.entries.delete(id)) this.stats.invalidations++;
+        for (const id of change.userIds) {
+          if (this.entries.delete(id)) this.stats.invalidations++;
+          changed.add(id);
+        }
         this.lastSeen = change._id;
       }
+      if (changed.size > 0) for (const listener of this.listeners) listener([...changed]);
       // A full page may leave changes unread: the feed counts as read only when a page is not full.
       if (changes.length < FEED_PAGE) this.lastGoodPollAt = startedAt;
     } catch (error) {

@@ -75,6 +75,8 @@ await runService(
         afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
         cacheStats: cache.stats,
         onDisclosed: disclosures.note,
+        onSessionEnded: (listener) => void revocations.onRevoked(listener),
+        onIdentitiesChanged: (listener) => void cache.onChanged(listener),
       };
     }
     const server = await startGateway({
@@ -106,6 +108,13 @@ await runService(
       introspection: env.GRAPHQL_INTROSPECTION,
       explorer: env.GRAPHQL_EXPLORER,
       metricsListener: env.METRICS_PORT === undefined ? undefined : { host: env.METRICS_HOST, port: env.METRICS_PORT },
+      socketLimits: {
+        socketsPerAddress: env.SOCKETS_PER_ADDRESS,
+        subscriptionsPerSocket: env.SOCKET_MAX_SUBSCRIPTIONS,
+        maxMessageBytes: env.SOCKET_MAX_MESSAGE_BYTES,
+        initTimeoutMs: env.SOCKET_INIT_TIMEOUT_MS,
+        keepAliveMs: env.SOCKET_KEEPALIVE_MS,
+      },
     });
     logger.info(
       {

@@ -30,6 +30,7 @@ export class SessionRevocations {
   private readonly maxEntries: number;
   private lastSeen: Types.ObjectId | undefined;
   private readonly poller: FeedPoller;
+  private readonly listeners = new Set<(sessionId: string) => void>();
 
   constructor(
     private readonly models: Pick<IdentityModels, 'RevokedSession'>,
@@ -73,6 +74,12 @@ export class SessionRevocations {
     return this.poller.refreshNow();
   }
 
+  /** Calls `listener` with each session ended from now on, as the feed is read (open sockets of it close). Returns the unsubscribe. */
+  onRevoked(listener: (sessionId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Wraps a verifier so tokens of ended sessions are refused like expired ones. */
   guard(verify: ViewerVerifier): ViewerVerifier {
     return async (authorization) => {
@@ -103,6 +110,7 @@ export class SessionRevocations {
       this.revoked.delete(doc.sessionId);
       this.revoked.set(doc.sessionId, doc.expiresAt.getTime());
       this.lastSeen = doc._id;
+      for (const listener of this.listeners) listener(doc.sessionId);
     }
     if (this.revoked.size > this.maxEntries) {
       this.logger.error({ remembered: this.revoked.size, cap: this.maxEntries }, 'too many revoked sessions to remember; forgetting the oldest');

@@ -23,3 +23,10 @@ export function tracedLookup<T>(lookup: () => Promise<T>): Promise<T> {
   const tracer = activeTracer();
   return tracer ? inSpan(tracer, 'identity.lookup', {}, lookup) : lookup();
 }
+
+/** Runs the start of a subscription (a socket's `subscribe` message through the pipeline) in a `subscription.start` span. */
+export function tracedSubscriptionStart<T>(start: (setOutcome: (outcome: string) => void) => Promise<T>): Promise<T> {
+  const tracer = activeTracer();
+  if (!tracer) return start(() => {});
+  return inSpan(tracer, 'subscription.start', {}, (span) => start((outcome) => span.setAttribute('graphql.subscription.outcome', outcome)));
+}

@@ -7,34 +7,24 @@
  */
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayCachePolicy, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import type { MerchantConfig } from '../platform/config/platform-config.js';
-import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { PlatformError } from '../platform/errors.js';
 import { Headers, IDENTITY_HEADER_PREFIX } from '../platform/headers.js';
-import { encodeClaims, identityKey, signEncodedIdentity, type IdentityKey } from '@identity-federation-gateway/subgraph-kit';
-import type { DisclosureRecorder } from './disclosure-log.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { FetchObserver, FetchOutcome } from './features/metrics.js';
 import { tracedFetch } from './spans.js';
-import type { MerchantIdentities } from './identity-directory.js';
-import { identityClaimsFor } from './identity-injection.js';
-import { pseudonymsFor, pseudonymizeUserRepresentations } from './pseudonym.js';
 import type { SessionViewers } from './session-viewers.js';
+import type { SubgraphIdentity } from './subgraph-identity.js';
 import type { SubgraphAnswer, SubgraphTransport } from './subgraph-transport.js';
-import type { Viewer } from './viewer.js';
 
 export interface IdentityInjection {
-  platform: PlatformIndex;
-  /** This subgraph's signing secret. */
-  secret: string;
+  /** What this subgraph may be told about the viewer, and how it is signed. */
+  identity: SubgraphIdentity;
   /** Called after a mutation on this subgraph answers (identity changes become visible at once). */
   afterMutation?: () => Promise<void>;
   /** Viewers of sessions started in this request: every subgraph asks it, the identity subgraph also reports to it. */
   sessions: SessionViewers;
   /** Whether this is the identity subgraph, whose answers report new sessions. */
   reportsSessions: boolean;
-  /** Told when this (merchant) subgraph is given a viewer's OpenID: the disclosure log. */
-  onDisclosed?: DisclosureRecorder;
 }
 
 /** A subgraph answered with an HTTP error or a body that is not a GraphQL response. Never shown to clients (masked). */
@@ -59,32 +49,17 @@ export class SubgraphUnavailableError extends PlatformError {
 }
 
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
-/** How long one encoding of a viewer's claims is reused: far inside IDENTITY_TTL_SECONDS (30). */
-export const CLAIMS_REUSE_SECONDS = 5;
 const MUTATION = /^\s*mutation\b/;
 
-interface EncodedClaims {
-  second: number;
-  identities: MerchantIdentities | undefined;
-  encoded: string;
-}
-
 interface Signing {
-  platform: PlatformIndex;
-  key: IdentityKey;
-  pseudonymOf: (userId: string) => string;
+  identity: SubgraphIdentity;
   afterMutation: (() => Promise<void>) | undefined;
   sessions: SessionViewers;
   reportsSessions: boolean;
-  onDisclosed: DisclosureRecorder | undefined;
 }
 
 export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
   private readonly signing: Signing | undefined;
-  /** The merchant owning this subgraph (by subgraph name, from the platform config); undefined for the identity subgraph. */
-  private readonly merchant: MerchantConfig | undefined;
-  private readonly claimsByViewer = new WeakMap<Viewer, EncodedClaims>();
-  private anonymousClaims: EncodedClaims | undefined;
 
   constructor(
     private readonly subgraph: string,
@@ -94,15 +69,11 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly observer?: FetchObserver,
   ) {
     this.signing = injection && {
-      platform: injection.platform,
-      key: identityKey(injection.secret),
-      pseudonymOf: pseudonymsFor(injection.secret),
+      identity: injection.identity,
       afterMutation: injection.afterMutation,
       sessions: injection.sessions,
       reportsSessions: injection.reportsSessions,
-      onDisclosed: injection.onDisclosed,
     };
-    this.merchant = injection?.platform.merchantBySubgraph(subgraph);
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
@@ -131,12 +102,12 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
       headers[Headers.requestId] = context.requestId;
       if (this.signing) {
         const { viewer } = context;
-        const merchant = this.merchant;
+        const { identity } = this.signing;
         // Merchants see User ids only as pairwise pseudonyms; only the viewer's own matches the `psu` claim.
-        if (merchant) variables = pseudonymizeUserRepresentations(variables, this.signing.pseudonymOf);
+        variables = identity.variablesFor(variables);
         // Usually in memory already; waits (once per request) only for a viewer the cache does not hold.
-        const identities = viewer && merchant ? (context.cachedMerchantIdentities() ?? (await context.merchantIdentities())) : undefined;
-        claims = this.encodedClaimsFor(viewer, identities);
+        const identities = identity.needsIdentities(viewer) ? (context.cachedMerchantIdentities() ?? (await context.merchantIdentities())) : undefined;
+        claims = identity.encodedClaimsFor(viewer, identities);
         // Fetches may share one answer only when they assert the same identity. Viewers' fetches are not
         // offered for merging at all: different viewers never merge, and one viewer rarely repeats a fetch
         // concurrently, so keying them would be bookkeeping with no benefit.
@@ -145,7 +116,7 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     }
 
     const body = JSON.stringify({ query, operationName: request.operationName, variables, extensions: request.extensions });
-    if (claims !== undefined) headers[Headers.identity] = signEncodedIdentity(this.signing!.key, claims, body);
+    if (claims !== undefined) headers[Headers.identity] = this.signing!.identity.sign(claims, body);
     const started = this.observer ? performance.now() : 0;
     let outcome: FetchOutcome = 'network_error';
     let answer: SubgraphAnswer;
@@ -169,31 +140,6 @@ export class SubgraphDataSource implements GraphQLDataSource<GatewayContext> {
     if (policy && 'restrict' in policy) restrictCachePolicy(policy, answer.headers['cache-control']);
     if (mutation && this.signing?.afterMutation) await this.signing.afterMutation();
     return response;
-  }
-
-  /**
-   * The viewer's claims for this subgraph, encoded. They change only with the viewer, the viewer's
-   * identities or time, so each viewer's encoding is reused for CLAIMS_REUSE_SECONDS (re-encoding every
-   * second cost a third of all fetches a JSON encoding at a few requests per viewer a second). Reused
-   * claims still have at least IDENTITY_TTL_SECONDS - CLAIMS_REUSE_SECONDS to live when they are signed,
-   * and every fetch is signed afresh over its own body. Viewer objects are the verifier's cached ones
-   * (stable per token), and identity maps are replaced, never mutated, when identities change, so
-   * comparing references is exact: a link, unlink or consent change re-encodes at once.
-   */
-  private encodedClaimsFor(viewer: Viewer | undefined, identities: MerchantIdentities | undefined): string {
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const kept = viewer ? this.claimsByViewer.get(viewer) : this.anonymousClaims;
-    if (kept && kept.identities === identities && nowSeconds >= kept.second && nowSeconds - kept.second < CLAIMS_REUSE_SECONDS) return kept.encoded;
-    const { platform, pseudonymOf } = this.signing!;
-    const pseudonym = viewer && this.merchant ? pseudonymOf(viewer.userId) : undefined;
-    const claims = identityClaimsFor(platform, { subgraph: this.subgraph, nowSeconds, viewer, merchantIdentities: identities, pseudonym });
-    // Noted when claims are encoded (at most once every CLAIMS_REUSE_SECONDS per viewer), so a fetch reusing them costs nothing.
-    if (claims.oid && viewer && this.merchant) this.signing!.onDisclosed?.(viewer.userId, this.merchant.id);
-    const encoded = encodeClaims(claims);
-    const entry = { second: nowSeconds, identities, encoded };
-    if (viewer) this.claimsByViewer.set(viewer, entry);
-    else this.anonymousClaims = entry;
-    return encoded;
   }
 
   private parse(answer: SubgraphAnswer): GatewayGraphQLResponse {

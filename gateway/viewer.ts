@@ -13,6 +13,8 @@ export interface Viewer {
   /** The app the session logged in from. */
   appId: string;
   sessionId: string;
+  /** When the access token expires (epoch ms), as the token says: a socket authenticated by it closes then. */
+  tokenExpiresAtMs?: number;
 }
 
 export type ViewerVerifier = (authorization: string | undefined) => Promise<Viewer | undefined>;
@@ -45,7 +47,7 @@ export function createViewerVerifier(jwks: JWTVerifyGetKey | URL, now: () => num
       if (typeof payload.sub !== 'string' || typeof payload.app !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') {
         throw new Error('token lacks sub, app, sid or exp');
       }
-      const viewer: Viewer = { userId: payload.sub, appId: payload.app, sessionId: payload.sid };
+      const viewer: Viewer = { userId: payload.sub, appId: payload.app, sessionId: payload.sid, tokenExpiresAtMs: payload.exp * 1000 };
       if (verified.size >= VERIFIED_CACHE_LIMIT) verified.delete(verified.keys().next().value!);
       verified.set(token, { viewer, expiresAtMs: payload.exp * 1000 });
       return viewer;

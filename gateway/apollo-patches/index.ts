@@ -12,7 +12,7 @@
 import type { Logger } from '../../platform/logger.js';
 import { apolloModulesOf, PatchesRefused, type ApolloModules } from './apollo-modules.js';
 import { installOperationCache, type OperationCacheStats } from './operation-cache.js';
-import { installPlanExecutor } from './plan-executor.js';
+import { installPlanExecutor, planExecutors, type ExecuteSubscriptionEvent } from './plan-executor.js';
 import { installResultShaper, type ResultShaperStats } from './result-shaper.js';
 
 export interface ApolloPatchStats {
@@ -49,4 +49,26 @@ export function installApolloPatches(gatewayClass: unknown, logger: Logger): Apo
   attempt('result-shaper', () => (stats.shaping = installResultShaper(modules)));
   attempt('plan-executor', () => installPlanExecutor(modules));
   return stats;
+}
+
+/** What running subscriptions needs from Apollo's modules: the modules (planning), and the event executor. */
+export interface SubscriptionSupport {
+  modules: ApolloModules;
+  executeEvent: ExecuteSubscriptionEvent;
+}
+
+/**
+ * Subscription support for the gateway `gatewayClass` belongs to, or undefined (one warning says why)
+ * when Apollo's modules are not the ones it was written for: the gateway then serves queries and
+ * mutations as before and refuses subscriptions.
+ */
+export function subscriptionSupport(gatewayClass: unknown, logger: Logger): SubscriptionSupport | undefined {
+  try {
+    const modules = apolloModulesOf(gatewayClass);
+    return { modules, executeEvent: planExecutors(modules).subscriptionEvent };
+  } catch (error) {
+    if (!(error instanceof PatchesRefused)) throw error;
+    logger.warn({ reason: error.message }, 'subscriptions are off: they need the Apollo modules the gateway was written for');
+    return undefined;
+  }
 }

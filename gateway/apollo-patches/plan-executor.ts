@@ -53,11 +53,41 @@ type ExecuteQueryPlan = (
 const STOCK = Symbol.for('identity-federation-gateway.stock-execute-query-plan');
 type Patchable = ExecuteQueryPlan & { [STOCK]?: ExecuteQueryPlan };
 
-/** Apollo's own `executeQueryPlan` and the lean one, over the gateway's modules (throws PatchesRefused when a helper is missing). */
-export function planExecutors(modules: ApolloModules): { stock: ExecuteQueryPlan; lean: ExecuteQueryPlan } {
+/** A subscription's plan (@apollo/query-planner's SubscriptionNode): the fetch that subscribes, then the rest of the plan per event. */
+export interface SubscriptionPlan {
+  kind: 'Subscription';
+  primary: FetchNode;
+  rest?: PlanNode;
+}
+
+/** One event of a subscription's primary fetch, as the subgraph sent it. */
+export interface SubscriptionEvent {
+  data?: Data | null;
+  errors?: readonly GraphQLFormattedError[];
+}
+
+/**
+ * Completes one event of a subscription as a query's result would be: the event is the primary fetch's
+ * answer, the rest of the plan runs on it (each fetch through the data sources, as the subscriber), and
+ * the result is shaped for the operation. Apollo's `executeQueryPlan` refuses subscription plans; this is
+ * the same algorithm started from the event instead of from nothing.
+ */
+export type ExecuteSubscriptionEvent = (
+  event: SubscriptionEvent,
+  plan: SubscriptionPlan,
+  serviceMap: Record<string, DataSource>,
+  requestContext: GatewayGraphQLRequestContext,
+  operationContext: { operation: object; fragments: Record<string, unknown>; schema: unknown },
+  supergraphSchema: unknown,
+  apiSchema: unknown,
+) => Promise<GatewayExecutionResult>;
+
+/** Apollo's own `executeQueryPlan`, the lean one, and subscription events, over the gateway's modules (throws PatchesRefused when a helper is missing). */
+export function planExecutors(modules: ApolloModules): { stock: ExecuteQueryPlan; lean: ExecuteQueryPlan; subscriptionEvent: ExecuteSubscriptionEvent } {
   const installed = replaceable<Patchable>(modules.executing, 'executeQueryPlan');
   const stock = installed[STOCK] ?? installed;
-  return { stock, lean: leanExecutor(modules, stock) };
+  const { execute, executeEvent } = leanExecutor(modules, stock);
+  return { stock, lean: execute, subscriptionEvent: executeEvent };
 }
 
 /** Makes @apollo/gateway execute query plans with the lean executor (once per process). */
@@ -75,8 +105,8 @@ interface Execution {
   errors: Error[];
 }
 
-/** Apollo's `executeQueryPlan`, same arguments and answers, without unrecorded traces and spans. */
-function leanExecutor(modules: ApolloModules, stockExecuteQueryPlan: ExecuteQueryPlan): ExecuteQueryPlan {
+/** Apollo's `executeQueryPlan`, same arguments and answers, without unrecorded traces and spans; and subscription events. */
+function leanExecutor(modules: ApolloModules, stockExecuteQueryPlan: ExecuteQueryPlan): { execute: ExecuteQueryPlan; executeEvent: ExecuteSubscriptionEvent } {
   const { entityRepresentation, makeLazyErrorPathGenerator, downstreamServiceError, usesSchemaIntrospection } = planResults(modules);
   const applyRewrites = helper<(schema: unknown, rewrites: unknown, value: unknown) => void>(modules.rewrites, 'applyRewrites');
   const deepMerge = helper<(target: unknown, source: unknown) => unknown>(modules.merging, 'deepMerge');
@@ -99,16 +129,9 @@ function leanExecutor(modules: ApolloModules, stockExecuteQueryPlan: ExecuteQuer
     ) {
       return stockExecuteQueryPlan(queryPlan, serviceMap, requestContext, operationContext, supergraphSchema, apiSchema, telemetry);
     }
-    const logger = requestContext.logger || console;
+    const operation = operationOf(operationContext, apiSchema);
+    if (operation instanceof graphql.GraphQLError) return { errors: [operation] };
     const errors: Error[] = [];
-    let operation: Execution['operation'];
-    try {
-      const document = { kind: graphql.Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] };
-      operation = operationFromDocument(apiSchema, document, { validate: false }) as Execution['operation'];
-    } catch (error) {
-      if (error instanceof graphql.GraphQLError) return { errors: [error] };
-      throw error;
-    }
     const unfilteredData: Data = Object.create(null) as Data;
     if (queryPlan.node) {
       await executeNode({ operation, serviceMap, requestContext, supergraphSchema, errors }, queryPlan.node, {
@@ -117,6 +140,48 @@ function leanExecutor(modules: ApolloModules, stockExecuteQueryPlan: ExecuteQuer
         fullResult: unfilteredData,
       });
     }
+    return shape(operation, requestContext, unfilteredData, errors);
+  };
+
+  const executeEvent: ExecuteSubscriptionEvent = async (event, plan, serviceMap, requestContext, operationContext, supergraphSchema, apiSchema) => {
+    const operation = operationOf(operationContext, apiSchema);
+    if (operation instanceof graphql.GraphQLError) return { errors: [operation] };
+    const errors: Error[] = [];
+    const unfilteredData: Data = Object.create(null) as Data;
+    const cursor: ResultCursor = { path: [], data: unfilteredData, fullResult: unfilteredData };
+    const { primary } = plan;
+    // The event is the primary fetch's answer: its errors and data enter the result as a fetch's would.
+    if (event.errors?.length) {
+      const errorPath = makeLazyErrorPathGenerator(primary, cursor);
+      errors.push(...event.errors.map((error) => downstreamServiceError(error, primary.serviceName, errorPath)));
+    }
+    if (event.data) {
+      applyRewrites(supergraphSchema, primary.outputRewrites, event.data);
+      deepMerge(unfilteredData, event.data);
+    }
+    if (plan.rest) await executeNode({ operation, serviceMap, requestContext, supergraphSchema, errors }, plan.rest, cursor);
+    return shape(operation, requestContext, unfilteredData, errors);
+  };
+
+  /** The federation `Operation` for shaping (cached per document by the operation cache), or the error building it raised. */
+  function operationOf(operationContext: { operation: object; fragments: Record<string, unknown> }, apiSchema: unknown) {
+    try {
+      const document = { kind: graphql.Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] };
+      return operationFromDocument(apiSchema, document, { validate: false }) as Execution['operation'];
+    } catch (error) {
+      if (error instanceof graphql.GraphQLError) return error;
+      throw error;
+    }
+  }
+
+  /** Shapes the merged fetch results for the operation, and reports errors, exactly as Apollo's executeQueryPlan does. */
+  function shape(
+    operation: Execution['operation'],
+    requestContext: GatewayGraphQLRequestContext,
+    unfilteredData: Data,
+    errors: Error[],
+  ): GatewayExecutionResult {
+    const logger = requestContext.logger || console;
     let data: Data | null | undefined;
     try {
       const variables = requestContext.request.variables;
@@ -140,7 +205,7 @@ function leanExecutor(modules: ApolloModules, stockExecuteQueryPlan: ExecuteQuer
     }
     // As Apollo: a fetch's thrown error (not always a GraphQLError) is reported as it is.
     return errors.length === 0 ? { data } : ({ errors, data } as unknown as GatewayExecutionResult);
-  };
+  }
 
   async function executeNode(context: Execution, node: PlanNode, cursor: ResultCursor | undefined): Promise<void> {
     if (!cursor) return;
@@ -247,7 +312,7 @@ function leanExecutor(modules: ApolloModules, stockExecuteQueryPlan: ExecuteQuer
     return response.data;
   }
 
-  return execute;
+  return { execute, executeEvent };
 }
 
 /** Whether a plan has only what this executes (no @defer, no subscription). */

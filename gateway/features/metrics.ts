@@ -5,7 +5,7 @@
  * chooses. First in the pipeline, so every request is counted, refused ones too.
  */
 import type { GraphQLRequestListener } from '@apollo/server';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { scrapedCounter } from '../../platform/metrics-counter.js';
 import type { ApolloPatchStats } from '../apollo-patches/index.js';
 import type { IdentityCacheStats } from '../identity-cache.js';
@@ -13,6 +13,8 @@ import { defineFeature, type GatewayFeature } from '../pipeline/feature.js';
 import type { DocumentCacheStats } from '../pipeline/document-cache.js';
 import type { SubgraphTransport } from '../subgraph-transport.js';
 import type { SupergraphReloadStats } from '../supergraph-source.js';
+import type { SocketStats } from '../subscriptions/client-sockets.js';
+import type { SubscriptionStats } from '../subscriptions/live-subscriptions.js';
 import type { RequestMergingStats } from './request-merging.js';
 
 /** How a subgraph fetch ended: `ok`, or why not. */
@@ -36,12 +38,25 @@ export interface MetricSources {
   merging?: RequestMergingStats;
   documents: DocumentCacheStats;
   patches: ApolloPatchStats;
+  /** Running subscriptions (absent when the gateway cannot run them). */
+  subscriptions?: SubscriptionStats;
+  /** Client sockets (read at scrape time: the endpoint is made after the metrics). */
+  sockets?: () => SocketStats;
 }
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const OPERATION_TYPES = new Set(['query', 'mutation', 'subscription']);
 
-export function gatewayMetrics({ transport, identityCache: cache, supergraph, merging, documents, patches }: MetricSources): GatewayMetrics {
+export function gatewayMetrics({
+  transport,
+  identityCache: cache,
+  supergraph,
+  merging,
+  documents,
+  patches,
+  subscriptions,
+  sockets,
+}: MetricSources): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({ name: 'gateway_requests_total', help: 'GraphQL requests received', registers: [registry] });
@@ -114,6 +129,43 @@ export function gatewayMetrics({ transport, identityCache: cache, supergraph, me
       scrapedCounter(registry, `gateway_supergraph_${key}_total`, help, () => supergraph[key]);
     }
   }
+  new Gauge({
+    name: 'gateway_sockets_open',
+    help: 'Client WebSockets open (subscriptions)',
+    registers: [registry],
+    collect() {
+      this.set(sockets?.().open ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'gateway_subscriptions_active',
+    help: 'Subscriptions running, by side: downstream (held by clients), upstream (held on subgraphs; identical anonymous ones share one)',
+    labelNames: ['side'],
+    registers: [registry],
+    collect() {
+      this.set({ side: 'downstream' }, subscriptions?.downstream ?? 0);
+      this.set({ side: 'upstream' }, subscriptions?.upstream ?? 0);
+    },
+  });
+  let reportedEvents = { delivered: 0, dropped: 0 };
+  new Counter({
+    name: 'gateway_subscription_events_total',
+    help: 'Subscription event results by outcome: delivered to a client socket, or dropped (a client not reading, a backlog past its bound, an identity superseded)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      const now = { delivered: subscriptions?.delivered ?? 0, dropped: (subscriptions?.dropped ?? 0) + (sockets?.().dropped ?? 0) };
+      for (const outcome of ['delivered', 'dropped'] as const)
+        if (now[outcome] > reportedEvents[outcome]) this.inc({ outcome }, now[outcome] - reportedEvents[outcome]);
+      reportedEvents = now;
+    },
+  });
+  scrapedCounter(
+    registry,
+    'gateway_subscription_upstream_reconnects_total',
+    'Upstream subscription sockets reopened after a drop',
+    () => subscriptions?.reconnects ?? 0,
+  );
   const feature = defineFeature({
     name: 'metrics',
     admit() {

@@ -11,7 +11,7 @@
  * So a limit on the document is a limit on what executes, however the request named it.
  */
 import type { HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
-import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import type { GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 import type { Viewer } from '../viewer.js';
 
@@ -56,6 +56,18 @@ export interface GatewayRequest extends Partial<Stages> {
   readonly http: GraphQLHttpRequest;
   /** When the pipeline took the request (performance.now()). */
   readonly receivedAt: number;
+  /** Set when the request came as a `subscribe` message on a WebSocket: where a subscription's events go. */
+  readonly socket?: SocketChannel;
+}
+
+/** Where a subscription started by a socket's `subscribe` message sends what it produces. */
+export interface SocketChannel {
+  /** One event's result (a `next` message), as the JSON text of `{ data, errors }`. */
+  next(resultJson: string): void;
+  /** The subscription ended on its own: `complete`, or an `error` message with these errors. */
+  end(errors?: readonly GraphQLFormattedError[]): void;
+  /** The subscription runs; `stop` ends it (the client completed it, or the socket closed). */
+  started(stop: () => void): void;
 }
 
 /** A request whose `N` stages earlier steps have resolved (checked when the pipeline is built). */

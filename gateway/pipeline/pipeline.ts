@@ -7,10 +7,9 @@
  * features it reached in reverse. So a request costs a promise per segment, not per step: with the
  * request-id AsyncLocalStorage on, every promise pays Node's async hooks.
  */
-import type { HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 import type { GatewayFeature, Next } from './feature.js';
-import type { GatewayResponse, RequestWith, Stage } from './gateway-request.js';
+import type { GatewayResponse, RequestWith, SocketChannel, Stage } from './gateway-request.js';
 import { refusalResponse } from './refusal.js';
 
 /** The end of the pipeline: runs the admitted request. */
@@ -19,7 +18,8 @@ export interface Execution<N extends Stage> {
   run(request: RequestWith<N>): Promise<GatewayResponse>;
 }
 
-export type Pipeline = (http: GraphQLHttpRequest) => Promise<HTTPGraphQLResponse>;
+/** Runs one request: from HTTP, or (with `socket`) a socket's `subscribe` message. */
+export type Pipeline = (http: GraphQLHttpRequest, socket?: SocketChannel) => Promise<GatewayResponse>;
 
 /** The features' order is wrong: names the feature and the stage it lacks. */
 export class PipelineOrderError extends Error {}
@@ -27,7 +27,7 @@ export class PipelineOrderError extends Error {}
 export function createPipeline<N extends Stage>(features: readonly GatewayFeature[], execution: Execution<N>): Pipeline {
   checkOrder(features, execution.needs);
   const run = segment(features, 0, (request) => execution.run(request as RequestWith<N>));
-  return (http) => run({ http, receivedAt: performance.now() });
+  return (http, socket) => run({ http, receivedAt: performance.now(), socket });
 }
 
 /** The features from `from` up to and including the first with an `around`, which runs the rest. */

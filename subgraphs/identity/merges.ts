@@ -16,6 +16,7 @@ import {
   type UserDoc,
 } from '../../platform/identity-store/models.js';
 import type { AuditLog } from './audit-log.js';
+import { liveFamilies, revokeFamilies } from './identity-store.js';
 
 /** How often half-done merges are looked for, and how long one must sit untouched to be resumed. */
 export interface MergeResumeOptions {
@@ -157,7 +158,9 @@ export class MergeService {
           await advance('consents-moved');
           break;
         case 'consents-moved':
-          await this.models.RefreshToken.updateMany({ userId: source, revokedAt: { $exists: false } }, { $set: { revokedAt: this.now() } }).exec();
+          // The merged-away user's sessions end: gateways refuse their access tokens (and close their
+          // sockets) at once, and the next login lands on the survivor. Repeating after a crash is harmless.
+          await revokeFamilies(this.models, await liveFamilies(this.models, { userId: source }), this.now());
           await advance('tokens-revoked');
           break;
         case 'tokens-revoked':

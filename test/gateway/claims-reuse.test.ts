@@ -8,7 +8,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildGatewayContext, type GatewayContext } from '../../gateway/gateway-context.js';
 import type { MerchantIdentities } from '../../gateway/identity-directory.js';
 import { SessionViewers } from '../../gateway/session-viewers.js';
-import { CLAIMS_REUSE_SECONDS, SubgraphDataSource } from '../../gateway/subgraph-data-source.js';
+import { SubgraphDataSource } from '../../gateway/subgraph-data-source.js';
+import { CLAIMS_REUSE_SECONDS, SubgraphIdentity } from '../../gateway/subgraph-identity.js';
 import type { SubgraphAnswer, SubgraphTransport } from '../../gateway/subgraph-transport.js';
 import type { Viewer } from '../../gateway/viewer.js';
 import { indexPlatform } from '../../platform/config/platform-index.js';
@@ -29,7 +30,11 @@ const directory = { merchantIdentities: async () => new Map(), peek: () => ident
 const source = new SubgraphDataSource(
   'coupons',
   'http://127.0.0.1:1/graphql',
-  { platform: indexPlatform(demoConfig), secret: SECRET, sessions: new SessionViewers(async () => undefined, directory), reportsSessions: false },
+  {
+    identity: new SubgraphIdentity('coupons', { platform: indexPlatform(demoConfig), secret: SECRET }),
+    sessions: new SessionViewers(async () => undefined, directory),
+    reportsSessions: false,
+  },
   transport,
 );
 const viewer: Viewer = { userId: 'user-1', appId: APPS.platform, sessionId: 's1' };

@@ -291,6 +291,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
         afterIdentityMutation: async () => void (await Promise.all([cache.refreshNow(), revocations.refreshNow()])),
         cacheStats: cache.stats,
         onDisclosed: disclosures.note,
+        onSessionEnded: (listener) => void revocations.onRevoked(listener),
+        onIdentitiesChanged: (listener) => void cache.onChanged(listener),
       },
       logger: logger.child({ service: 'gateway' }),
       subgraphTimeoutMs: options.subgraphTimeoutMs ?? 15_000,
