@@ -6,7 +6,9 @@
  *
  * - Identical anonymous subscriptions (same document, operation and variables) share one upstream
  *   subscription and one execution per event: the result is serialized once and written to every
- *   socket. A viewer's subscription has its own upstream and its own executions: nothing a viewer's
+ *   socket. A subscriber joining a shared subscription first gets its latest result (for a live-state
+ *   subscription such as couponStock, the state as it is: what an upstream of its own would send
+ *   first). A viewer's subscription has its own upstream and its own executions: nothing a viewer's
  *   identity produced is ever shared.
  * - Events of one upstream are completed and sent one at a time, in the order they came.
  * - When a viewer's identities change (a link, an unlink, consent given or withdrawn), each of their
@@ -85,6 +87,8 @@ interface Group {
   queued: number;
   /** A check of the viewer's identities in progress: events wait for it. */
   recheck: Promise<void> | undefined;
+  /** The last result sent (shared groups only): what a subscriber joining later starts from. */
+  latest: string | undefined;
   ended: boolean;
 }
 
@@ -118,6 +122,12 @@ export class LiveSubscriptions {
       if (group && group.prepared !== prepared) group = undefined;
     }
     if (!group) group = this.open(prepared, target, viewer, params.variables, request.http.requestId, key);
+    else if (group.latest !== undefined) {
+      // Joining a shared subscription: start from the latest result, as an upstream of its own would
+      // (a live-state subscription's first event is the state as it is), then every event from now on.
+      channel.next(group.latest);
+      this.stats.delivered++;
+    }
     group.subscribers.add(channel);
     this.stats.downstream++;
     const joined = group;
@@ -181,6 +191,7 @@ export class LiveSubscriptions {
       chain: Promise.resolve(),
       queued: 0,
       recheck: undefined,
+      latest: undefined,
       ended: false,
     };
     const { primary } = prepared.plan;
@@ -296,6 +307,7 @@ export class LiveSubscriptions {
       return;
     }
     const json = JSON.stringify(this.format(result, group.requestId));
+    if (group.key !== undefined) group.latest = json;
     for (const channel of group.subscribers) channel.next(json);
     this.stats.delivered += group.subscribers.size;
   }

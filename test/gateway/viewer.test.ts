@@ -26,7 +26,12 @@ describe('viewer verifier', () => {
   it('accepts the Bearer scheme in any case (RFC 7235)', async () => {
     const { verify, token } = await setUp();
     for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
-      expect(await verify(`${scheme} ${token}`)).toEqual({ userId: 'user-1', appId: 'wx1000000000000001', sessionId: 'family-1', tokenExpiresAtMs: expect.any(Number) as number });
+      expect(await verify(`${scheme} ${token}`)).toEqual({
+        userId: 'user-1',
+        appId: 'wx1000000000000001',
+        sessionId: 'family-1',
+        tokenExpiresAtMs: expect.any(Number) as number,
+      });
     }
   });
 

@@ -17,6 +17,7 @@ import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
 import type { RateLimits } from '../../gateway/features/rate-limits.js';
+import type { SocketLimits } from '../../gateway/subscriptions/client-sockets.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
 import { databaseCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
@@ -84,6 +85,8 @@ export interface System {
   stopMerchant(name: MerchantSubgraph): Promise<void>;
   /** A merchant subgraph's own URL (not its recording proxy). */
   merchantUrl(name: MerchantSubgraph): string;
+  /** A merchant subgraph's database: the server (for MONGODB_URI) and the database name (MONGODB_DB), for another process of it. */
+  merchantDatabase(name: MerchantSubgraph): { uri: string; name: string };
   /** Starts a stopped merchant subgraph again, with its data, behind its old address (its proxy). */
   restartMerchant(name: MerchantSubgraph): Promise<void>;
   /** Stops the identity store's own MongoDB server (only with `separateIdentityStore`). */
@@ -95,7 +98,7 @@ export interface System {
   /** Ends `hangIdentityStore`. */
   resumeIdentityStore(): void;
   /** Another in-process gateway over the same subgraphs, e.g. with other persisted-documents settings. */
-  startGateway(options: GatewayVariant): Promise<{ url: string }>;
+  startGateway(options: GatewayVariant): Promise<{ url: string; metrics(): Promise<string> }>;
   /** find commands the identity subgraph has sent, by collection. */
   identityFinds(collection: string): number;
   /** The key the identity subgraph encrypts session keys with. */
@@ -120,6 +123,10 @@ export type MerchantSubgraph = 'coupons' | 'products';
 /** How a gateway of the system differs from the default one. */
 export interface GatewayVariant {
   persistedDocuments?: PersistedDocumentsOptions;
+  /** Bounds on client sockets (subscriptions). @default the gateway's */
+  socketLimits?: Partial<SocketLimits>;
+  /** Subgraph URLs other than the system's recording proxies (e.g. a second coupons process), by name. */
+  subgraphUrls?: Record<string, string>;
   /** @default none to speak of */
   rateLimits?: RateLimits;
   clientAddressHeader?: string;
@@ -232,6 +239,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   // Every merchant subgraph from config alone, as the launcher's processes start them; each can be
   // stopped and started again on the same port, with its data (fault tests).
   const startMerchant: Record<string, (port?: number) => Promise<RunningHttpServer>> = {};
+  const merchantDatabases: Record<string, { uri: string; name: string }> = {};
   const merchants: Record<string, RunningHttpServer> = {};
   const stopped = new Set<string>();
   for (const source of sources.subgraphs.filter((s) => s.name !== config.identitySubgraph)) {
@@ -239,6 +247,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (!merchant) throw new Error(`no merchant owns the ${source.name} subgraph`);
     const subgraph = await loadMerchantSubgraph(source.name, source.schemaFile);
     const connection = await connect(subgraph.defaultDatabase);
+    const server = new URL(mongo.uri(subgraph.defaultDatabase));
+    server.pathname = '/';
+    merchantDatabases[source.name] = { uri: server.toString(), name: connection.name };
     startMerchant[source.name] = (port?: number) =>
       subgraph.start({
         merchantId: merchant.id,
@@ -270,7 +281,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const startOneGateway = async ({ persistedDocuments, rateLimits, clientAddressHeader }: GatewayVariant) => {
+  const startOneGateway = async ({ persistedDocuments, rateLimits, clientAddressHeader, socketLimits, subgraphUrls }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     // Lookups wait longer than production's 2 s: a loaded test machine must not look like a store outage.
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000, logger }), models, logger, {
@@ -282,7 +293,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     disclosures.start();
     const server = await startGateway({
       supergraphSdl,
-      subgraphUrls: Object.fromEntries(Object.entries(received).map(([name, proxy]) => [name, proxy.url])),
+      subgraphUrls: { ...Object.fromEntries(Object.entries(received).map(([name, proxy]) => [name, proxy.url])), ...subgraphUrls },
       identity: {
         platform,
         subgraphSecrets: Object.fromEntries(config.subgraphs.map((s) => [s.name, subgraphSecret(s.name)])),
@@ -301,6 +312,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       clientAddressHeader,
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
       persistedDocuments,
+      socketLimits,
     });
     closers.push(async () => {
       cache.stop();
@@ -308,7 +320,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       await server.close();
       await disclosures.stop();
     });
-    return { url: server.url, cache };
+    return { url: server.url, cache, metrics: async () => (await fetch(new URL('/metrics', server.url))).text() };
   };
   const gateway = await startOneGateway(options);
 
@@ -384,7 +396,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     platform,
     gatewayCache: gateway.cache.stats,
     startGatewayProcess: gatewayProcess,
-    startGateway: async (variant) => ({ url: (await startOneGateway(variant)).url }),
+    startGateway: async (variant) => {
+      const started = await startOneGateway(variant);
+      return { url: started.url, metrics: started.metrics };
+    },
     simulator,
     identity,
     identityConnection,
@@ -399,6 +414,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     hangIdentityStore: () => storeProxy().hang(),
     resumeIdentityStore: () => storeProxy().resume(),
     merchantUrl: (name) => merchants[name]!.url,
+    merchantDatabase: (name) => merchantDatabases[name]!,
     identityFinds: (collection) => identityFindCounts.get(collection) ?? 0,
     dataKey,
     logs: () => logText.join(''),
