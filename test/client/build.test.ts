@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLIENT_BUDGET_BYTES, measureClientSize } from '../../packages/client/scripts/size.mjs';
+import { CLIENT_BUDGET_BYTES, measureClientSize, SUBSCRIBE_BUDGET_BYTES } from '../../packages/client/scripts/size.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'client-dist-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -38,9 +38,12 @@ describe('client package', () => {
     }
   });
 
-  it(`keeps its runtime within ${CLIENT_BUDGET_BYTES} bytes minified and gzipped (generated documents excluded)`, async () => {
-    const { runtime } = await measureClientSize();
+  it(`keeps its runtime within ${CLIENT_BUDGET_BYTES} bytes minified and gzipped for an app without subscribe, ${SUBSCRIBE_BUDGET_BYTES} with it (generated documents excluded)`, async () => {
+    const { runtime, withSubscribe } = await measureClientSize();
     expect(runtime).toBeGreaterThan(1000);
     expect(runtime).toBeLessThanOrEqual(CLIENT_BUDGET_BYTES);
+    // Subscriptions are left out of an app that does not import them.
+    expect(withSubscribe - runtime).toBeGreaterThan(500);
+    expect(withSubscribe).toBeLessThanOrEqual(SUBSCRIBE_BUDGET_BYTES);
   });
 });

@@ -31,11 +31,12 @@ describe('generated client code', () => {
     const example = manifest('examples/mini-program/generated/persisted-documents.json');
     const client = manifest('packages/client/src/generated/persisted-documents.json');
     expect(Object.keys(example)).toEqual(expect.arrayContaining(Object.keys(client)));
-    const names = Object.values(example).map((text) => /^(?:query|mutation) (\w+)/.exec(text)?.[1]);
+    const names = Object.values(example).map((text) => /^(?:query|mutation|subscription) (\w+)/.exec(text)?.[1]);
     expect(names.sort()).toEqual(
       [
         'AcmeLinks',
         'ClaimCoupon',
+        'CouponStock',
         'CreateAssertionNonce',
         'CreateLinkNonce',
         'DeleteMyAccount',

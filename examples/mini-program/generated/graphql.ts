@@ -52,6 +52,8 @@ export type ConsentPurpose =
   | 'OFFICIAL_ACCOUNT_BRIDGE';
 
 export type Coupon = {
+  /** Whether the viewer holds a claim on this coupon; null with MERCHANT_IDENTITY_NOT_LINKED / CONSENT_REQUIRED as elsewhere, and null (no error) for anonymous viewers. */
+  claimedByMe?: Maybe<Scalars['Boolean']['output']>;
   discountCents: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   /** Units left to claim. */
@@ -255,6 +257,16 @@ export type Session = {
   user: User;
 };
 
+export type Subscription = {
+  /** Emits the coupon each time its remaining changes (a claim by anyone, or a unit given back), starting with its current state. */
+  couponStock: Coupon;
+};
+
+
+export type SubscriptionCouponStockArgs = {
+  couponId: Scalars['ID']['input'];
+};
+
 /** A person on the platform, the same across every mini-program they use. */
 export type User = {
   /** What the user has consented to (viewer only). */
@@ -308,6 +320,13 @@ export type WithdrawConsentMutationVariables = Exact<{
 
 
 export type WithdrawConsentMutation = { withdrawConsent?: { purpose: ConsentPurpose, withdrawnAt?: string | null } | null };
+
+export type CouponStockSubscriptionVariables = Exact<{
+  couponId: Scalars['ID']['input'];
+}>;
+
+
+export type CouponStockSubscription = { couponStock: { id: string, title: string, remaining: number, claimedByMe?: boolean | null } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -488,6 +507,16 @@ export const WithdrawConsentDocument = new TypedDocumentString(`
   }
 }
     `, {"hash":"c084ec327171d0a4edc24d8a7803db31a3a1039684b77433ea248aa4ef0a9f34"}) as unknown as TypedDocumentString<WithdrawConsentMutation, WithdrawConsentMutationVariables>;
+export const CouponStockDocument = new TypedDocumentString(`
+    subscription CouponStock($couponId: ID!) {
+  couponStock(couponId: $couponId) {
+    id
+    title
+    remaining
+    claimedByMe
+  }
+}
+    `, {"hash":"5df3ca6fcc40f20ad97ae50a6ddf89f2f65d5eb6ca4214fca1dbf43c456c07ec"}) as unknown as TypedDocumentString<CouponStockSubscription, CouponStockSubscriptionVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {

@@ -2,7 +2,9 @@
  * createClient: typed requests to the gateway with the session handled for you. The first request logs
  * in (wx.login() + login); a request refused because the access token expired or was rejected is retried
  * once after one shared refresh; a dead refresh token means a clean new login. Documents travel as their
- * sha256 hash, with the text only when the gateway asks for it.
+ * sha256 hash, with the text only when the gateway asks for it. Subscriptions (subscriptions.ts) reach the
+ * same session and document rules through `clientInternals`, so an app that never subscribes carries none
+ * of their code.
  */
 /// <reference types="miniprogram-api-typings" />
 import { LoginError, TransportError } from './errors.js';
@@ -11,7 +13,17 @@ import { CreateLinkNonceDocument, LogoutDocument, StartOfficialAccountBridgeDocu
 import { SessionManager, type StoredSession } from './session.js';
 import { wxStorage } from './storage.js';
 import { wxRequestTransport } from './transports.js';
-import type { GraphQLResult, SessionStorage, Transport, TypedDocument, VariablesArgs, WxApi } from './types.js';
+import type {
+  GraphQLErrorShape,
+  GraphQLResult,
+  SessionStorage,
+  SocketTransport,
+  SubscriptionOptions,
+  Transport,
+  TypedDocument,
+  VariablesArgs,
+  WxApi,
+} from './types.js';
 
 export interface ClientOptions {
   /** The gateway's GraphQL endpoint, e.g. https://api.example.com/graphql. */
@@ -22,6 +34,10 @@ export interface ClientOptions {
   wx?: WxApi;
   /** @default wx.request */
   transport?: Transport;
+  /** How `subscribe` opens its socket. @default wx.connectSocket */
+  socket?: SocketTransport;
+  /** The subscription socket's URL, keep-alive, idle close and reconnection delays. */
+  subscriptions?: SubscriptionOptions;
   /** @default wx.getStorageSync / setStorageSync */
   storage?: SessionStorage;
   /** Where a wx.login() code comes from. @default wx.login() */
@@ -30,7 +46,7 @@ export interface ClientOptions {
   merchantApps?: { [merchantId: string]: string };
   /** Send generated documents by hash (the gateway's persisted documents). @default true */
   persistedDocuments?: boolean;
-  /** @default 10000 */
+  /** Per request; also how long a new subscription socket may take to be acknowledged. @default 10000 */
   timeoutMs?: number;
   /** @default Date.now */
   now?: () => number;
@@ -57,7 +73,7 @@ export interface Client {
   startBridge(): Promise<string>;
 }
 
-/** An operation the client runs for you (prepareHandoff, startBridge) answered with errors. */
+/** An operation the client runs for you (prepareHandoff, startBridge) answered with errors, or the gateway refused a subscription. */
 export class OperationError extends Error {
   override readonly name = 'OperationError';
   constructor(readonly errors: NonNullable<GraphQLResult<unknown>['errors']>) {
@@ -68,6 +84,30 @@ export class OperationError extends Error {
 const REFRESHABLE: UnauthenticatedReason[] = ['TOKEN_EXPIRED', 'TOKEN_INVALID'];
 const REVOKED: UnauthenticatedReason = 'SESSION_REVOKED';
 const RESEND_WITH_TEXT = ['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED'];
+
+/** A GraphQL request body: a document's hash (Apollo's persistedQuery extension) or its text, never both. */
+export interface RequestPayload {
+  query?: string;
+  variables: unknown;
+  extensions?: { persistedQuery: { version: 1; sha256Hash: string } };
+}
+
+/** A document as sending it needs it: its text and its hash, whatever its result and variables. */
+export type SentDocument = Pick<TypedDocument<unknown, unknown>, 'toString' | '__meta__'>;
+
+/** What `subscribe` needs of a client beyond its public methods. */
+export interface ClientInternals {
+  options: ClientOptions;
+  wx: WxApi | undefined;
+  sessions: SessionManager;
+  /** How to send `document` now: by hash unless this gateway does not know it. */
+  payload(document: SentDocument, variables: unknown): RequestPayload;
+  /** The payload to send again after `sent` was answered with `errors`, when they ask for the other form. */
+  resend(document: SentDocument, variables: unknown, sent: RequestPayload, errors: GraphQLErrorShape[] | undefined): RequestPayload | undefined;
+}
+
+/** Each client's internals, for `subscribe` (kept off the client object: plugin state lives in a WeakMap). */
+export const clientInternals = new WeakMap<Client, ClientInternals>();
 
 export function createClient(options: ClientOptions): Client {
   const wxApi = options.wx || (typeof wx !== 'undefined' ? wx : undefined);
@@ -99,22 +139,36 @@ export function createClient(options: ClientOptions): Client {
    * the document, not the text it embeds, and the gateway refuses a hash that is not the text's own.
    */
   const unknownHashes = new Set<string>();
+  const hashOf = (document: SentDocument) => (sendHashes && document.__meta__ ? document.__meta__.hash : undefined);
 
-  /** One execution: by hash when the document has one, as text when the gateway does not know the hash. */
-  async function execute<TResult, TVariables>(document: TypedDocument<TResult, TVariables>, variables: TVariables, accessToken?: string) {
-    const hash = sendHashes && document.__meta__ ? document.__meta__.hash : undefined;
-    if (hash && !unknownHashes.has(hash)) {
-      const byHash = await post({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }, accessToken);
-      if (!RESEND_WITH_TEXT.some((code) => hasCode(byHash, code))) return byHash as GraphQLResult<TResult>;
-      unknownHashes.add(hash);
-    }
-    const byText = await post({ query: document.toString(), variables }, accessToken);
+  const payload: ClientInternals['payload'] = (document, variables) => {
+    const hash = hashOf(document);
+    return hash && !unknownHashes.has(hash)
+      ? { variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }
+      : { query: document.toString(), variables };
+  };
+
+  const resend: ClientInternals['resend'] = (document, variables, sent, errors) => {
+    const hash = hashOf(document);
+    if (!hash) return undefined;
+    if (sent.query === undefined && RESEND_WITH_TEXT.some((code) => hasCode(errors, code))) unknownHashes.add(hash);
     // A gateway that runs only its manifest now (redeployed with one): back to the hash.
-    if (hash && hasCode(byText, 'PERSISTED_QUERY_ID_REQUIRED')) {
-      unknownHashes.delete(hash);
-      return execute(document, variables, accessToken);
-    }
-    return byText as GraphQLResult<TResult>;
+    else if (sent.query !== undefined && hasCode(errors, 'PERSISTED_QUERY_ID_REQUIRED')) unknownHashes.delete(hash);
+    else return undefined;
+    return payload(document, variables);
+  };
+
+  /** One execution: by hash when the document has one, as text when the gateway does not know the hash (at most two switches). */
+  async function execute<TResult, TVariables>(
+    document: TypedDocument<TResult, TVariables>,
+    variables: TVariables,
+    accessToken?: string,
+    sent = payload(document, variables),
+    switches = 0,
+  ): Promise<GraphQLResult<TResult>> {
+    const result = await post(sent, accessToken);
+    const again = switches < 2 ? resend(document, variables, sent, result.errors) : undefined;
+    return again ? execute(document, variables, accessToken, again, switches + 1) : result;
   }
 
   const sessions = new SessionManager({
@@ -147,7 +201,7 @@ export function createClient(options: ClientOptions): Client {
     return result.data;
   }
 
-  return {
+  const client: Client = {
     request,
     session: () => {
       const stored = sessions.peek();
@@ -180,10 +234,12 @@ export function createClient(options: ClientOptions): Client {
       return (await succeed(await request(StartOfficialAccountBridgeDocument))).startOfficialAccountBridge.url;
     },
   };
+  clientInternals.set(client, { options, wx: wxApi, sessions, payload, resend });
+  return client;
 }
 
-function hasCode(result: GraphQLResult<unknown>, code: string): boolean {
-  return (result.errors || []).some((error) => !!error.extensions && error.extensions.code === code);
+function hasCode(errors: GraphQLErrorShape[] | undefined, code: string): boolean {
+  return (errors || []).some((error) => !!error.extensions && error.extensions.code === code);
 }
 
 function isRefreshable(result: GraphQLResult<unknown>): boolean {

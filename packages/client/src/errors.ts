@@ -30,6 +30,22 @@ export class LoginError extends Error {
   }
 }
 
+/**
+ * The gateway closed the subscriptions' socket for good: `code` and `reason` as it sent them. 4401/4403
+ * (TOKEN_EXPIRED, TOKEN_INVALID, SESSION_REVOKED) land here only when they come again right after the
+ * client renewed the session or logged in again; 4400, 4406, 4409, 4429 and 1009 at once (retrying
+ * would meet the same refusal).
+ */
+export class SocketClosedError extends Error {
+  override readonly name = 'SocketClosedError';
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
+    super(`the gateway closed the socket: ${code} ${reason}`);
+  }
+}
+
 /** The errors of a result carrying `code`. */
 export function errorsWithCode(result: GraphQLResult<unknown>, code: ErrorCode): GraphQLErrorShape[] {
   return (result.errors ?? []).filter((error) => error.extensions?.code === code);

@@ -65,4 +65,51 @@ export interface WxApi {
   setStorageSync(key: string, data: unknown): void;
   removeStorageSync(key: string): void;
   getEnterOptionsSync(): WechatMiniprogram.LaunchOptionsApp;
+  /** Only `subscribe` uses it (a shim without it serves requests only). */
+  connectSocket?(option: WechatMiniprogram.ConnectSocketOption): WechatMiniprogram.SocketTask;
+}
+
+/** What a socket reports. `close` comes once, also for a socket that never opened (code 1006). */
+export interface SocketEvents {
+  open(): void;
+  /** A text frame. */
+  message(data: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** A socket as `subscribe` uses it. */
+export interface Socket {
+  send(data: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** Opens a WebSocket to `url` with the subprotocol `protocol`, reporting to `on`. */
+export type SocketTransport = (url: string, protocol: string, on: SocketEvents) => Socket;
+
+/** How `subscribe` keeps its socket (`ClientOptions.subscriptions`). */
+export interface SubscriptionOptions {
+  /** The gateway's WebSocket URL. @default the endpoint with http(s) turned into ws(s) */
+  url?: string;
+  /** After this long without a message from the gateway, a protocol ping. @default 10000 */
+  pingMs?: number;
+  /** No answer this long after a ping: the socket is dead (a mini-program's socket dies silently in the background); reconnect. @default 5000 */
+  pongTimeoutMs?: number;
+  /** The socket closes after this long without a subscription. @default 3000 */
+  idleMs?: number;
+  /** The first reconnection delay; each failed attempt doubles it (with jitter). @default 1000 */
+  retryMs?: number;
+  /** The longest reconnection delay. @default 30000 */
+  maxRetryMs?: number;
+}
+
+/**
+ * Where a subscription's events go. After `error` or `complete` nothing more comes.
+ * `error` gets an OperationError (the gateway refused the subscription: `errors` as sent), a
+ * SocketClosedError (the gateway closed the socket for good, or refused the session again right after a
+ * renewal) or a LoginError (logging in failed).
+ */
+export interface SubscriptionSinks<TResult> {
+  next(result: GraphQLResult<TResult>): void;
+  error(error: Error): void;
+  complete?(): void;
 }
