@@ -1,6 +1,7 @@
 /** The gateway's Prometheus metrics: real counters, bounded labels, requests and subgraph fetches measured. */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, openGraphQLSocket } from '../support/graphql-socket.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 
 let system: System;
@@ -72,5 +73,31 @@ describe('gateway metrics', () => {
     await system.received.products.close();
     await system.graphql('{ me { favoriteProducts { id } } }', undefined, token);
     expect((await scrape()).value('gateway_subgraph_fetch_errors_total{subgraph="products",kind="network_error"}')).toBe(1);
+  });
+
+  it('counts open sockets, subscriptions on each side, and events delivered', async () => {
+    const before = await scrape();
+    const query = 'subscription($id: ID!) { couponStock(couponId: $id) { remaining } }';
+    const sockets = await Promise.all([
+      openGraphQLSocket(system.gatewayUrl),
+      openGraphQLSocket(system.gatewayUrl),
+      openGraphQLSocket(system.gatewayUrl, { init: bearer(token) }),
+    ]);
+    for (const socket of sockets) socket.subscribe('s', { query, variables: { id: 'welcome-10' } });
+    await Promise.all(sockets.map((socket) => socket.until(() => socket.results('s').length > 0, 'the first event')));
+    const during = await scrape();
+    expect(during.value('gateway_sockets_open') - before.value('gateway_sockets_open')).toBe(3);
+    expect(during.value('gateway_subscriptions_active{side="downstream"}') - before.value('gateway_subscriptions_active{side="downstream"}')).toBe(3);
+    // Two anonymous subscribers share one upstream subscription; the viewer has its own.
+    expect(during.value('gateway_subscriptions_active{side="upstream"}') - before.value('gateway_subscriptions_active{side="upstream"}')).toBe(2);
+    expect(
+      during.value('gateway_subscription_events_total{outcome="delivered"}') - before.value('gateway_subscription_events_total{outcome="delivered"}'),
+    ).toBe(3);
+    for (const socket of sockets) socket.ws.close();
+    await Promise.all(sockets.map((socket) => socket.closed));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await scrape();
+    expect(after.value('gateway_sockets_open')).toBe(before.value('gateway_sockets_open'));
+    expect(after.value('gateway_subscriptions_active{side="upstream"}')).toBe(before.value('gateway_subscriptions_active{side="upstream"}'));
   });
 });

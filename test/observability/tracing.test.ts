@@ -8,6 +8,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetry, type Telemetry } from '../../platform/telemetry.js';
 import { loginCode } from '../support/fixtures.js';
+import { bearer, openGraphQLSocket } from '../support/graphql-socket.js';
 import { APPS, startSystem, type System } from '../support/system.js';
 
 const exporter = new InMemorySpanExporter();
@@ -71,5 +72,20 @@ describe('tracing', () => {
       .filter((line) => line.includes('identity recorded'))
       .map((line) => JSON.parse(line) as { traceId?: string });
     expect(recorded.map((line) => line.traceId)).toContain(traceId);
+  });
+
+  it('traces each subscription start: a span per subscribe message, with how it ended, and no variables or token', async () => {
+    const { accessToken } = await system.login(APPS.platform, 'vic');
+    exporter.reset();
+    const socket = await openGraphQLSocket(system.gatewayUrl, { init: bearer(accessToken) });
+    socket.subscribe('ok', { query: 'subscription Live($id: ID!) { couponStock(couponId: $id) { remaining } }', variables: { id: 'welcome-10' } });
+    socket.subscribe('bad', { query: 'subscription { couponStock(couponId: "welcome-10") { nope } }' });
+    await socket.until(() => socket.results('ok').length > 0 && socket.error('bad') !== undefined, 'both answers');
+    socket.ws.terminate();
+    const starts = named(exporter.getFinishedSpans(), 'subscription.start');
+    expect(starts.map((span) => span.attributes['graphql.subscription.outcome']).sort()).toEqual(['refused', 'started']);
+    const everything = JSON.stringify(starts.map((s) => ({ attributes: s.attributes, events: s.events })));
+    expect(everything).not.toContain('welcome-10');
+    expect(everything).not.toContain(accessToken);
   });
 });
