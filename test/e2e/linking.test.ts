@@ -109,9 +109,12 @@ describe('official-account bridge', () => {
     expect(linked.errors).toBeUndefined();
     expect(linked.data?.me.linkedMerchants).toContainEqual({ merchantId: 'bobs', via: 'OA_BRIDGE' });
 
-    // Her older Bob's-side session now stands for the surviving user; its refresh token was revoked by the merge.
+    // Her Bob's-side session belonged to the user merged away: it ended with the merge (its access token is
+    // refused as revoked, so the client logs in again and lands on the survivor), and so did its refresh token.
     const viaOldToken = await system.graphql<{ me: { id: string } }>(`{ me { id } }`, undefined, bobsSide.accessToken);
-    expect(viaOldToken.data?.me.id).toBe(platform.userId);
+    expect(viaOldToken.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'SESSION_REVOKED' });
+    const again = await system.login(APPS.bobs, 'erin');
+    expect(again.userId).toBe(platform.userId);
     const refresh = await system.graphql(`mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: bobsSide.refreshToken });
     expect(code(refresh)).toBe('REFRESH_TOKEN_INVALID');
     expect(await auditActions(platform.userId)).toContain('MERGE:OA_BRIDGE:');
