@@ -81,6 +81,8 @@ export const GATEWAY_SETTINGS = {
   SOCKETS_PER_ADDRESS: count(1, DEFAULT_SOCKET_LIMITS.socketsPerAddress),
   /** Subscriptions one socket may hold at once (past it, TOO_MANY_SUBSCRIPTIONS). */
   SOCKET_MAX_SUBSCRIPTIONS: count(1, DEFAULT_SOCKET_LIMITS.subscriptionsPerSocket),
+  /** subscribe messages one socket may send per minute (past it, RATE_LIMITED for that subscribe). */
+  SOCKET_SUBSCRIBES_PER_MINUTE: count(1, DEFAULT_SOCKET_LIMITS.subscribesPerMinute),
   /** Largest message a client may send on a socket, in bytes (past it, close 1009). */
   SOCKET_MAX_MESSAGE_BYTES: count(256, DEFAULT_SOCKET_LIMITS.maxMessageBytes),
   /** Time a new socket has to send connection_init (past it, close 4408). */

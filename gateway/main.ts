@@ -111,6 +111,7 @@ await runService(
       socketLimits: {
         socketsPerAddress: env.SOCKETS_PER_ADDRESS,
         subscriptionsPerSocket: env.SOCKET_MAX_SUBSCRIPTIONS,
+        subscribesPerMinute: env.SOCKET_SUBSCRIBES_PER_MINUTE,
         maxMessageBytes: env.SOCKET_MAX_MESSAGE_BYTES,
         initTimeoutMs: env.SOCKET_INIT_TIMEOUT_MS,
         keepAliveMs: env.SOCKET_KEEPALIVE_MS,

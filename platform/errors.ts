@@ -58,7 +58,12 @@ export const ErrorCodes = {
   SUBGRAPH_UNAVAILABLE: { status: 200, description: 'A service behind the gateway did not answer in time or is down; its fields are null, the rest resolved.' },
   RATE_LIMITED: {
     status: 429,
-    description: 'Too many login or refresh attempts from this address or for this app; retry after the Retry-After header’s seconds.',
+    description:
+      'Too many login or refresh attempts from this address or for this app, or subscribe messages on one socket; retry after the Retry-After header’s seconds (on a socket: extensions.retryAfterSeconds).',
+  },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 400,
+    description: 'The socket already holds as many subscriptions as the gateway allows (SOCKET_MAX_SUBSCRIPTIONS); complete one first.',
   },
   INTERNAL_SERVER_ERROR: { status: 500, description: 'Something failed on the server; the request id identifies it in the logs.' },
 } as const;
@@ -70,7 +75,7 @@ export const UnauthenticatedReasons = {
   TOKEN_EXPIRED: 'The access token was valid but has expired: refresh the session.',
   TOKEN_INVALID: 'The access token is malformed, forged or signed with a retired key: refresh, or log in again.',
   SESSION_REVOKED:
-    'The session was ended: logged out on another device, revoked by an operator, ended by unlinking or erasure, or by reuse of its refresh token. Refreshing cannot help: log in again.',
+    'The session was ended: logged out on another device, revoked by an operator, ended by unlinking or erasure, by reuse of its refresh token, or its user merged into another. Refreshing cannot help: log in again.',
 } as const;
 
 export type UnauthenticatedReason = keyof typeof UnauthenticatedReasons;

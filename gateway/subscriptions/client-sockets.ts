@@ -6,7 +6,8 @@
  * in a subscription (live-subscriptions.ts), or, for a query or mutation, in one result.
  *
  * Bounds, each an option with a default: sockets per client address (the upgrade is answered 429),
- * subscriptions per socket (TOO_MANY_SUBSCRIPTIONS), message size (close 1009), `connection_init`
+ * subscriptions per socket (TOO_MANY_SUBSCRIPTIONS), subscribe messages per socket per minute
+ * (RATE_LIMITED: each may open an upstream subscription), message size (close 1009), `connection_init`
  * within a time (close 4408), and a ping every keep-alive interval: a socket that missed the last pong
  * is dropped (mini-program sockets die silently in the background). A socket's session ends it: when
  * its access token expires the socket closes 4401 TOKEN_EXPIRED; when the session is revoked, 4403
@@ -32,6 +33,8 @@ export interface SocketLimits {
   socketsPerAddress: number;
   /** Subscriptions one socket may hold at once. */
   subscriptionsPerSocket: number;
+  /** `subscribe` messages one socket may send per minute (each may open an upstream subscription: churn is bounded too). */
+  subscribesPerMinute: number;
   /** Largest message a client may send, in bytes. */
   maxMessageBytes: number;
   /** Time a new socket has to send `connection_init`. */
@@ -45,6 +48,7 @@ export interface SocketLimits {
 export const DEFAULT_SOCKET_LIMITS: SocketLimits = {
   socketsPerAddress: 100,
   subscriptionsPerSocket: 20,
+  subscribesPerMinute: 120,
   maxMessageBytes: 64 * 1024,
   initTimeoutMs: 10_000,
   keepAliveMs: 15_000,
@@ -185,6 +189,8 @@ class ClientSocket {
   private expiryTimer: NodeJS.Timeout | undefined;
   private readonly remoteAddress: string;
   private readonly forwardedFor: string | string[] | undefined;
+  /** Subscribe messages in the current minute, and when it began. */
+  private subscribes = { count: 0, since: 0 };
 
   constructor(
     private readonly ws: WebSocket,
@@ -307,6 +313,17 @@ class ClientSocket {
 
   private async subscribe(id: string, payload: Record<string, unknown>): Promise<void> {
     if (this.subscriptions.has(id)) return this.close(CloseCode.SubscriberAlreadyExists, `Subscriber for ${id} already exists`);
+    const now = Date.now();
+    if (now - this.subscribes.since >= 60_000) this.subscribes = { count: 0, since: now };
+    if (++this.subscribes.count > this.context.limits.subscribesPerMinute) {
+      const retryAfter = Math.ceil((this.subscribes.since + 60_000 - now) / 1000);
+      return this.sendError(id, [
+        {
+          message: `A socket may send at most ${this.context.limits.subscribesPerMinute} subscribe messages a minute; try again in ${retryAfter} s.`,
+          extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
+        },
+      ]);
+    }
     if (this.subscriptions.size >= this.context.limits.subscriptionsPerSocket) {
       return this.sendError(id, [
         {

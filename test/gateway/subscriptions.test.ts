@@ -284,6 +284,18 @@ describe('socket bounds', () => {
     await expect(open(bounded.url)).resolves.toBeDefined();
   });
 
+  it('refuses subscribe messages past the per-minute bound with RATE_LIMITED, however they come and go', async () => {
+    const bounded = await system.startGateway({ socketLimits: { subscribesPerMinute: 3 } });
+    const socket = await open(bounded.url);
+    for (const id of ['1', '2', '3']) {
+      socket.subscribe(id, { query: STOCK, variables: { id: 'live' } });
+      socket.complete(id);
+    }
+    socket.subscribe('4', { query: STOCK, variables: { id: 'live' } });
+    await socket.until(() => socket.error('4') !== undefined, 'the refusal of the fourth');
+    expect(socket.error('4')![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) as number });
+  });
+
   it('closes 1009 for a message over the size bound, 4408 without connection_init in time, 4409 for a reused id', async () => {
     const bounded = await system.startGateway({ socketLimits: { maxMessageBytes: 1024, initTimeoutMs: 300 } });
     const big = await open(bounded.url);

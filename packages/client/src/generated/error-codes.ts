@@ -37,6 +37,7 @@ export type ErrorCode =
   | 'IDENTITY_STORE_UNAVAILABLE'
   | 'SUBGRAPH_UNAVAILABLE'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_SUBSCRIPTIONS'
   | 'INTERNAL_SERVER_ERROR';
 
 /** What each code means. */
@@ -76,7 +77,8 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   QUERY_TOO_MANY_ROOT_FIELDS: "The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).",
   IDENTITY_STORE_UNAVAILABLE: "The identity store did not answer in time; fields that need the viewer’s identities are null, the rest resolved. Retry shortly.",
   SUBGRAPH_UNAVAILABLE: "A service behind the gateway did not answer in time or is down; its fields are null, the rest resolved.",
-  RATE_LIMITED: "Too many login or refresh attempts from this address or for this app; retry after the Retry-After header’s seconds.",
+  RATE_LIMITED: "Too many login or refresh attempts from this address or for this app, or subscribe messages on one socket; retry after the Retry-After header’s seconds (on a socket: extensions.retryAfterSeconds).",
+  TOO_MANY_SUBSCRIPTIONS: "The socket already holds as many subscriptions as the gateway allows (SOCKET_MAX_SUBSCRIPTIONS); complete one first.",
   INTERNAL_SERVER_ERROR: "Something failed on the server; the request id identifies it in the logs.",
 };
 
