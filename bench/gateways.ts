@@ -8,7 +8,8 @@ import { OPTIONS } from './options.js';
 import { ROOT, freePort, start, waitForGraphQL, type Running } from './processes.js';
 
 export const RESULTS = join(ROOT, 'bench', 'results');
-const HIVE_BIN = join(ROOT, 'bench', 'peers', 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
+/** Hive Gateway's command line, once installed into bench/peers. */
+export const HIVE_BIN = join(ROOT, 'bench', 'peers', 'node_modules', '@graphql-hive', 'gateway', 'dist', 'bin.js');
 const HIVE_BENCHMARK_CONFIG = join(ROOT, 'bench', 'peers', 'hive-benchmark.config.mjs');
 
 export interface Target {
@@ -50,6 +51,18 @@ export function compose(name: string, subgraphs: { name: string; typeDefs: Docum
 const UNLIMITED_LOGINS = { RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000000', RATE_LIMIT_LOGIN_PER_APP: '1000000000', RATE_LIMIT_REFRESH_PER_ADDRESS: '1000000000' };
 
 /**
+ * Starts one target listening on 127.0.0.1:`port` and waits until it answers: the benchmark's lifted login
+ * limits, warnings-only logs, and a V8 CPU profile when `--profile` names it.
+ */
+export async function launchTarget(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true): Promise<Target> {
+  const profiling = OPTIONS.profiled.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+  const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, profiling));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  await waitForGraphQL(proc, url);
+  return { name, url, process: proc };
+}
+
+/**
  * Starts the gateways under test on one supergraph: ours-injection only with `injectionEnv`, and with
  * `injectionWithoutMerging` also ours-injection-no-dedupe, the same with every merging off (the pair
  * ours-injection-no-dedupe / ours-no-dedupe differs in injection alone).
@@ -58,11 +71,7 @@ export async function startGateways(supergraph: string, injectionEnv?: NodeJS.Pr
   const targets: Target[] = [];
   const add = async (name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true) => {
     if (OPTIONS.targets && !OPTIONS.targets.has(name)) return;
-    const profiling = OPTIONS.profiled.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
-    const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, profiling));
-    const url = `http://127.0.0.1:${port}/graphql`;
-    await waitForGraphQL(proc, url);
-    targets.push({ name, url, process: proc });
+    targets.push(await launchTarget(name, file, args, env, port, tsx));
   };
   if (injectionEnv) {
     const port = await freePort();

@@ -6,12 +6,20 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '32' },
-    scenarios: { type: 'string', default: 'a,b,c,d,e' },
+    scenarios: { type: 'string', default: 'a,b,c,d,e,f' },
     /** Seconds of warm-up before a target's first round. */
     warmup: { type: 'string', default: '10' },
     /** Scenario (e): connections, and distinct logged-in viewers (tokens cycled request by request). */
     'burst-connections': { type: 'string', default: '200' },
     'burst-viewers': { type: 'string', default: '1000' },
+    /** Scenario (f), the live room: anonymous sockets on one coupon, claims every interval for the seconds given. */
+    'live-sockets': { type: 'string', default: '10000' },
+    'live-seconds': { type: 'string', default: '30' },
+    'live-interval-ms': { type: 'string', default: '100' },
+    /** Scenario (f): logged-in sockets selecting claimedByMe, how many of them claim first, and the timed events. */
+    'live-viewers': { type: 'string', default: '1000' },
+    'live-claimed-first': { type: 'string', default: '100' },
+    'live-events': { type: 'string', default: '10' },
     soak: { type: 'string', default: '0' },
     /** Seconds of load before the soak's measured seconds (V8 sizes its heap for the load meanwhile). */
     'soak-warmup': { type: 'string', default: '120' },
@@ -47,6 +55,14 @@ export const OPTIONS = {
   warmup: Number(values.warmup),
   burstConnections: Number(values['burst-connections']),
   burstViewers: Number(values['burst-viewers']),
+  live: {
+    sockets: Number(values['live-sockets']),
+    seconds: Number(values['live-seconds']),
+    intervalMs: Number(values['live-interval-ms']),
+    viewers: Number(values['live-viewers']),
+    claimedFirst: Number(values['live-claimed-first']),
+    events: Number(values['live-events']),
+  },
   signedFetchRate: Number(values['signed-fetch-rate']),
   signedFetchRounds: Number(values['signed-fetch-rounds']),
   profiled: new Set(values.profile!.split(',').filter(Boolean)),

@@ -33,16 +33,27 @@ export function processTree(pid: number): number[] {
 
 /** User + system CPU seconds used so far by the tree. */
 export function cpuSeconds(pid: number): number {
-  let ticks = 0;
+  const { user, system } = cpuSplit(pid);
+  return user + system;
+}
+
+/**
+ * User and system CPU seconds used so far by the tree, apart: system time is the kernel working for it
+ * (socket writes; on loopback, also the TCP receive path of the peer it writes to).
+ */
+export function cpuSplit(pid: number): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   for (const p of processTree(pid)) {
     try {
       const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(')')[1]!.trim().split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      user += Number(fields[11]);
+      system += Number(fields[12]);
     } catch {
       // exited
     }
   }
-  return ticks / TICKS_PER_SECOND;
+  return { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND };
 }
 
 /** Current and peak resident memory of the tree, in MiB. */

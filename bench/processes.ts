@@ -13,12 +13,16 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts `node [--import tsx] file args` with this environment plus `env`, collecting output for diagnostics. */
-export function start(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, tsx = true, nodeArgs: string[] = []): Running {
+/**
+ * Starts `node [--import tsx] file args` with this environment plus `env`, collecting output for diagnostics.
+ * With `ipc`, the child also gets Node's message channel (`process.send`), as the live room's socket load
+ * generator does.
+ */
+export function start(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, tsx = true, nodeArgs: string[] = [], ipc = false): Running {
   const child = spawn(process.execPath, [...nodeArgs, ...(tsx ? ['--import', 'tsx'] : []), file, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {

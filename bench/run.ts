@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: gateways compared in one run on this machine, alternating between them round by
  * round so drift cancels out. Options: --duration S (per measurement, default 8), --rounds N (default 2),
- * --connections N (default 32), --scenarios a,b,c,d,e, --soak S (RSS over a long run), --no-hive,
+ * --connections N (default 32), --scenarios a,b,c,d,e,f, --soak S (RSS over a long run), --no-hive,
  * --targets a,b (only these), --profile a,b (V8 CPU profiles). bench/README.md explains each scenario.
  * This file runs the scenarios in order; options.ts reads the options, gateways.ts starts the targets,
  * measuring.ts measures them, report.ts and goals.ts say what the numbers mean.
@@ -13,6 +13,8 @@ import { benchSecrets, seedViewers } from './fixtures.js';
 import { compose, hiveAvailable, RESULTS, startGateways, track, type Target } from './gateways.js';
 import { signedFetchCost } from './gateway-metrics.js';
 import { checkGoals, printGoals, type SoakResult } from './goals.js';
+import { runLiveRoom, type LiveRoomResult } from './live-room/live-room.js';
+import { liveRoomGoals, liveRoomLines } from './live-room/live-room-report.js';
 import { prime, type LoadSpec } from './load.js';
 import { runScenario, runSideBySide, soakTarget, verify } from './measuring.js';
 import { OPTIONS } from './options.js';
@@ -166,11 +168,18 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has(
   await mongo.close();
 }
 
+let liveRoom: LiveRoomResult | undefined;
+if (SCENARIOS.has('f')) {
+  console.log('scenario f: live room (anonymous sockets on one coupon claimed on a schedule; logged-in sockets selecting claimedByMe)');
+  liveRoom = await runLiveRoom(hiveNote);
+}
+
 const table = printTable(rows);
-console.log(`\n${table}\n`);
+if (rows.length) console.log(`\n${table}\n`);
 for (const row of rows) if (row.extra) console.log(`${row.scenario} ${row.target}: ${JSON.stringify(row.extra)}`);
 for (const note of notes) console.log(note);
-const goals = checkGoals(rows, soaks);
+if (liveRoom) console.log(`\n${liveRoomLines(liveRoom).join('\n')}`);
+const goals = [...checkGoals(rows, soaks), ...(liveRoom ? liveRoomGoals(liveRoom) : [])];
 console.log(`\nthe issue's targets (ratios from this run):\n${printGoals(goals)}`);
 const measured = [...new Set(rows.map((r) => r.target))];
 const settings = Object.fromEntries(measured.map((t) => [t, TARGET_SETTINGS[t] ?? 'unknown']));
@@ -186,6 +195,7 @@ const file = writeResults(RESULTS, rows, {
   settings,
   goals,
   table,
+  liveRoom,
 });
 console.log(`\nresults: ${file} (and bench/results/latest.svg)`);
 await sleep(100);
