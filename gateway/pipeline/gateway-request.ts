@@ -62,8 +62,11 @@ export interface GatewayRequest extends Partial<Stages> {
 
 /** Where a subscription started by a socket's `subscribe` message sends what it produces. */
 export interface SocketChannel {
-  /** One event's result (a `next` message), as the JSON text of `{ data, errors }`. */
-  next(resultJson: string): void;
+  /**
+   * Events' results, oldest first (one `next` message each), as the UTF-8 JSON of `{ data, errors }`:
+   * written to the socket together, so a subscriber that fell behind catches up in one write.
+   */
+  next(results: readonly Buffer[]): void;
   /** The subscription ended on its own: `complete`, or an `error` message with these errors. */
   end(errors?: readonly GraphQLFormattedError[]): void;
   /** The subscription runs; `stop` ends it (the client completed it, or the socket closed). */

@@ -76,7 +76,8 @@ interface Group {
   readonly variables: Record<string, unknown> | undefined;
   readonly requestId: string;
   readonly target: UpstreamTarget;
-  readonly subscribers: Set<SocketChannel>;
+  /** Each subscriber, with the sequence number of the next result it is to be sent. */
+  readonly subscribers: Map<SocketChannel, { next: number }>;
   upstream: UpstreamSubscription | undefined;
   /** What the open upstream's identity disclosed (SubgraphIdentity.disclosure). */
   disclosure: string | undefined;
@@ -87,10 +88,19 @@ interface Group {
   queued: number;
   /** A check of the viewer's identities in progress: events wait for it. */
   recheck: Promise<void> | undefined;
-  /** The last result sent (shared groups only): what a subscriber joining later starts from. */
-  latest: string | undefined;
+  /** The latest results, oldest first (at most RESULTS_KEPT): what the writer sends subscribers that are behind. */
+  results: Buffer[];
+  /** The sequence number of `results[0]`; the next result gets `firstSeq + results.length`. */
+  firstSeq: number;
+  /** The writer's pass over the subscribers is running (resolves when every subscriber is up to date). */
+  writing: Promise<void> | undefined;
   ended: boolean;
 }
+
+/** Results kept for subscribers that are behind; one further behind skips the older ones (counted dropped). */
+const RESULTS_KEPT = 64;
+/** Subscribers written per turn of the event loop: a fan-out to thousands never blocks other requests for long. */
+const SUBSCRIBERS_PER_TURN = 500;
 
 export class LiveSubscriptions {
   readonly stats: SubscriptionStats = { downstream: 0, upstream: 0, delivered: 0, dropped: 0, reconnects: 0 };
@@ -122,13 +132,15 @@ export class LiveSubscriptions {
       if (group && group.prepared !== prepared) group = undefined;
     }
     if (!group) group = this.open(prepared, target, viewer, params.variables, request.http.requestId, key);
-    else if (group.latest !== undefined) {
+    const latest = group.results.at(-1);
+    const upTo = group.firstSeq + group.results.length;
+    if (latest) {
       // Joining a shared subscription: start from the latest result, as an upstream of its own would
       // (a live-state subscription's first event is the state as it is), then every event from now on.
-      channel.next(group.latest);
+      channel.next([latest]);
       this.stats.delivered++;
     }
-    group.subscribers.add(channel);
+    group.subscribers.set(channel, { next: upTo });
     this.stats.downstream++;
     const joined = group;
     let stopped = false;
@@ -184,14 +196,16 @@ export class LiveSubscriptions {
       variables,
       requestId,
       target,
-      subscribers: new Set(),
+      subscribers: new Map(),
       upstream: undefined,
       disclosure: undefined,
       generation: 0,
       chain: Promise.resolve(),
       queued: 0,
       recheck: undefined,
-      latest: undefined,
+      results: [],
+      firstSeq: 0,
+      writing: undefined,
       ended: false,
     };
     const { primary } = prepared.plan;
@@ -306,10 +320,46 @@ export class LiveSubscriptions {
       this.stats.dropped += group.subscribers.size;
       return;
     }
-    const json = JSON.stringify(this.format(result, group.requestId));
-    if (group.key !== undefined) group.latest = json;
-    for (const channel of group.subscribers) channel.next(json);
-    this.stats.delivered += group.subscribers.size;
+    group.results.push(Buffer.from(JSON.stringify(this.format(result, group.requestId))));
+    if (group.results.length > RESULTS_KEPT) {
+      group.results.shift();
+      group.firstSeq++;
+    }
+    group.writing ??= this.write(group).finally(() => (group.writing = undefined));
+  }
+
+  /**
+   * Brings every subscriber up to date, SUBSCRIBERS_PER_TURN per turn of the event loop, each in one
+   * write of all the results it has not had; passes repeat until none is behind. When events come faster
+   * than one pass writes them, the next pass writes two or more per socket at once: the cost per socket
+   * stays one write, so the fan-out catches up instead of falling further behind.
+   */
+  private async write(group: Group): Promise<void> {
+    let behind = true;
+    while (behind && !group.ended) {
+      behind = false;
+      let written = 0;
+      for (const [channel, cursor] of group.subscribers) {
+        const upTo = group.firstSeq + group.results.length;
+        if (cursor.next >= upTo) continue;
+        if (cursor.next < group.firstSeq) {
+          this.stats.dropped += group.firstSeq - cursor.next;
+          cursor.next = group.firstSeq;
+        }
+        const pending = group.results.slice(cursor.next - group.firstSeq);
+        cursor.next = upTo;
+        channel.next(pending);
+        this.stats.delivered += pending.length;
+        if (++written % SUBSCRIBERS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      for (const cursor of group.subscribers.values()) if (cursor.next < group.firstSeq + group.results.length) behind = true;
+    }
+    // Everyone is up to date: keep only what a joiner starts from (shared groups: the latest result).
+    const drop = group.results.length - (group.key !== undefined ? 1 : 0);
+    if (drop > 0) {
+      group.results.splice(0, drop);
+      group.firstSeq += drop;
+    }
   }
 
   /** The result as Apollo Server would answer it: errors as GraphQL formats them, coded, masked unless public (and then logged). */
@@ -336,10 +386,12 @@ export class LiveSubscriptions {
   private upstreamEnded(group: Group, errors: readonly GraphQLFormattedError[] | undefined): void {
     if (group.ended) return;
     // Everything already received is sent before the end.
-    void group.chain.then(() => {
-      for (const channel of [...group.subscribers]) channel.end(errors?.map((error) => this.options.formatError(error, error)));
-      this.end(group);
-    });
+    void group.chain
+      .then(() => group.writing)
+      .then(() => {
+        for (const channel of [...group.subscribers.keys()]) channel.end(errors?.map((error) => this.options.formatError(error, error)));
+        this.end(group);
+      });
   }
 
   private end(group: Group): void {
