@@ -1,14 +1,18 @@
 /**
  * `schema:check` as a function: composition of a proposed subgraph SDL with every other subgraph, the
- * changes to the API schema against a base supergraph, and the client operations those changes break.
- * Like `rover subgraph check`, a breaking change no operation uses is a warning; one that breaks an
- * operation fails the check.
+ * changes to the API schema against a base supergraph (directive applications clients feel included), the
+ * client operations those changes break, and the query-planner patterns the change brings in. Like
+ * `rover subgraph check`, a breaking change no operation uses is a warning; one that breaks an operation
+ * fails the check. A planner pattern is a warning too: the schema is valid, the gateway plans it wrongly.
  */
+import { newPlannerWarnings, type PlannerWarning } from '../planner-warnings/planner-warnings.js';
+import { readSupergraph } from '../read-supergraph.js';
+import type { SubgraphSource } from '../subgraph-sources.js';
 import { loadClientOperations, type OperationSources } from './client-operations.js';
 import { apiSchemaOf, composeSubgraphs, withSubgraph, type CompositionIssue } from './composition.js';
+import { directiveChanges, isReportedByDirectiveChanges } from './directive-changes.js';
 import { checkOperations, type BrokenOperation } from './operation-checks.js';
-import { apiChanges, type SchemaChange } from './schema-changes.js';
-import type { SubgraphSource } from '../subgraph-sources.js';
+import { apiChanges, byLevel, type SchemaChange } from './schema-changes.js';
 
 export interface SchemaCheckOptions {
   /** The working tree's subgraphs. */
@@ -34,6 +38,8 @@ export interface SchemaCheckReport {
   changes: ReportedChange[];
   operations: { checked: number; broken: BrokenOperation[] };
   warnings: string[];
+  /** Patterns @apollo/query-planner plans wrongly that the proposed supergraph has and the base does not (they do not fail the check). */
+  plannerWarnings: PlannerWarning[];
   notices: string[];
 }
 
@@ -47,10 +53,12 @@ export async function checkSchema(options: SchemaCheckOptions): Promise<SchemaCh
   notices.push(...loaded.notices);
   const base = { ok: false, subgraph: options.proposal?.name, notices };
   const composed = composeSubgraphs(subgraphs);
-  if (!composed.ok) return { ...base, composition: composed, changes: [], operations: { checked: 0, broken: [] }, warnings: [] };
+  if (!composed.ok) return { ...base, composition: composed, changes: [], operations: { checked: 0, broken: [] }, warnings: [], plannerWarnings: [] };
 
   const before = apiSchemaOf(options.baseSupergraphSdl);
-  const changes = await apiChanges(before, composed.apiSchema);
+  const [baseSupergraph, proposedSupergraph] = [readSupergraph(options.baseSupergraphSdl), readSupergraph(composed.supergraphSdl)];
+  const inspected = (await apiChanges(before, composed.apiSchema)).filter((change) => !isReportedByDirectiveChanges(change));
+  const changes = byLevel([...inspected, ...directiveChanges(baseSupergraph, proposedSupergraph)]);
   const { broken, usedBy } = checkOperations(before, composed.apiSchema, changes, loaded.operations);
   const reported = changes.map((change) => ({ ...change, usedBy: usedBy.get(change) ?? [] }));
   const warnings = reported
@@ -63,5 +71,6 @@ export async function checkSchema(options: SchemaCheckOptions): Promise<SchemaCh
     changes: reported,
     operations: { checked: loaded.operations.length, broken },
     warnings,
+    plannerWarnings: newPlannerWarnings(baseSupergraph, proposedSupergraph),
   };
 }

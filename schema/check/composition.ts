@@ -4,6 +4,7 @@
  */
 import { composeServices } from '@apollo/composition';
 import { Supergraph, printSchema } from '@apollo/federation-internals';
+import { withEnforcedAuthorization } from '../../platform/graphql/authorization-specs.js';
 import { GraphQLError, Source, buildSchema, getLocation, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { SubgraphSource } from '../subgraph-sources.js';
 
@@ -63,5 +64,5 @@ export function composeSubgraphs(subgraphs: SubgraphSource[]): CompositionOutcom
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
   // Through SDL text: federation-internals builds its graphql-js objects with the CommonJS graphql, and
   // graphql-js refuses to mix them with this module's ESM copy.
-  return buildSchema(printSchema(Supergraph.build(supergraphSdl).apiSchema()));
+  return buildSchema(printSchema(Supergraph.build(withEnforcedAuthorization(supergraphSdl)).apiSchema()));
 }

@@ -29,6 +29,10 @@ export function formatReport(report: SchemaCheckReport, title: string): string {
     }
   }
   if (report.warnings.length > 0) lines.push('', 'Warnings:', ...report.warnings.map((w) => `  ! ${w}`));
+  if (report.plannerWarnings.length > 0) {
+    lines.push('', `Query planner warnings: ${report.plannerWarnings.length} (patterns the gateway's query planner plans wrongly; they do not fail the check)`);
+    for (const warning of report.plannerWarnings) lines.push(`  ! ${warning.pattern} (${warning.coordinates.join(', ')}): ${warning.message}`);
+  }
   if (report.notices.length > 0) lines.push('', 'Notices:', ...report.notices.map((n) => `  - ${n}`));
   lines.push('', `Result: ${report.ok ? 'PASS' : 'FAIL'}${verdictReason(report)}`);
   return lines.join('\n');
@@ -38,5 +42,5 @@ function verdictReason(report: SchemaCheckReport): string {
   if (!report.composition.ok) return ' (the subgraphs do not compose)';
   const broken = report.operations.broken.length;
   if (broken > 0) return ` (${broken} operation${broken === 1 ? '' : 's'} the mini-program sends would break)`;
-  return report.warnings.length > 0 ? ' (with warnings)' : '';
+  return report.warnings.length + report.plannerWarnings.length > 0 ? ' (with warnings)' : '';
 }

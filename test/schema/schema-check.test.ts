@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSchema, type SchemaCheckReport } from '../../schema/check/check-schema.js';
+import { formatReport } from '../../schema/check/report-text.js';
 import { loadClientOperations, MINI_PROGRAM_OPERATIONS, OperationSourceError } from '../../schema/check/client-operations.js';
+import { composeSubgraphs, withSubgraph } from '../../schema/check/composition.js';
 import { workingTreeSubgraphs } from '../../schema/subgraph-sources.js';
 import { demoConfig } from '../support/fixtures.js';
 
@@ -39,19 +41,45 @@ writeFileSync(
 );
 const operations = { operationGlobs: ['app/operations/*.graphql'], manifestGlobs: ['app/generated/persisted-documents.json'], cwd: dir };
 
+/** The working tree's SDL of `subgraph`. */
+const sdlOf = (subgraph: string) => workingTreeSubgraphs(demoConfig).find((s) => s.name === subgraph)!.sdl;
+
 /** The working tree's SDL of `subgraph` with one edit applied (the edit must apply). */
 function proposed(subgraph: string, from: RegExp, to: string): string {
-  const sdl = workingTreeSubgraphs(demoConfig).find((s) => s.name === subgraph)!.sdl;
+  const sdl = sdlOf(subgraph);
   const changed = sdl.replace(from, to);
   expect(changed, `the edit ${from} applies to ${subgraph}`).not.toBe(sdl);
   return changed;
 }
 
-function check(subgraph: string, sdl: string): Promise<SchemaCheckReport> {
+function check(subgraph: string, sdl: string, baseSupergraphSdl = COMMITTED): Promise<SchemaCheckReport> {
   const subgraphs = workingTreeSubgraphs(demoConfig);
   const proposal = { name: subgraph, url: 'http://127.0.0.1:4002/graphql', sdl, origin: 'proposed.graphql' };
-  return checkSchema({ subgraphs, proposal, baseSupergraphSdl: COMMITTED, operations });
+  return checkSchema({ subgraphs, proposal, baseSupergraphSdl, operations });
 }
+
+/** The supergraph with `subgraph`'s SDL replaced: a base where a directive already is. */
+function supergraphWith(subgraph: string, sdl: string): string {
+  const subgraphs = workingTreeSubgraphs(demoConfig);
+  const composed = composeSubgraphs(withSubgraph(subgraphs, { ...subgraphs.find((s) => s.name === subgraph)!, sdl }));
+  if (!composed.ok) throw new Error(composed.errors.map((e) => e.message).join('\n'));
+  return composed.supergraphSdl;
+}
+
+const DIRECTIVE_IMPORTS = ['@authenticated', '@requiresScopes', '@policy', '@cost', '@listSize'];
+
+/** `sdl` importing the authorization and demand-control directives from Federation 2.9, as a merchant team would. */
+function importingDirectives(sdl: string): string {
+  const changed = sdl.replace(/@link\(url: "https:\/\/specs\.apollo\.dev\/federation\/v2\.\d+", import: \[([^\]]*)\]\)/, (_, imports: string) => {
+    const names = new Set([...imports.split(',').map((name) => name.trim()), ...DIRECTIVE_IMPORTS.map((name) => `"${name}"`)]);
+    return `@link(url: "https://specs.apollo.dev/federation/v2.9", import: [${[...names].join(', ')}])`;
+  });
+  expect(changed, 'the federation @link is rewritten').not.toBe(sdl);
+  return changed;
+}
+
+/** The working tree's SDL of `subgraph`, importing the directives, with one edit applied. */
+const proposedWithDirectives = (subgraph: string, from: RegExp, to: string) => importingDirectives(proposed(subgraph, from, to));
 
 describe('schema:check', () => {
   it('passes for the working tree against the committed supergraph, reading every fixture operation once', async () => {
@@ -169,5 +197,103 @@ describe('schema:check', () => {
     const run = (sources: Partial<typeof operations>) => checkSchema({ subgraphs, baseSupergraphSdl: COMMITTED, operations: { ...operations, ...sources } });
     await expect(run({ manifestGlobs: ['bad-manifest.json'] })).rejects.toThrow(OperationSourceError);
     await expect(run({ operationGlobs: ['broken.graphql'] })).rejects.toThrow(/broken\.graphql: Syntax Error/);
+  });
+});
+
+describe('schema:check and directive applications', () => {
+  it('accepts @authenticated, @requiresScopes, @policy, @cost and @listSize imported from Federation 2.9, and reports each as a change', async () => {
+    const sdl = proposedWithDirectives(
+      'coupons',
+      /discountCents: Int!/,
+      'discountCents: Int! @authenticated @requiresScopes(scopes: [["app:merchant"]]) @policy(policies: [["merchant-identity"]]) @cost(weight: 5)',
+    ).replace('availableCoupons: [Coupon!]!', 'availableCoupons: [Coupon!]! @listSize(assumedSize: 20)');
+    const report = await check('coupons', sdl);
+    expect(report.composition).toEqual({ ok: true, errors: [] });
+    expect(report.ok).toBe(true);
+    expect(report.changes.map((c) => [c.level, c.type, c.path, c.directive, c.usedBy])).toEqual([
+      ['breaking', 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', 'Coupon.discountCents', '@authenticated', []],
+      ['breaking', 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', 'Coupon.discountCents', '@requiresScopes', []],
+      ['breaking', 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', 'Coupon.discountCents', '@policy', []],
+      ['dangerous', 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', 'Coupon.discountCents', '@cost', []],
+      ['dangerous', 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', 'Query.availableCoupons', '@listSize', ['AvailableCoupons']],
+    ]);
+    expect(report.changes[1]!.message).toBe(
+      "Directive '@requiresScopes(scopes: [[\"app:merchant\"]])' was added to field 'Coupon.discountCents': viewers without those scopes get null and an UNAUTHORIZED_FIELD_OR_TYPE error for it",
+    );
+    // Breaking, but no operation reads Coupon.discountCents: warnings, as for any unused breaking change.
+    expect(report.warnings).toHaveLength(4);
+  });
+
+  it('fails when @authenticated is added to a field an operation uses, naming the operation (as text)', async () => {
+    const report = await check('coupons', proposedWithDirectives('coupons', /remaining: Int!/, 'remaining: Int! @authenticated'));
+    expect(report.ok).toBe(false);
+    expect(report.changes).toEqual([
+      expect.objectContaining({ level: 'breaking', type: 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', path: 'Coupon.remaining', usedBy: ['AvailableCoupons'] }),
+    ]);
+    expect(report.operations.broken).toEqual([
+      expect.objectContaining({ operation: 'AvailableCoupons', errors: [], breakingChanges: [expect.objectContaining({ directive: '@authenticated' })] }),
+    ]);
+    const text = formatReport(report, 'title');
+    expect(text).toMatch(
+      /BREAKING\s+DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED Directive '@authenticated' was added to field 'Coupon\.remaining': .*\[used by AvailableCoupons\]/,
+    );
+    expect(text).toContain(
+      "✖ AvailableCoupons (app/operations/coupons.graphql, app/generated/persisted-documents.json#sha256:9a2e)\n      uses Coupon.remaining: Directive '@authenticated'",
+    );
+  });
+
+  it('counts an authorization directive on a type as a change to every operation touching the type', async () => {
+    const report = await check('coupons', proposedWithDirectives('coupons', /type Coupon @key\(fields: "id"\)/, '$& @authenticated'));
+    expect(report.changes).toEqual([
+      expect.objectContaining({ level: 'breaking', type: 'DIRECTIVE_USAGE_OBJECT_ADDED', path: 'Coupon', usedBy: ['AvailableCoupons'] }),
+    ]);
+    expect(report.operations.broken.map((b) => b.operation)).toEqual(['AvailableCoupons']);
+  });
+
+  it('reports removing an authorization directive, and widening @requiresScopes, as safe; narrowing it as breaking', async () => {
+    const scoped = (scopes: string) => proposedWithDirectives('coupons', /remaining: Int!/, `remaining: Int! @requiresScopes(scopes: ${scopes})`);
+    const base = supergraphWith('coupons', scoped('[["app:merchant"]]'));
+    const removed = await check('coupons', importingDirectives(sdlOf('coupons')), base);
+    expect(removed).toMatchObject({ ok: true, changes: [{ level: 'safe', type: 'DIRECTIVE_USAGE_FIELD_DEFINITION_REMOVED', path: 'Coupon.remaining' }] });
+    const widened = await check('coupons', scoped('[["app:merchant"], ["app:platform"]]'), base);
+    expect(widened).toMatchObject({ ok: true, changes: [{ level: 'safe', type: 'DIRECTIVE_USAGE_FIELD_DEFINITION_CHANGED', directive: '@requiresScopes' }] });
+    const narrowed = await check('coupons', scoped('[["app:merchant", "coupons:read"]]'), base);
+    expect(narrowed.ok).toBe(false);
+    expect(narrowed.changes).toEqual([
+      expect.objectContaining({
+        level: 'breaking',
+        type: 'DIRECTIVE_USAGE_FIELD_DEFINITION_CHANGED',
+        message: expect.stringContaining(
+          'from \'@requiresScopes(scopes: [["app:merchant"]])\' to \'@requiresScopes(scopes: [["app:merchant", "coupons:read"]])\'',
+        ),
+      }),
+    ]);
+    expect(narrowed.operations.broken.map((b) => b.operation)).toEqual(['AvailableCoupons']);
+  });
+
+  it('reports @deprecated once per edit, as safe, on fields and enum values, and @cost on an argument as dangerous', async () => {
+    const deprecated = await check('coupons', proposed('coupons', /discountCents: Int!/, 'discountCents: Int! @deprecated(reason: "Use the claim\'s price.")'));
+    expect(deprecated.changes).toEqual([
+      expect.objectContaining({ level: 'safe', type: 'DIRECTIVE_USAGE_FIELD_DEFINITION_ADDED', path: 'Coupon.discountCents', directive: '@deprecated' }),
+    ]);
+    const undeprecated = await check(
+      'coupons',
+      sdlOf('coupons'),
+      supergraphWith('coupons', proposed('coupons', /discountCents: Int!/, 'discountCents: Int! @deprecated')),
+    );
+    expect(undeprecated.changes).toEqual([
+      expect.objectContaining({ level: 'safe', type: 'DIRECTIVE_USAGE_FIELD_DEFINITION_REMOVED', directive: '@deprecated' }),
+    ]);
+    const enumValue = await check('identity', proposed('identity', /OFFICIAL_ACCOUNT_BRIDGE/, 'OFFICIAL_ACCOUNT_BRIDGE @deprecated'));
+    expect(enumValue.changes).toEqual([
+      expect.objectContaining({ level: 'safe', type: 'DIRECTIVE_USAGE_ENUM_VALUE_ADDED', path: 'ConsentPurpose.OFFICIAL_ACCOUNT_BRIDGE' }),
+    ]);
+    const cost = await check('products', proposedWithDirectives('products', /first: Int = 10/, 'first: Int = 10 @cost(weight: 2)'));
+    expect(cost).toMatchObject({
+      ok: true,
+      changes: [
+        { level: 'dangerous', type: 'DIRECTIVE_USAGE_ARGUMENT_DEFINITION_ADDED', path: 'Query.products.first', directive: '@cost', usedBy: ['Products'] },
+      ],
+    });
   });
 });
