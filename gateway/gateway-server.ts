@@ -1,7 +1,7 @@
 /**
  * Wires the gateway: the supergraph, one SubgraphDataSource per subgraph, Apollo Server, and the request
  * pipeline in front of it. A request reads as the feature list below, top to bottom: decoded, its
- * document resolved (text or hash), bounded, parsed once, limited, validated, rate-limited, its viewer
+ * document resolved (text or hash), bounded, parsed once, limited, validated, costed, rate-limited, its viewer
  * admitted, merged with an identical one in flight, executed; identity is injected into each subgraph
  * fetch (subgraph-data-source.ts), and the answer's headers set on the way out.
  */
@@ -17,8 +17,15 @@ import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessChec
 import type { Logger } from '../platform/logger.js';
 import { startRouteListener, type ListenAddress } from '../platform/process/route-listener.js';
 import { installApolloPatches, subscriptionSupport } from './apollo-patches/index.js';
+import { enforcedAuthorizationSource } from './authorization/enforced-supergraph.js';
+import { supergraphRequirements, type SupergraphRequirements } from './authorization/supergraph-requirements.js';
+import { POLICIES } from './authorization/viewer-rights.js';
+import { authorization } from './features/authorization.js';
+import { partialResults } from './features/partial-results.js';
+import { fieldRateLimits, type FieldRateLimits } from './features/field-rate-limits.js';
 import { cachePolicy } from './features/cache-policy.js';
 import { decodeRequest } from './features/decode-request.js';
+import { demandControl, type DemandControlOptions } from './features/demand-control.js';
 import { errorLogging } from './features/error-logging.js';
 import { explorer } from './features/explorer.js';
 import { graphqlOverHttp } from './features/graphql-over-http.js';
@@ -94,6 +101,10 @@ export interface GatewayOptions {
   subgraphTimeoutsMs?: Record<string, number>;
   /** @default DEFAULT_RATE_LIMITS */
   rateLimits?: RateLimits;
+  /** Operations' estimated cost: measured, or also capped (`@cost`, `@listSize`). @default DEFAULT_DEMAND_CONTROL */
+  demandControl?: Partial<DemandControlOptions>;
+  /** Per-viewer limits on chosen fields, by coordinate (`Mutation.claimCoupon`). @default none */
+  fieldRateLimits?: FieldRateLimits;
   /** Behind a proxy: the header whose last entry is the client's address (e.g. x-forwarded-for). @default the TCP peer */
   clientAddressHeader?: string;
   /** Readiness checks besides the subgraph probes the gateway adds itself (identity store, JWKS). */
@@ -140,7 +151,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // Where subscriptions reach each subgraph, filled as Apollo builds the subgraphs' data sources.
   const upstreamTargets = new Map<string, UpstreamTarget>();
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    // The authorization directives are enforced by this gateway (features/authorization.ts), so Apollo may load them.
+    supergraphSdl: enforcedAuthorizationSource(options.supergraphSdl),
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls?.[name] ?? url;
       if (!target) throw new Error(`subgraph "${name}" has no URL`);
@@ -196,7 +208,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   // The API schema served now: what documents are validated against (Apollo Server follows the same event).
   let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate((loaded) => void (apiSchema = loaded.apiSchema));
+  // What the supergraph requires of viewers (the authorization directives), read with every schema loaded.
+  let requirements: SupergraphRequirements | undefined;
+  gateway.onSchemaLoadOrUpdate((loaded) => {
+    apiSchema = loaded.apiSchema;
+    requirements = supergraphRequirements(loaded.coreSupergraphSdl);
+    const unknown = [...requirements.policyNames].filter((name) => !(POLICIES as readonly string[]).includes(name));
+    if (unknown.length > 0)
+      logger.error({ policies: unknown, known: POLICIES }, 'the supergraph names policies this gateway does not know: their fields are refused to everyone');
+  });
+
+  // Operations' costs, read from each supergraph loaded (features/demand-control.ts).
+  const demand = demandControl(options.demandControl, metrics.registry);
+  gateway.onSchemaLoadOrUpdate((loaded) => demand.supergraphLoaded(loaded.coreSupergraphSdl));
 
   // The gateway's features, in the order a request passes them (pipeline/feature.ts).
   const features: GatewayFeature[] = [
@@ -213,8 +237,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     parseDocument(documents, limits.maxTokens),
     queryLimits(limits),
     validateDocument(documents, { schema: () => apiSchema, introspection, hideSuggestions: production }),
+    demand.feature,
     rateLimits(options.rateLimits ?? DEFAULT_RATE_LIMITS, options.clientAddressHeader),
     viewerAdmission(identity?.verifyViewer),
+    authorization({ platform: identity?.platform, directory: identity?.directory, documents, schema: () => apiSchema, requirements: () => requirements }),
+    fieldRateLimits({ limits: options.fieldRateLimits ?? {}, documents, schema: () => apiSchema, clientAddressHeader: options.clientAddressHeader }),
+    partialResults(),
     ...(merging ? [merging.feature] : []),
   ];
 

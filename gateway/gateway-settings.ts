@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { namedPairs, optionalFlag, optionalUrl } from '../platform/env.js';
 import { DEFAULT_FEED_POLL_MS } from './feed-poller.js';
+import { DEFAULT_DEMAND_CONTROL } from './features/demand-control.js';
 import { DEFAULT_QUERY_LIMITS } from './features/query-limits.js';
 import { DEFAULT_RATE_LIMITS } from './features/rate-limits.js';
 import { DEFAULT_LOOKUP_TIMEOUT_MS } from './identity-directory.js';
@@ -65,6 +66,11 @@ export const GATEWAY_SETTINGS = {
   QUERY_MAX_ALIASES: count(0, DEFAULT_QUERY_LIMITS.maxAliases),
   QUERY_MAX_ROOT_FIELDS: count(1, DEFAULT_QUERY_LIMITS.maxRootFields),
   QUERY_MAX_TOKENS: count(1, DEFAULT_QUERY_LIMITS.maxTokens),
+  /** Demand control (gateway/features/demand-control.ts): `off`, `measure` (record operations' estimated and actual costs) or `enforce` (also refuse those estimated over DEMAND_CONTROL_MAX_COST). */
+  DEMAND_CONTROL_MODE: z.enum(['off', 'measure', 'enforce']).default(DEFAULT_DEMAND_CONTROL.mode),
+  DEMAND_CONTROL_MAX_COST: count(0, DEFAULT_DEMAND_CONTROL.maxCost),
+  /** The size assumed for a list no @listSize sizes. */
+  DEMAND_CONTROL_LIST_SIZE: count(0, DEFAULT_DEMAND_CONTROL.listSize),
   /** Schema introspection; default: on, except with NODE_ENV=production. */
   GRAPHQL_INTROSPECTION: optionalFlag(),
   /** GraphiQL at /explorer, served by the gateway itself; default: on, except with NODE_ENV=production. */
@@ -89,4 +95,10 @@ export const GATEWAY_SETTINGS = {
   SOCKET_INIT_TIMEOUT_MS: milliseconds(100, 600_000, DEFAULT_SOCKET_LIMITS.initTimeoutMs),
   /** Ping interval on client sockets; one that missed the previous pong is dropped. */
   SOCKET_KEEPALIVE_MS: milliseconds(1_000, 600_000, DEFAULT_SOCKET_LIMITS.keepAliveMs),
+  /** `Type.field=points/seconds,...`: per-viewer limits on chosen fields, e.g. `Mutation.claimCoupon=5/60` (gateway/features/field-rate-limits.ts). */
+  FIELD_RATE_LIMITS: namedValues('Type.field=points/seconds (points >= 1, seconds 1-86400)', (limit) => {
+    const match = /^([0-9]+)\/([0-9]+)$/.exec(limit);
+    const [points, seconds] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+    return points >= 1 && seconds >= 1 && seconds <= 86_400 ? { points, seconds } : undefined;
+  }),
 };

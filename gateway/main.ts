@@ -103,6 +103,8 @@ await runService(
         maxRootFields: env.QUERY_MAX_ROOT_FIELDS,
         maxTokens: env.QUERY_MAX_TOKENS,
       },
+      demandControl: { mode: env.DEMAND_CONTROL_MODE, maxCost: env.DEMAND_CONTROL_MAX_COST, listSize: env.DEMAND_CONTROL_LIST_SIZE },
+      fieldRateLimits: env.FIELD_RATE_LIMITS,
       csrfPrevention: env.CSRF_PREVENTION,
       production: env.NODE_ENV === 'production',
       introspection: env.GRAPHQL_INTROSPECTION,

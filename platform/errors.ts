@@ -7,6 +7,11 @@ import { SubgraphError } from '@identity-federation-gateway/subgraph-kit';
 export const ErrorCodes = {
   UNAUTHENTICATED: { status: 401, description: 'No valid access token: log in or refresh the session.' },
   FORBIDDEN: { status: 403, description: 'The viewer may not do this.' },
+  UNAUTHORIZED_FIELD_OR_TYPE: {
+    status: 200,
+    description:
+      'The viewer may not see this field (its schema says @authenticated, @requiresScopes or @policy): it is null, it was not fetched, and the rest of the answer resolved.',
+  },
   BAD_USER_INPUT: { status: 400, description: 'An argument is malformed or names something that does not exist.' },
   APP_NOT_REGISTERED: { status: 400, description: 'The appId is not a mini-program registered with the platform.' },
   WECHAT_CODE_INVALID: { status: 400, description: 'The wx.login / authorisation code is invalid, expired or from another app.' },
@@ -51,6 +56,16 @@ export const ErrorCodes = {
   QUERY_TOO_DEEP: { status: 400, description: 'The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).' },
   QUERY_TOO_MANY_ALIASES: { status: 400, description: 'The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).' },
   QUERY_TOO_MANY_ROOT_FIELDS: { status: 400, description: 'The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).' },
+  COST_ESTIMATED_TOO_EXPENSIVE: {
+    status: 400,
+    description:
+      'The operation\u2019s estimated cost is over the gateway\u2019s maximum (DEMAND_CONTROL_MAX_COST); nothing ran. extensions.estimatedCost and extensions.maxCost say by how much: ask for fewer or smaller lists.',
+  },
+  COST_SLICING_ARGUMENT_REQUIRED: {
+    status: 400,
+    description:
+      'A list field whose size its arguments set (e.g. first or last) was given none or several of them; give exactly one (extensions.field names it).',
+  },
   IDENTITY_STORE_UNAVAILABLE: {
     status: 503,
     description: 'The identity store did not answer in time; fields that need the viewer\u2019s identities are null, the rest resolved. Retry shortly.',
@@ -59,7 +74,7 @@ export const ErrorCodes = {
   RATE_LIMITED: {
     status: 429,
     description:
-      'Too many login or refresh attempts from this address or for this app, or subscribe messages on one socket; retry after the Retry-After header’s seconds (on a socket: extensions.retryAfterSeconds).',
+      'Too many login or refresh attempts from this address or for this app, subscribe messages on one socket, or uses of a field with a per-viewer limit (that field is null, the rest resolved); retry after the Retry-After header’s seconds (extensions.retryAfterSeconds).',
   },
   TOO_MANY_SUBSCRIPTIONS: {
     status: 400,

@@ -28,6 +28,8 @@ export interface FetchObserver {
 export interface GatewayMetrics {
   feature: GatewayFeature;
   fetches: FetchObserver;
+  /** Where another feature registers metrics of its own (demand-control.ts). */
+  registry: Registry;
 }
 
 /** What the metrics read from the rest of the gateway. */
@@ -205,6 +207,7 @@ export function gatewayMetrics({
   });
   return {
     feature,
+    registry,
     fetches: {
       fetched(subgraph, seconds, outcome) {
         fetchDuration.observe({ subgraph }, seconds);

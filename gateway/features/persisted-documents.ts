@@ -84,10 +84,11 @@ export const persistedDocuments = (options: PersistedDocumentsOptions) => {
       if (only && !manifest.has(hash)) throw notInList();
       request.document = { text: query, hash };
     },
-    // Hash and text sent together register the pair, once every later check admitted it (an over-limit or invalid document never is).
+    // Hash and text sent together register the pair, once every later check admitted it (an over-limit or
+    // invalid document never is). The pair as sent: a later step may have run a filtered document instead.
     respond({ params, document }, response) {
       if (only || response.refusedWith || !document || params?.query === undefined || params.hash === undefined) return;
-      if (!manifest.has(document.hash)) registered.set(document.hash, document.text);
+      if (!manifest.has(params.hash)) registered.set(params.hash, params.query);
     },
   });
 };

@@ -12,6 +12,7 @@
 import { Kind, type DocumentNode, type FieldNode, type OperationDefinitionNode, type SelectionSetNode, type ValueNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { Headers } from '../../platform/headers.js';
+import { SESSION_FIELDS } from '../../platform/identity/access-token.js';
 import { HttpError } from '@identity-federation-gateway/subgraph-kit';
 import { defineFeature } from '../pipeline/feature.js';
 
@@ -29,7 +30,6 @@ export const DEFAULT_RATE_LIMITS: RateLimits = { loginPerAddress: 30, loginPerAp
 const WINDOW_SECONDS = 60;
 const MAX_APP_ID_LENGTH = 64;
 const OVERSIZED_APP_ID = '(oversized)';
-const SESSION_FIELDS = new Set(['login', 'refreshSession']);
 
 /**
  * `clientAddressHeader`: behind a proxy, the header whose last entry is the client's address (e.g.

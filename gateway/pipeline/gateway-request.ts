@@ -14,6 +14,7 @@ import type { HeaderMap, HTTPGraphQLResponse } from '@apollo/server';
 import type { DocumentNode, GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
 import type { GraphQLHttpRequest } from '@identity-federation-gateway/subgraph-kit';
 import type { Viewer } from '../viewer.js';
+import type { RemovedField } from './removed-fields.js';
 
 /** A GraphQL request as sent (GraphQL over HTTP), before anything it names is resolved. */
 export interface GraphQLParams {
@@ -58,6 +59,19 @@ export interface GatewayRequest extends Partial<Stages> {
   readonly receivedAt: number;
   /** Set when the request came as a `subscribe` message on a WebSocket: where a subscription's events go. */
   readonly socket?: SocketChannel;
+  /**
+   * Fields steps removed from the operation before it runs (authorization, field rate limits): `document`
+   * and `operation` are then the filtered ones, and the answer gets these back as nulls with errors.
+   */
+  removed?: RemovedFields;
+}
+
+export interface RemovedFields {
+  fields: RemovedField[];
+  /** Nothing is left to run: the answer is made without executing. */
+  empty: boolean;
+  /** A field was removed by a rate limit: the answer's Retry-After. */
+  retryAfterSeconds?: number;
 }
 
 /** Where a subscription started by a socket's `subscribe` message sends what it produces. */

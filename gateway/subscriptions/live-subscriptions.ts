@@ -24,6 +24,7 @@ import { buildGatewayContext, type PeekableDirectory } from '../gateway-context.
 import type { MerchantIdentities } from '../identity-directory.js';
 import { GraphQLRefusal } from '../pipeline/refusal.js';
 import type { RequestWith, SocketChannel } from '../pipeline/gateway-request.js';
+import { restoreRemoved, type RemovedField } from '../pipeline/removed-fields.js';
 import type { SubgraphIdentity } from '../subgraph-identity.js';
 import type { Viewer } from '../viewer.js';
 import { SubscriptionPlanError, type PreparedSubscription, type SubscriptionPlans } from './subscription-plans.js';
@@ -76,6 +77,8 @@ interface Group {
   readonly variables: Record<string, unknown> | undefined;
   readonly requestId: string;
   readonly target: UpstreamTarget;
+  /** Fields removed before the subscription started (authorization): each event answers them null, with their errors. */
+  readonly removed: readonly RemovedField[];
   /** Each subscriber, with the sequence number of the next result it is to be sent. */
   readonly subscribers: Map<SocketChannel, { next: number }>;
   upstream: UpstreamSubscription | undefined;
@@ -131,7 +134,7 @@ export class LiveSubscriptions {
       // A reloaded supergraph plans anew: new subscribers join a group on the new plan.
       if (group && group.prepared !== prepared) group = undefined;
     }
-    if (!group) group = this.open(prepared, target, viewer, params.variables, request.http.requestId, key);
+    if (!group) group = this.open(prepared, target, viewer, params.variables, request.http.requestId, key, request.removed?.fields ?? []);
     const latest = group.results.at(-1);
     const upTo = group.firstSeq + group.results.length;
     if (latest) {
@@ -188,9 +191,11 @@ export class LiveSubscriptions {
     variables: Record<string, unknown> | undefined,
     requestId: string,
     key: string | undefined,
+    removed: readonly RemovedField[],
   ): Group {
     const group: Group = {
       key,
+      removed,
       viewer,
       prepared,
       variables,
@@ -320,7 +325,9 @@ export class LiveSubscriptions {
       this.stats.dropped += group.subscribers.size;
       return;
     }
-    group.results.push(Buffer.from(JSON.stringify(this.format(result, group.requestId))));
+    const answer = this.format(result, group.requestId);
+    const complete = group.removed.length > 0 ? restoreRemoved(answer, group.removed) : answer;
+    group.results.push(Buffer.from(JSON.stringify(complete)));
     if (group.results.length > RESULTS_KEPT) {
       group.results.shift();
       group.firstSeq++;
@@ -363,8 +370,11 @@ export class LiveSubscriptions {
   }
 
   /** The result as Apollo Server would answer it: errors as GraphQL formats them, coded, masked unless public (and then logged). */
-  private format(result: { data?: unknown; errors?: readonly unknown[]; extensions?: unknown }, requestId: string): Record<string, unknown> {
-    const answer: Record<string, unknown> = {};
+  private format(
+    result: { data?: unknown; errors?: readonly unknown[]; extensions?: unknown },
+    requestId: string,
+  ): { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] } {
+    const answer: { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] } = {};
     if (result.errors?.length) {
       const { GraphQLError: ApolloGraphQLError } = this.options.plans.graphql;
       answer.errors = result.errors.map((raw) => {
@@ -379,7 +389,7 @@ export class LiveSubscriptions {
         return this.options.formatError(coded, error);
       });
     }
-    if ('data' in result) answer.data = result.data;
+    if ('data' in result) answer.data = result.data as Record<string, unknown> | null;
     return answer;
   }
 

@@ -12,6 +12,12 @@ export const JWKS_PATH = '/.well-known/jwks.json';
  */
 export const NEW_SESSIONS_EXTENSION = 'newSessions';
 
+/**
+ * The identity subgraph's mutation fields that start a session: the gateway limits their rate, and what
+ * is selected under them runs as the new session's viewer (known only once they answered).
+ */
+export const SESSION_FIELDS: ReadonlySet<string> = new Set(['login', 'refreshSession']);
+
 /** One entry of the NEW_SESSIONS_EXTENSION list. */
 export interface NewSessionReport {
   path: (string | number)[];

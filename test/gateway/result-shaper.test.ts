@@ -30,6 +30,7 @@ import { HEAVY_QUERY, ONE_SUBGRAPH_QUERY, SYNTHETIC_SUBGRAPHS } from '../../benc
 import { ApolloGateway } from '@apollo/gateway';
 import { apolloModulesOf } from '../../gateway/apollo-patches/apollo-modules.js';
 import { createResultShaper, federationRuntime, stockComputeResponse as stockOf, type ShapingInput } from '../../gateway/apollo-patches/result-shaper.js';
+import { withEnforcedAuthorization } from '../../platform/graphql/authorization-specs.js';
 
 const modules = apolloModulesOf(ApolloGateway);
 const stockComputeResponse = stockOf(modules);
@@ -75,7 +76,7 @@ const ABSTRACT_QUERIES = [
 function apiSchemaOf(subgraphs: { name: string; typeDefs: ReturnType<typeof parse> }[]): Schema {
   const composed = composeServices(subgraphs.map((s) => ({ ...s, url: `http://127.0.0.1/${s.name}` })));
   if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  return Supergraph.build(composed.supergraphSdl).apiSchema();
+  return Supergraph.build(withEnforcedAuthorization(composed.supergraphSdl)).apiSchema();
 }
 
 const realDocuments = Object.values(
@@ -84,7 +85,7 @@ const realDocuments = Object.values(
 const SCHEMAS: { name: string; schema: () => Schema; queries: string[] }[] = [
   {
     name: 'the platform supergraph (client documents, demo and live-stream pages)',
-    schema: () => Supergraph.build(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8')).apiSchema(),
+    schema: () => Supergraph.build(withEnforcedAuthorization(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'))).apiSchema(),
     queries: [...realDocuments, DEMO_QUERY, BURST_QUERY, BURST_ANONYMOUS_QUERY],
   },
   { name: 'the benchmark supergraph (heavy nested query)', schema: () => apiSchemaOf(SYNTHETIC_SUBGRAPHS), queries: [HEAVY_QUERY, ONE_SUBGRAPH_QUERY] },

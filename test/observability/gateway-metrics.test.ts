@@ -71,7 +71,7 @@ describe('gateway metrics', () => {
   // Last: it takes the products subgraph down.
   it('counts failed fetches by subgraph and kind', async () => {
     await system.received.products.close();
-    await system.graphql('{ me { favoriteProducts { id } } }', undefined, token);
+    await system.graphql('{ products(first: 1) { edges { node { id } } } }', undefined, token);
     expect((await scrape()).value('gateway_subgraph_fetch_errors_total{subgraph="products",kind="network_error"}')).toBe(1);
   });
 

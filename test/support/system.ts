@@ -16,8 +16,10 @@ import { DisclosureLog } from '../../gateway/disclosure-log.js';
 import { CachingIdentityDirectory, type IdentityCacheStats } from '../../gateway/identity-cache.js';
 import { mongoIdentityDirectory } from '../../gateway/identity-directory.js';
 import { startGateway } from '../../gateway/gateway-server.js';
+import type { DemandControlOptions } from '../../gateway/features/demand-control.js';
 import type { RateLimits } from '../../gateway/features/rate-limits.js';
 import type { SocketLimits } from '../../gateway/subscriptions/client-sockets.js';
+import type { FieldRateLimits } from '../../gateway/features/field-rate-limits.js';
 import { SessionRevocations } from '../../gateway/session-revocations.js';
 import { jwksCheck } from '../../gateway/subgraph-probe.js';
 import { databaseCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
@@ -130,6 +132,10 @@ export interface GatewayVariant {
   /** @default none to speak of */
   rateLimits?: RateLimits;
   clientAddressHeader?: string;
+  /** @default the gateway's (measure) */
+  demandControl?: Partial<DemandControlOptions>;
+  /** Per-viewer field limits. @default none */
+  fieldRateLimits?: FieldRateLimits;
 }
 
 export interface SystemOptions {
@@ -281,7 +287,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     if (event.databaseName === identityConnection.name && event.commandName === 'find' && event.command.find === 'identities') storeQueries++;
   });
   closers.push(() => gatewayConnection.close());
-  const startOneGateway = async ({ persistedDocuments, rateLimits, clientAddressHeader, socketLimits, subgraphUrls }: GatewayVariant) => {
+  const startOneGateway = async ({
+    persistedDocuments,
+    rateLimits,
+    clientAddressHeader,
+    socketLimits,
+    subgraphUrls,
+    demandControl,
+    fieldRateLimits,
+  }: GatewayVariant) => {
     const models = identityModels(directoryDb);
     // Lookups wait longer than production's 2 s: a loaded test machine must not look like a store outage.
     const cache = new CachingIdentityDirectory(mongoIdentityDirectory(models, { timeoutMs: 5000, logger }), models, logger, {
@@ -313,6 +327,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
       readiness: [databaseCheck('identityStore', gatewayConnection), jwksCheck(new URL(identity.jwksUrl))],
       persistedDocuments,
       socketLimits,
+      demandControl,
+      fieldRateLimits,
     });
     closers.push(async () => {
       cache.stop();

@@ -271,9 +271,12 @@ export type SubscriptionCouponStockArgs = {
 export type User = {
   /** What the user has consented to (viewer only). */
   consents: Array<Consent>;
-  /** The viewer's claimed coupons; null with MERCHANT_IDENTITY_NOT_LINKED until the viewer has an ACME identity. */
+  /**
+   * The viewer's claimed coupons; null with MERCHANT_IDENTITY_NOT_LINKED until the viewer has an ACME identity,
+   * CONSENT_REQUIRED until they agreed to ACME being given it (the gateway checks both before asking ACME).
+   */
   coupons?: Maybe<Array<CouponClaim>>;
-  /** The viewer's favourites; null with MERCHANT_IDENTITY_NOT_LINKED until the viewer has a Bob's identity. */
+  /** The viewer's favourites; null with MERCHANT_IDENTITY_NOT_LINKED until the viewer has a Bob's identity (checked by the gateway first). */
   favoriteProducts?: Maybe<Array<Product>>;
   /** Opaque platform user id. */
   id: Scalars['ID']['output'];

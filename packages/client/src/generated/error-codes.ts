@@ -3,6 +3,7 @@
 export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  | 'UNAUTHORIZED_FIELD_OR_TYPE'
   | 'BAD_USER_INPUT'
   | 'APP_NOT_REGISTERED'
   | 'WECHAT_CODE_INVALID'
@@ -34,6 +35,8 @@ export type ErrorCode =
   | 'QUERY_TOO_DEEP'
   | 'QUERY_TOO_MANY_ALIASES'
   | 'QUERY_TOO_MANY_ROOT_FIELDS'
+  | 'COST_ESTIMATED_TOO_EXPENSIVE'
+  | 'COST_SLICING_ARGUMENT_REQUIRED'
   | 'IDENTITY_STORE_UNAVAILABLE'
   | 'SUBGRAPH_UNAVAILABLE'
   | 'RATE_LIMITED'
@@ -44,6 +47,7 @@ export type ErrorCode =
 export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   UNAUTHENTICATED: "No valid access token: log in or refresh the session.",
   FORBIDDEN: "The viewer may not do this.",
+  UNAUTHORIZED_FIELD_OR_TYPE: "The viewer may not see this field (its schema says @authenticated, @requiresScopes or @policy): it is null, it was not fetched, and the rest of the answer resolved.",
   BAD_USER_INPUT: "An argument is malformed or names something that does not exist.",
   APP_NOT_REGISTERED: "The appId is not a mini-program registered with the platform.",
   WECHAT_CODE_INVALID: "The wx.login / authorisation code is invalid, expired or from another app.",
@@ -75,9 +79,11 @@ export const ERROR_CODE_DESCRIPTIONS: Record<ErrorCode, string> = {
   QUERY_TOO_DEEP: "The query nests fields deeper than the gateway accepts (QUERY_MAX_DEPTH).",
   QUERY_TOO_MANY_ALIASES: "The query uses more aliases than the gateway accepts (QUERY_MAX_ALIASES).",
   QUERY_TOO_MANY_ROOT_FIELDS: "The query selects more root fields than the gateway accepts (QUERY_MAX_ROOT_FIELDS).",
+  COST_ESTIMATED_TOO_EXPENSIVE: "The operation’s estimated cost is over the gateway’s maximum (DEMAND_CONTROL_MAX_COST); nothing ran. extensions.estimatedCost and extensions.maxCost say by how much: ask for fewer or smaller lists.",
+  COST_SLICING_ARGUMENT_REQUIRED: "A list field whose size its arguments set (e.g. first or last) was given none or several of them; give exactly one (extensions.field names it).",
   IDENTITY_STORE_UNAVAILABLE: "The identity store did not answer in time; fields that need the viewer’s identities are null, the rest resolved. Retry shortly.",
   SUBGRAPH_UNAVAILABLE: "A service behind the gateway did not answer in time or is down; its fields are null, the rest resolved.",
-  RATE_LIMITED: "Too many login or refresh attempts from this address or for this app, or subscribe messages on one socket; retry after the Retry-After header’s seconds (on a socket: extensions.retryAfterSeconds).",
+  RATE_LIMITED: "Too many login or refresh attempts from this address or for this app, subscribe messages on one socket, or uses of a field with a per-viewer limit (that field is null, the rest resolved); retry after the Retry-After header’s seconds (extensions.retryAfterSeconds).",
   TOO_MANY_SUBSCRIPTIONS: "The socket already holds as many subscriptions as the gateway allows (SOCKET_MAX_SUBSCRIPTIONS); complete one first.",
   INTERNAL_SERVER_ERROR: "Something failed on the server; the request id identifies it in the logs.",
 };
