@@ -1,5 +1,7 @@
 /** The issue's targets, checked against one run's results: which were met, and by how much each was missed. */
-import type { Row } from './report.js';
+import type { Measurement } from './load.js';
+import { OPTIONS } from './options.js';
+import { GRAFBASE, GRAFBASE_NO_DEDUPE, type Row } from './report.js';
 
 /** How RSS moved over a soak (see soak.ts). */
 export interface SoakResult {
@@ -21,9 +23,30 @@ export interface GoalResult {
 export function checkGoals(rows: Row[], soaks: SoakResult[]): GoalResult[] {
   const row = (scenario: string, target: string) => rows.find((r) => r.scenario.startsWith(scenario) && r.target === target);
   const results: GoalResult[] = [];
+  const latency = (goal: string, a: Measurement | undefined, b: Measurement | undefined, atMost: number) =>
+    results.push(a && b ? { goal, measured: `${a.p99} ms vs ${b.p99} ms`, met: a.p99 <= atMost * b.p99 } : { goal, measured: 'not measured', met: undefined });
   const ratio = (goal: string, a: number | undefined, b: number | undefined, atLeast: number) =>
     results.push(a && b ? { goal, measured: `${(a / b).toFixed(2)}x`, met: a / b >= atLeast } : { goal, measured: 'not measured', met: undefined });
 
+  // Round three: Grafbase, the fastest gateway of the public benchmark, is the anchor.
+  // Without merging on either side: Grafbase deduplicates in-flight subgraph requests unless told not to.
+  const grafbase = row('b ', GRAFBASE)?.median;
+  const grafbaseAlone = row('b ', GRAFBASE_NO_DEDUPE)?.median;
+  const noMerging = row('b ', 'ours-no-dedupe')?.median;
+  const merged = row('b ', 'ours-plain')?.median;
+  ratio('b: ours-no-dedupe req/s >= 0.5x grafbase (no dedupe)', noMerging?.rps, grafbaseAlone?.rps, 0.5);
+  ratio('b: ours-no-dedupe requests per CPU-second >= 0.5x grafbase (no dedupe)', noMerging?.requestsPerCpuSecond, grafbaseAlone?.requestsPerCpuSecond, 0.5);
+  latency('b: ours-no-dedupe p99 <= 2x grafbase (no dedupe)', noMerging, grafbaseAlone, 2);
+  ratio('b: ours-plain req/s >= 1.3x grafbase', merged?.rps, grafbase?.rps, 1.3);
+  latency('b: ours-plain p99 no worse than grafbase', merged, grafbase, 1);
+  ratio(
+    `e logged-in: ours-injection req/s >= 2x ${OPTIONS.baseline ?? 'the baseline (--baseline)'}`,
+    row('e burst, logged-in', 'ours-injection')?.median.rps,
+    row('e burst, logged-in', 'ours-baseline-injection')?.median.rps,
+    2,
+  );
+
+  // Round two, kept as regressions to watch.
   const plain = row('b ', 'ours-plain')?.median;
   const noDedupe = row('b ', 'ours-no-dedupe')?.median;
   const stock = row('b ', 'stock-apollo')?.median;

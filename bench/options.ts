@@ -26,6 +26,8 @@ const { values } = parseArgs({
     /** What the soak runs (comma-separated): ours-plain under scenario b, ours-injection under a, burst (ours-injection under e). */
     'soak-target': { type: 'string', default: 'ours-plain' },
     'no-hive': { type: 'boolean', default: false },
+    /** A git commit of this gateway measured in the same run (targets ours-baseline-*), e.g. the main a round started from. */
+    baseline: { type: 'string' },
     /** Scenario (a)'s signed-fetch cost: the load each gateway of the pair is offered (both at once), and its rounds. */
     'signed-fetch-rate': { type: 'string', default: '600' },
     'signed-fetch-rounds': { type: 'string', default: '10' },
@@ -67,4 +69,5 @@ export const OPTIONS = {
   signedFetchRounds: Number(values['signed-fetch-rounds']),
   profiled: new Set(values.profile!.split(',').filter(Boolean)),
   noHive: values['no-hive']!,
+  baseline: values.baseline,
 };

@@ -18,11 +18,25 @@ export interface Running {
  * With `ipc`, the child also gets Node's message channel (`process.send`), as the live room's socket load
  * generator does.
  */
-export function start(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, tsx = true, nodeArgs: string[] = [], ipc = false): Running {
-  const child = spawn(process.execPath, [...nodeArgs, ...(tsx ? ['--import', 'tsx'] : []), file, ...args], {
-    cwd: ROOT,
+export function start(
+  name: string,
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  tsx = true,
+  nodeArgs: string[] = [],
+  ipc = false,
+  cwd = ROOT,
+): Running {
+  return startCommand(name, process.execPath, [...nodeArgs, ...(tsx ? ['--import', 'tsx'] : []), file, ...args], env, { ipc, cwd });
+}
+
+/** Starts any executable (a peer gateway's binary) as `start` starts Node: same environment rules and output. */
+export function startCommand(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, options: { ipc?: boolean; cwd?: string } = {}): Running {
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...env, NODE_ENV: 'production' },
-    stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {

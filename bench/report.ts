@@ -24,19 +24,43 @@ export function summarize(rounds: Measurement[]): Measurement {
   ) as unknown as Measurement;
 }
 
-const ratio = (a: number, b: number | undefined) => (b && b > 0 ? (a / b).toFixed(2) : '-');
+const ratio = (a: number, b: number | undefined) => (b && b > 0 && a > 0 ? (a / b).toFixed(2) : '-');
 
+/** The peers every figure is also given as a ratio to: the baseline, and the fastest gateway of the public benchmark. */
+export const STOCK = 'stock-apollo';
+export const GRAFBASE = 'grafbase (dev)';
+/** Grafbase with its in-flight subgraph request deduplication (on by default) turned off: merging nothing. */
+export const GRAFBASE_NO_DEDUPE = 'grafbase (dev, no dedupe)';
+/** Targets that merge identical in-flight requests (client or subgraph): compared with Grafbase as it merges by default. */
+const MERGING = new Set(['ours-injection', 'ours-plain', 'hive-bench', 'hive-rust-bench', 'ours-baseline-injection', GRAFBASE]);
+/** The Grafbase `target` is compared with: the one that merges as it does. */
+export const grafbaseFor = (target: string) => (MERGING.has(target) ? GRAFBASE : GRAFBASE_NO_DEDUPE);
+
+/**
+ * One line per scenario and target: req/s, p50, p99, requests per gateway CPU-second, peak RSS, errors,
+ * then each of the four as a ratio to stock @apollo/gateway and to Grafbase (latency ratios: above 1 is
+ * slower). Grafbase merges identical in-flight subgraph requests by default, so a target that merges is
+ * compared with it as it comes, and one that merges nothing with Grafbase with deduplication off.
+ */
 export function printTable(rows: Row[]): string {
+  const figures = ['req/s', 'p50', 'p99', 'req/CPU-s'];
   const lines = [
-    'scenario | target | req/s | p50 ms | p99 ms | req per CPU-s | peak RSS MiB | errors | req/s vs stock | req/s vs hive | req/s vs hive-bench | CPU-eff vs stock',
-    '---|---|---|---|---|---|---|---|---|---|---|---',
+    [
+      'scenario | target | req/s | p50 ms | p99 ms | req per CPU-s | peak RSS MiB | errors',
+      ...figures.map((f) => `${f} vs stock`),
+      ...figures.map((f) => `${f} vs grafbase (same merging)`),
+    ].join(' | '),
+    Array.from({ length: 8 + 2 * figures.length }, () => '---').join('|'),
   ];
   for (const row of rows) {
-    const peers = rows.filter((r) => r.scenario === row.scenario);
-    const stock = peers.find((r) => r.target === 'stock-apollo')?.median;
-    const hive = peers.find((r) => r.target === 'hive')?.median;
-    const hiveBench = peers.find((r) => r.target === 'hive-bench')?.median;
+    const peer = (target: string) => rows.find((r) => r.scenario === row.scenario && r.target === target)?.median;
     const m = row.median;
+    const against = (p: Measurement | undefined) => [
+      ratio(m.rps, p?.rps),
+      ratio(m.p50, p?.p50),
+      ratio(m.p99, p?.p99),
+      ratio(m.requestsPerCpuSecond, p?.requestsPerCpuSecond),
+    ];
     lines.push(
       [
         row.scenario,
@@ -47,10 +71,8 @@ export function printTable(rows: Row[]): string {
         m.requestsPerCpuSecond ? m.requestsPerCpuSecond.toFixed(0) : '-',
         m.peakRssMiB ? m.peakRssMiB.toFixed(0) : '-',
         m.errors.toFixed(0),
-        ratio(m.rps, stock?.rps),
-        ratio(m.rps, hive?.rps),
-        ratio(m.rps, hiveBench?.rps),
-        ratio(m.requestsPerCpuSecond, stock?.requestsPerCpuSecond),
+        ...against(peer(STOCK)),
+        ...against(peer(grafbaseFor(row.target))),
       ].join(' | '),
     );
   }
@@ -79,6 +101,11 @@ function chart(rows: Row[]): string {
     'stock-apollo': '#868e96',
     hive: '#f08c00',
     'hive-bench': '#e8590c',
+    'hive-rust': '#ae3ec9',
+    'hive-rust-bench': '#862e9c',
+    [GRAFBASE]: '#c2255c',
+    [GRAFBASE_NO_DEDUPE]: '#e64980',
+    'ours-baseline': '#495057',
     direct: '#1c7ed6',
   };
   const barHeight = 18;

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startMongoDevServer } from '../dev/mongo/server.js';
 import { startWechatSimulator } from '../dev/wechat/server.js';
 import { benchSecrets, seedViewers } from './fixtures.js';
-import { compose, hiveAvailable, RESULTS, startGateways, track, type Target } from './gateways.js';
+import { compose, peersAvailable, RESULTS, startGateways, track, type Target } from './gateways.js';
 import { signedFetchCost } from './gateway-metrics.js';
 import { checkGoals, printGoals, type SoakResult } from './goals.js';
 import { runLiveRoom, type LiveRoomResult } from './live-room/live-room.js';
@@ -36,8 +36,8 @@ async function soak(target: Target, spec: Omit<LoadSpec, 'url' | 'connections' |
 }
 
 const rows: Row[] = [];
-const hiveNote = hiveAvailable();
-if (hiveNote) notes.push(`hive: ${hiveNote}`);
+const peersNote = peersAvailable();
+if (peersNote) notes.push(`peer gateways: ${peersNote}`);
 
 if (SCENARIOS.has('b') || SCENARIOS.has('d') || SOAKS.has('ours-plain')) {
   console.log('scenarios b/d: four synthetic subgraphs');
@@ -142,8 +142,8 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has(
     );
     const identityUrl = `http://127.0.0.1:${identityPort}/graphql`;
     await waitForGraphQL(identity, identityUrl);
-    const supergraph = compose('login', DEMO_STATIC_SUBGRAPHS, { ...urls, identity: identityUrl });
-    const targets = await startGateways(supergraph, { ...baseEnv, MONGODB_DB: 'bench_login', IDENTITY_URL: `http://127.0.0.1:${identityPort}` });
+    const composed = compose('login', DEMO_STATIC_SUBGRAPHS, { ...urls, identity: identityUrl });
+    const targets = await startGateways(composed, { ...baseEnv, MONGODB_DB: 'bench_login', IDENTITY_URL: `http://127.0.0.1:${identityPort}` });
     if (!ONLY_TARGETS || ONLY_TARGETS.has('direct')) targets.push({ name: 'direct', url: identityUrl, process: identity });
     let n = 0;
     const login = () =>
@@ -171,7 +171,7 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has(
 let liveRoom: LiveRoomResult | undefined;
 if (SCENARIOS.has('f')) {
   console.log('scenario f: live room (anonymous sockets on one coupon claimed on a schedule; logged-in sockets selecting claimedByMe)');
-  liveRoom = await runLiveRoom(hiveNote);
+  liveRoom = await runLiveRoom(peersNote);
 }
 
 const table = printTable(rows);

@@ -75,7 +75,7 @@ export async function startLiveRoom(setup: LiveRoomSetup): Promise<LiveRoomSyste
   const couponsUrl = `http://127.0.0.1:${couponsPort}/graphql`;
   await waitForGraphQL(couponsProcess, couponsUrl);
 
-  const supergraph = compose('live-room', DEMO_STATIC_SUBGRAPHS, { ...urls, coupons: couponsUrl });
+  const { supergraph } = compose('live-room', DEMO_STATIC_SUBGRAPHS, { ...urls, coupons: couponsUrl });
   const port = await freePort();
   const gateway = await launchTarget(
     'ours-injection',
