@@ -45,7 +45,7 @@ function packagesReachedFrom(entry: string): Set<string> {
   const visit = (file: string) => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?<![.\w$])(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?<![.\w$'"])(?:from|import)\s*\(?\s*['"]([^'"\n]+)['"]/g)) {
       if (specifier!.startsWith('.')) visit(resolve(dirname(file), specifier!));
       else if (!specifier!.startsWith('node:') && !builtinModules.includes(specifier!)) {
         const parts = specifier!.split('/');
