@@ -18,6 +18,7 @@ import { liveRoomGoals, liveRoomLines } from './live-room/live-room-report.js';
 import { prime, type LoadSpec } from './load.js';
 import { runScenario, runSideBySide, soakTarget, verify } from './measuring.js';
 import { OPTIONS } from './options.js';
+import { jsonFloorNote, measureJsonFloor } from './json-floor.js';
 import { firstJsonLine, freePort, start, waitForGraphQL } from './processes.js';
 import { printTable, writeResults, type Row } from './report.js';
 import { BURST_ANONYMOUS_QUERY, BURST_QUERY, DEMO_QUERY, DEMO_STATIC_SUBGRAPHS } from './subgraphs/demo-static.js';
@@ -47,7 +48,9 @@ if (SCENARIOS.has('b') || SCENARIOS.has('d') || SOAKS.has('ours-plain')) {
   if (SCENARIOS.has('b')) {
     const body = JSON.stringify({ query: HEAVY_QUERY });
     await verify(targets, body);
-    rows.push(...(await runScenario('b heavy nested', targets, () => ({ body }))));
+    const measured = await runScenario('b heavy nested', targets, () => ({ body }));
+    rows.push(...measured);
+    notes.push(jsonFloorNote(await measureJsonFloor(urls), measured));
   }
   if (SCENARIOS.has('d')) {
     const body = JSON.stringify({ query: ONE_SUBGRAPH_QUERY });
