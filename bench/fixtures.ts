@@ -22,7 +22,7 @@ export function benchSecrets(): { config: PlatformConfig; configPath: string; en
   return { config, configPath, env };
 }
 
-/** `count` users linked to both merchants, their access tokens, and a JWKS server that vouches for them. */
+/** `count` users linked to both merchants (and consenting to ACME), their access tokens, and a JWKS server that vouches for them. */
 export async function seedViewers(uri: string, count: number): Promise<{ tokens: string[]; jwksOrigin: string; close(): Promise<void> }> {
   const connection = await mongoose.createConnection(uri).asPromise();
   const models = identityModels(connection);
@@ -50,6 +50,10 @@ export async function seedViewers(uri: string, count: number): Promise<{ tokens:
         lastLoginAt: now,
       })),
     ),
+  );
+  // ACME asks for disclosure consent: every viewer has granted it, so ACME's @policy fields resolve (and its OpenID is injected).
+  await models.Consent.insertMany(
+    userIds.map((userId) => ({ userId, purpose: 'MERCHANT_DISCLOSURE', merchantId: 'acme', noticeVersion: '2026-01', grantedAt: now })),
   );
   for (const userId of userIds) tokens.push((await issuer.issue({ sub: userId, app: 'wx1000000000000001', sid: randomUUID() })).token);
   await connection.close();

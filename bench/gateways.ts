@@ -2,7 +2,7 @@
 import { composeServices } from '@apollo/composition';
 import { print, type DocumentNode } from 'graphql';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OPTIONS } from './options.js';
 import { GRAFBASE, GRAFBASE_NO_DEDUPE } from './report.js';
@@ -109,6 +109,13 @@ async function answering(proc: Running, port: number): Promise<Target> {
   return { name: proc.name, url, process: proc };
 }
 
+/** A copy of the supergraph file at `file` with every `@policy(...)` application removed; returns its path. */
+function withoutPolicies(file: string): string {
+  const stripped = file.replace(/\.supergraph\.graphql$/, '.no-policies.supergraph.graphql');
+  writeFileSync(stripped, readFileSync(file, 'utf8').replace(/ @policy\(policies: \[[^)]*\]\)/g, ''));
+  return stripped;
+}
+
 /**
  * Grafbase's gateway as its CLI serves it offline (`grafbase dev`: it composes the subgraphs' SDL itself and
  * cannot read a supergraph). HOME is a scratch folder: the CLI unpacks its web UI there.
@@ -127,6 +134,10 @@ async function launchGrafbase(name: string, config: string, port: number): Promi
  */
 export async function startGateways(composed: Composed, injectionEnv?: NodeJS.ProcessEnv, injectionWithoutMerging = false): Promise<Target[]> {
   const { supergraph } = composed;
+  // Without the platform (no PLATFORM_CONFIG) our gateway cannot evaluate the merchants' @policy fields and
+  // refuses them to everyone; the identity-less targets of the demo scenarios run with those directives removed
+  // (the peers ignore them), so only ours-injection* pays for authorization along with injection.
+  const plainSupergraph = injectionEnv ? withoutPolicies(supergraph) : supergraph;
   const targets: Target[] = [];
   const wanted = (name: string) => !OPTIONS.targets || OPTIONS.targets.has(name);
   const add = async (name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true) => {
@@ -149,12 +160,13 @@ export async function startGateways(composed: Composed, injectionEnv?: NodeJS.Pr
         targets.push(await launchTarget(name, 'gateway/main.ts', [], { ...env, SUPERGRAPH: supergraph, PORT: String(port) }, port, true, baseline));
     };
     if (injectionEnv) await at('ours-baseline-injection', injectionEnv);
-    await at('ours-baseline-no-dedupe', { PLATFORM_CONFIG: undefined, GATEWAY_DEDUPE: 'false' });
+    await at('ours-baseline-no-dedupe', { PLATFORM_CONFIG: undefined, GATEWAY_DEDUPE: 'false', SUPERGRAPH: plainSupergraph });
   }
   let port = await freePort();
-  await add('ours-plain', 'gateway/main.ts', [], { SUPERGRAPH: supergraph, PORT: String(port), PLATFORM_CONFIG: undefined }, port);
+  await add('ours-plain', 'gateway/main.ts', [], { SUPERGRAPH: plainSupergraph, PORT: String(port), PLATFORM_CONFIG: undefined }, port);
   port = await freePort();
-  await add('ours-no-dedupe', 'gateway/main.ts', [], { SUPERGRAPH: supergraph, PORT: String(port), PLATFORM_CONFIG: undefined, GATEWAY_DEDUPE: 'false' }, port);
+  const noDedupe = { SUPERGRAPH: plainSupergraph, PORT: String(port), PLATFORM_CONFIG: undefined, GATEWAY_DEDUPE: 'false' };
+  await add('ours-no-dedupe', 'gateway/main.ts', [], noDedupe, port);
   port = await freePort();
   // Default settings, except that it sends no usage reports to Apollo (nothing leaves this machine).
   await add('stock-apollo', 'bench/targets/stock-apollo-gateway.ts', [supergraph, String(port)], { APOLLO_TELEMETRY_DISABLED: 'true' }, port);

@@ -25,7 +25,7 @@ export async function verify(targets: Target[], body: string, headers: Record<st
   for (const target of targets) {
     const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const json = (await response.json()) as { data?: unknown; errors?: unknown };
-    if (json.errors || !json.data) throw new Error(`${target.name} answered with errors: ${JSON.stringify(json).slice(0, 500)}`);
+    if (json.errors || !json.data) throw new Error(`${target.name} answered with errors: ${JSON.stringify(json.errors ?? json).slice(0, 500)}`);
     const data = JSON.stringify(json.data);
     reference ??= data;
     if (data !== reference) throw new Error(`${target.name} answered different data than the others`);
