@@ -49,6 +49,9 @@ interface Touched {
   filtered: Map<string, FilteredOperation>;
 }
 
+/** Whether `type.field` starts a session (`login`, `refreshSession`): what is under it runs as the new session's viewer. */
+const startsSession = (schema: GraphQLSchema, type: string, field: string) => SESSION_FIELDS.has(field) && type === schema.getMutationType()?.name;
+
 export const authorization = (options: AuthorizationOptions) => {
   const touchedBy = new WeakMap<OperationDefinitionNode, Touched>();
 
@@ -56,9 +59,8 @@ export const authorization = (options: AuthorizationOptions) => {
     const known = touchedBy.get(operation);
     if (known?.requirements === requirements) return known;
     const found = new Set<Requirement>();
-    const mutationType = schema.getMutationType()?.name;
     filterOperation(schema, document, operation, (type, field) => {
-      if (type === mutationType && SESSION_FIELDS.has(field)) return UNEXAMINED;
+      if (startsSession(schema, type, field)) return UNEXAMINED;
       const requirement = requirements.field(type, field);
       if (requirement) found.add(requirement);
       return undefined;
@@ -77,21 +79,22 @@ export const authorization = (options: AuthorizationOptions) => {
     const rights: ViewerRights = { viewer: request.viewer, scopes: sessionScopes(options.platform, request.viewer), identities };
     const decisions = new Map<Requirement, Denial | undefined>();
     let key = '';
+    let denied = false;
     for (const requirement of entry.list) {
       const denial = decide(options.platform, requirement, rights);
       decisions.set(requirement, denial);
+      denied ||= denial !== undefined;
       key += denial ? `${denial.code}:${denial.extensions?.merchantId ?? ''};` : '-;';
     }
-    if (![...decisions.values()].some(Boolean)) return;
+    if (!denied) return;
     // Variables that do not coerce are the request's error, whatever is removed: Apollo answers it (400).
     const { variableDefinitions } = request.operation.operation;
     if (variableDefinitions?.length && graphql.getVariableValues(schema, variableDefinitions, request.params.variables ?? {}).errors) return;
     let filtered = entry.filtered.get(key);
     if (!filtered) {
       const { document, operation } = request.operation;
-      const mutationType = schema.getMutationType()?.name;
       const decideField: FieldDecision = (type, field) => {
-        if (type === mutationType && SESSION_FIELDS.has(field)) return UNEXAMINED;
+        if (startsSession(schema, type, field)) return UNEXAMINED;
         const requirement = entry.requirements.field(type, field);
         return requirement && decisions.get(requirement);
       };

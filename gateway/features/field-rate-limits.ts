@@ -6,17 +6,13 @@
  * answers null with RATE_LIMITED and `extensions.retryAfterSeconds`, the rest of the operation runs, and
  * the HTTP answer carries `Retry-After`. An anonymous request's bucket is its client address.
  */
-import { createRequire } from 'node:module';
-import { Kind, type DocumentNode, type FieldNode, type GraphQLSchema, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { DocumentCache } from '../pipeline/document-cache.js';
 import { defineFeature } from '../pipeline/feature.js';
 import { runFiltered } from '../pipeline/filtered-request.js';
 import { filterOperation, type Removal } from '../pipeline/removed-fields.js';
 import { clientAddressOf } from './rate-limits.js';
-
-// The CommonJS build of graphql, which built the gateway's schema.
-const graphql = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
 /** One field's limit: at most `points` selections per viewer per `seconds`. */
 export interface FieldRateLimit {
@@ -88,33 +84,11 @@ export const fieldRateLimits = (options: FieldRateLimitsOptions) => {
 
 /** The selections of limited fields in `operation`, each field node once (through fragments). */
 function limitedFields(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, limited: ReadonlyMap<string, unknown>): Selected {
-  const fragments = new Map<string, { type: string; set: SelectionSetNode }>();
-  for (const definition of document.definitions) {
-    if (definition.kind === Kind.FRAGMENT_DEFINITION)
-      fragments.set(definition.name.value, { type: definition.typeCondition.name.value, set: definition.selectionSet });
-  }
-  const found: { coordinate: string; field: FieldNode }[] = [];
-  const seen = new Set<FieldNode>();
-  const walk = (set: SelectionSetNode, typeName: string, spreads: ReadonlySet<string>) => {
-    const type = schema.getType(typeName);
-    for (const selection of set.selections) {
-      if (selection.kind === Kind.FIELD) {
-        const coordinate = `${typeName}.${selection.name.value}`;
-        if (limited.has(coordinate) && !seen.has(selection)) {
-          seen.add(selection);
-          found.push({ coordinate, field: selection });
-        }
-        const definition = type && 'getFields' in type ? type.getFields()[selection.name.value] : undefined;
-        if (selection.selectionSet && definition) walk(selection.selectionSet, graphql.getNamedType(definition.type).name, spreads);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        walk(selection.selectionSet, selection.typeCondition?.name.value ?? typeName, spreads);
-      } else if (!spreads.has(selection.name.value)) {
-        const fragment = fragments.get(selection.name.value);
-        if (fragment) walk(fragment.set, fragment.type, new Set([...spreads, selection.name.value]));
-      }
-    }
-  };
-  const root = schema.getRootType(operation.operation);
-  if (root) walk(operation.selectionSet, root.name, new Set());
-  return found;
+  const found = new Map<FieldNode, string>();
+  filterOperation(schema, document, operation, (type, field, node) => {
+    const coordinate = `${type}.${field}`;
+    if (limited.has(coordinate) && !found.has(node)) found.set(node, coordinate);
+    return undefined;
+  });
+  return [...found].map(([field, coordinate]) => ({ coordinate, field }));
 }

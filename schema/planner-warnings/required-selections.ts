@@ -37,6 +37,16 @@ export interface FieldRequiredWithArguments {
   requiredBy: RequiredWithArguments[];
 }
 
+/** What a warning about `field` names: the requiring fields, their subgraphs, each `@requires` as written, and the path. */
+export function describeRequiredBy(field: FieldRequiredWithArguments): { requiring: string[]; subgraphs: string[]; how: string; path: string } {
+  return {
+    requiring: [...new Set(field.requiredBy.map((r) => r.requiringField))],
+    subgraphs: [...new Set(field.requiredBy.map((r) => r.subgraph))],
+    how: field.requiredBy.map((r) => `${r.requiringField} @requires(fields: ${JSON.stringify(r.fieldSet)})`).join('; '),
+    path: `${field.entity}.${field.path}`,
+  };
+}
+
 /** Every field any `@requires` of the supergraph selects with arguments (at any depth), in schema order. */
 export function fieldsRequiredWithArguments(supergraph: Supergraph): FieldRequiredWithArguments[] {
   const api = supergraph.apiSchema();

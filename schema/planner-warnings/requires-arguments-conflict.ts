@@ -7,7 +7,7 @@
  * fields gets both computed from the same value (`shippingEstimate` from the EUR price, like
  * `shippingEstimateEUR`), silently. It holds across subgraphs too: the requiring fields may live in two.
  */
-import { fieldsRequiredWithArguments } from './required-selections.js';
+import { describeRequiredBy, fieldsRequiredWithArguments } from './required-selections.js';
 import { listing, subgraphsNamed, type PlannerPatternDetector } from './planner-warning.js';
 
 /** Finds each field that two `@requires` of a type select with different arguments. */
@@ -15,10 +15,7 @@ export const requiresArgumentsConflict: PlannerPatternDetector = (supergraph) =>
   fieldsRequiredWithArguments(supergraph)
     .filter((field) => new Set(field.requiredBy.map((r) => r.field)).size > 1)
     .map((field) => {
-      const requiring = [...new Set(field.requiredBy.map((r) => r.requiringField))];
-      const subgraphs = [...new Set(field.requiredBy.map((r) => r.subgraph))];
-      const how = field.requiredBy.map((r) => `${r.requiringField} @requires(fields: ${JSON.stringify(r.fieldSet)})`).join('; ');
-      const path = `${field.entity}.${field.path}`;
+      const { requiring, subgraphs, how, path } = describeRequiredBy(field);
       return {
         pattern: 'REQUIRES_ARGUMENTS_CONFLICT' as const,
         auditSuite: 'requires-with-argument-conflict',

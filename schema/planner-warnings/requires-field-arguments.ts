@@ -9,7 +9,7 @@
  * the requiring field is computed from the client's arguments. Aliasing the field in the operation keeps
  * the two apart.
  */
-import { fieldsRequiredWithArguments } from './required-selections.js';
+import { describeRequiredBy, fieldsRequiredWithArguments } from './required-selections.js';
 import { listing, subgraphsNamed, type PlannerPatternDetector } from './planner-warning.js';
 
 /** Finds each client-visible field some `@requires` select with arguments. */
@@ -17,10 +17,7 @@ export const requiresFieldWithArguments: PlannerPatternDetector = (supergraph) =
   fieldsRequiredWithArguments(supergraph)
     .filter((field) => field.visible)
     .map((field) => {
-      const requiring = [...new Set(field.requiredBy.map((r) => r.requiringField))];
-      const subgraphs = [...new Set(field.requiredBy.map((r) => r.subgraph))];
-      const how = field.requiredBy.map((r) => `${r.requiringField} @requires(fields: ${JSON.stringify(r.fieldSet)})`).join('; ');
-      const path = `${field.entity}.${field.path}`;
+      const { requiring, subgraphs, how, path } = describeRequiredBy(field);
       return {
         pattern: 'REQUIRES_FIELD_WITH_ARGUMENTS' as const,
         auditSuite: 'requires-with-argument',

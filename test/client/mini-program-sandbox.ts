@@ -3,7 +3,7 @@
  * TypeScript compiled file by file (as DevTools' TypeScript plugin does), the client from its `miniprogram`
  * folder (as DevTools' "Build npm" copies it), and app.js and every page of app.json run in a sandbox with
  * only a mini-program's globals (`wx`, App, Page, getApp, require, timers; no Node, no fetch, no WebSocket).
- * The same steps as test/client/mini-program-runtime.test.ts, which also checks the projects' files.
+ * test/client/mini-program-runtime.test.ts also checks the projects' files.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -97,7 +97,9 @@ export function startMiniProgram(root: string, wx: WxApi): MiniProgram {
       (specifier) => {
         if (specifier === manifest.name) return fromNpm('index.js');
         if (!specifier.startsWith('.')) throw new Error(`${file} requires "${specifier}": neither in the project nor in miniprogram_npm`);
-        return fromProject(normalize(join(dirname(file), specifier)));
+        const target = normalize(join(dirname(file), specifier));
+        if (target.startsWith('..')) throw new Error(`${file} requires ${specifier}, outside the project`);
+        return fromProject(target);
       },
     );
   };
