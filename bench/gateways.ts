@@ -157,7 +157,7 @@ export async function startGateways(composed: Composed, injectionEnv?: NodeJS.Pr
     const at = async (name: string, env: NodeJS.ProcessEnv) => {
       const port = await freePort();
       if (wanted(name))
-        targets.push(await launchTarget(name, 'gateway/main.ts', [], { ...env, SUPERGRAPH: supergraph, PORT: String(port) }, port, true, baseline));
+        targets.push(await launchTarget(name, 'gateway/main.ts', [], { SUPERGRAPH: supergraph, ...env, PORT: String(port) }, port, true, baseline));
     };
     if (injectionEnv) await at('ours-baseline-injection', injectionEnv);
     await at('ours-baseline-no-dedupe', { PLATFORM_CONFIG: undefined, GATEWAY_DEDUPE: 'false', SUPERGRAPH: plainSupergraph });
