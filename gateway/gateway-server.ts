@@ -11,7 +11,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { GraphQLSchema } from 'graphql';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { isPublicCode } from '../platform/graphql/format-error.js';
-import { inServerSpan } from '../platform/telemetry.js';
+import { inServerSpanUnscoped } from '../platform/telemetry.js';
 import { turnOffApolloTelemetry } from '../platform/env.js';
 import { maskingFormatter, readiness, startGraphQLHttpServer, type ReadinessCheck, type RunningHttpServer } from '@identity-federation-gateway/subgraph-kit';
 import type { Logger } from '../platform/logger.js';
@@ -287,7 +287,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     path: GRAPHQL_PATH,
     host: options.host,
     port: options.port,
-    serverSpan: inServerSpan,
+    // Its per-request log lines carry the request id themselves: no AsyncLocalStorage scope (telemetry.ts).
+    serverSpan: inServerSpanUnscoped,
     onError: (error, requestId) => logger.error({ err: error, requestId }, 'request failed outside GraphQL'),
     routes: publicRoutes,
     readiness: [...(options.readiness ?? []), ...probes],

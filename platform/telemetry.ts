@@ -100,8 +100,16 @@ export function currentRequestId(): string | undefined {
 export function inServerSpan(headers: IncomingHttpHeaders, name: string, res: ServerResponse, handle: () => void): void {
   // The HTTP edge has set the request id on the answer before calling this: every log line of the request carries it.
   const requestId = res.getHeader(Headers.requestId);
-  const run = typeof requestId === 'string' ? () => requestScope.run(requestId, handle) : handle;
-  if (!tracer) return run();
+  inServerSpanUnscoped(headers, name, res, typeof requestId === 'string' ? () => requestScope.run(requestId, handle) : handle);
+}
+
+/**
+ * `inServerSpan` without the request-id scope, for a server whose per-request log lines name their request
+ * themselves (the gateway's). The scope is an AsyncLocalStorage, which on Node 20 runs async hooks for
+ * every promise: the gateway answers about 20% more logged-in requests per second without it (bench e).
+ */
+export function inServerSpanUnscoped(headers: IncomingHttpHeaders, name: string, res: ServerResponse, handle: () => void): void {
+  if (!tracer) return handle();
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
   res.once('close', () => {
@@ -109,5 +117,5 @@ export function inServerSpan(headers: IncomingHttpHeaders, name: string, res: Se
     if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
   });
-  context.with(trace.setSpan(parent, span), run);
+  context.with(trace.setSpan(parent, span), handle);
 }
