@@ -212,21 +212,43 @@ function notFound(res: ServerResponse): void {
 }
 
 /** Reads a body and parses it if JSON; malformed JSON or an oversized body is the client's error (400 / 413). */
-export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string | undefined; parsed: unknown }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return { text: undefined, parsed: undefined };
+export function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<{ text: string | undefined; parsed: unknown }> {
+  // Listeners, not `for await`: the stream's async iterator costs a promise per chunk and one per request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (outcome: () => void) => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      outcome();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      // The rest is left unread: the answer closes the connection (answerError), so it is never parsed as a request.
+      req.pause();
+      settle(() => reject(new HttpError(413, 'BAD_REQUEST', `Request body is larger than ${maxBytes} bytes`)));
+    };
+    const onEnd = () => settle(() => (size === 0 ? resolve({ text: undefined, parsed: undefined }) : parseBody(req, chunks, resolve, reject)));
+    const onError = (error: Error) => settle(() => reject(error));
+    const onClose = () => settle(() => reject(new Error('the request closed before its body ended')));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+function parseBody(
+  req: IncomingMessage,
+  chunks: Buffer[],
+  resolve: (body: { text: string; parsed: unknown }) => void,
+  reject: (error: HttpError) => void,
+): void {
   const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
   const contentType = String(req.headers['content-type'] ?? '');
-  if (!contentType.includes('json')) return { text, parsed: text };
+  if (!contentType.includes('json')) return resolve({ text, parsed: text });
+  let parsed: unknown;
   try {
-    return { text, parsed: JSON.parse(text) };
+    parsed = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+    return reject(new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON'));
   }
+  resolve({ text, parsed });
 }
