@@ -10,6 +10,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { Headers } from '../../platform/headers.js';
 import { defineFeature } from '../pipeline/feature.js';
 import { responseMediaType } from '../pipeline/media-types.js';
+import type { GatewayResponse, RemovedFields } from '../pipeline/gateway-request.js';
 import { restoreRemoved } from '../pipeline/removed-fields.js';
 
 type Answer = { data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[]; extensions?: unknown };
@@ -17,27 +18,33 @@ type Answer = { data?: Record<string, unknown> | null; errors?: GraphQLFormatted
 export const partialResults = () =>
   defineFeature({
     name: 'partial-results',
-    async around(request, next) {
+    around(request, next) {
       const { removed } = request;
-      if (removed?.empty) {
+      // Nearly every request removes nothing: it passes straight on, without a promise of this step's own.
+      if (!removed) return next(request);
+      if (removed.empty) {
         const headers = new HeaderMap([[Headers.contentType, responseMediaType(request.http.headers[Headers.accept])]]);
         if (removed.retryAfterSeconds) headers.set(Headers.retryAfter, String(removed.retryAfterSeconds));
-        return { status: 200, headers, body: { kind: 'complete', string: JSON.stringify(restoreRemoved({ data: {} }, removed.fields)) } };
+        return Promise.resolve({ status: 200, headers, body: { kind: 'complete', string: JSON.stringify(restoreRemoved({ data: {} }, removed.fields)) } });
       }
-      const response = await next(request);
-      if (removed?.retryAfterSeconds) response.headers.set(Headers.retryAfter, String(removed.retryAfterSeconds));
-      // A subscription's answer is its events (restored as they come); a streamed answer is left as it is.
-      if (!removed || response.body.kind !== 'complete' || response.refusedWith || response.body.string === '') return response;
-      let answer: Answer;
-      try {
-        answer = JSON.parse(response.body.string) as Answer;
-      } catch {
-        return response;
-      }
-      // A request error (variables that do not coerce): nothing executed, nothing to put back.
-      if (!('data' in answer)) return response;
-      const restored = restoreRemoved(answer, removed.fields);
-      const body = answer.extensions === undefined ? restored : { ...restored, extensions: answer.extensions };
-      return { ...response, body: { kind: 'complete', string: JSON.stringify(body) } };
+      return next(request).then((response) => withRemovedFields(response, removed));
     },
   });
+
+/** The answer with each removed field put back as null with its error, and Retry-After where a limit removed one. */
+function withRemovedFields(response: GatewayResponse, removed: RemovedFields): GatewayResponse {
+  if (removed.retryAfterSeconds) response.headers.set(Headers.retryAfter, String(removed.retryAfterSeconds));
+  // A subscription's answer is its events (restored as they come); a streamed answer is left as it is.
+  if (response.body.kind !== 'complete' || response.refusedWith || response.body.string === '') return response;
+  let answer: Answer;
+  try {
+    answer = JSON.parse(response.body.string) as Answer;
+  } catch {
+    return response;
+  }
+  // A request error (variables that do not coerce): nothing executed, nothing to put back.
+  if (!('data' in answer)) return response;
+  const restored = restoreRemoved(answer, removed.fields);
+  const body = answer.extensions === undefined ? restored : { ...restored, extensions: answer.extensions };
+  return { ...response, body: { kind: 'complete', string: JSON.stringify(body) } };
+}
