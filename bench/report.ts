@@ -30,7 +30,7 @@ const ratio = (a: number, b: number | undefined) => (b && b > 0 && a > 0 ? (a / 
 export const STOCK = 'stock-apollo';
 export const GRAFBASE = 'grafbase (dev)';
 /** Grafbase with its in-flight subgraph request deduplication (on by default) turned off: merging nothing. */
-export const GRAFBASE_NO_DEDUPE = 'grafbase (dev, no dedupe)';
+export const GRAFBASE_NO_DEDUPE = 'grafbase (dev) no-dedupe';
 /** Targets that merge identical in-flight requests (client or subgraph): compared with Grafbase as it merges by default. */
 const MERGING = new Set(['ours-injection', 'ours-plain', 'hive-bench', 'hive-rust-bench', 'ours-baseline-injection', GRAFBASE]);
 /** The Grafbase `target` is compared with: the one that merges as it does. */

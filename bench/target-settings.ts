@@ -21,7 +21,7 @@ export const TARGET_SETTINGS: Record<string, string> = {
     'Hive Gateway with the Rust query planner at its benchmark configuration: inboundInflightRequestDeduplication: true (not --jit: with the Rust planner it answers null data); Yoga parse/validation cache; query plan cache; no response cache',
   'grafbase (dev)':
     'Grafbase gateway (Rust) as `grafbase dev` serves it from the npm CLI package (it composes the subgraphs itself); its defaults: operation cache; in-flight deduplication of identical subgraph requests (on by default); no entity or response cache',
-  'grafbase (dev, no dedupe)':
+  'grafbase (dev) no-dedupe':
     'grafbase (dev) with [traffic_shaping] inflight_deduplication = false: no merging of any kind; operation cache; no entity or response cache',
   'ours-baseline-injection': 'ours-injection at the --baseline commit (a git worktree), same settings',
   'ours-baseline-no-dedupe': 'ours-no-dedupe at the --baseline commit (a git worktree), same settings',
