@@ -4,6 +4,7 @@ import { print, type DocumentNode } from 'graphql';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GATEWAY_NODE_FLAGS } from '../gateway/node-flags.js';
 import { OPTIONS } from './options.js';
 import { GRAFBASE, GRAFBASE_NO_DEDUPE } from './report.js';
 import { ROOT, freePort, start, startCommand, waitForGraphQL, type Running } from './processes.js';
@@ -82,7 +83,9 @@ const UNLIMITED_LOGINS = { RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000000', RATE_LIMI
  */
 export async function launchTarget(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true, cwd = ROOT): Promise<Target> {
   const profiling = OPTIONS.profiled.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
-  const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, profiling, false, cwd));
+  // This gateway runs as it ships (npm run start:prod), with its Node flags; a --baseline checkout as that commit shipped.
+  const shipped = file === 'gateway/main.ts' && cwd === ROOT ? GATEWAY_NODE_FLAGS : [];
+  const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, [...shipped, ...profiling], false, cwd));
   return answering(proc, port);
 }
 

@@ -13,10 +13,10 @@ export interface Child {
 /** Compiled (`npm run build`, this file is .js): children are the compiled entries, run by plain node. */
 const COMPILED = import.meta.url.endsWith('.js');
 
-/** Starts `entry` (a path like `gateway/main.ts`, relative to the project) as the child `name`. */
-export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = []): Child {
+/** Starts `entry` (a path like `gateway/main.ts`, relative to the project) as the child `name`, Node run with `nodeFlags`. */
+export function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, args: string[] = [], nodeFlags: readonly string[] = []): Child {
   const main = fileURLToPath(new URL(`../${COMPILED ? entry.replace(/\.ts$/, '.js') : entry}`, import.meta.url));
-  const child = spawn(process.execPath, COMPILED ? [main, ...args] : ['--import', 'tsx', main, ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, ...(COMPILED ? [] : ['--import', 'tsx']), main, ...args], {
     env: { ...env, EXIT_WITH_LAUNCHER: '1' },
     // The child watches this stdin pipe: it closes when the launcher dies, and the child exits (no orphans).
     stdio: ['pipe', 'pipe', 'pipe'],

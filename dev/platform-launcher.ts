@@ -85,8 +85,8 @@ export async function launchPlatform(options: PlatformLaunchOptions): Promise<Ru
         .join(','),
     };
     delete childEnv.PORT;
-    const all = [...plan, { name: 'console', entry: 'console/main.ts', args: [] as string[], port: env.CONSOLE_PORT }];
-    for (const { name, entry, args } of all) children.push(startChild(name, entry, childEnv, args));
+    const all = [...plan, { name: 'console', entry: 'console/main.ts', args: [] as string[], nodeFlags: [] as readonly string[], port: env.CONSOLE_PORT }];
+    for (const { name, entry, args, nodeFlags } of all) children.push(startChild(name, entry, childEnv, args, nodeFlags));
     await Promise.all(children.map((child, i) => waitHealthy(child, `${base}:${all[i]!.port}/healthz`, options.startTimeoutMs)));
     if (wechat && config.thirdPartyPlatform) {
       // WeChat pushes the third-party platform's verify ticket every 10 minutes; so does the simulator.
