@@ -39,12 +39,21 @@ export function checkGoals(rows: Row[], soaks: SoakResult[]): GoalResult[] {
   latency('b: ours-no-dedupe p99 <= 2x grafbase (no dedupe)', noMerging, grafbaseAlone, 2);
   ratio('b: ours-plain req/s >= 1.3x grafbase', merged?.rps, grafbase?.rps, 1.3);
   latency('b: ours-plain p99 no worse than grafbase', merged, grafbase, 1);
+  // The issue's unit is requests per gateway CPU-second (more processes or threads do not count).
+  const loggedIn = row('e burst, logged-in', 'ours-injection')?.median;
+  const burstBaseline = row('e burst, logged-in', 'ours-baseline-injection')?.median;
   ratio(
-    `e logged-in: ours-injection req/s >= 2x ${OPTIONS.baseline ?? 'the baseline (--baseline)'}`,
-    row('e burst, logged-in', 'ours-injection')?.median.rps,
-    row('e burst, logged-in', 'ours-baseline-injection')?.median.rps,
+    `e logged-in: ours-injection requests per CPU-second >= 2x ${OPTIONS.baseline ?? 'the baseline (--baseline)'}`,
+    loggedIn?.requestsPerCpuSecond,
+    burstBaseline?.requestsPerCpuSecond,
     2,
   );
+  if (loggedIn && burstBaseline)
+    results.push({
+      goal: 'e logged-in: req/s against the baseline (for reference)',
+      measured: `${(loggedIn.rps / burstBaseline.rps).toFixed(2)}x`,
+      met: undefined,
+    });
 
   // Round two, kept as regressions to watch.
   const plain = row('b ', 'ours-plain')?.median;
