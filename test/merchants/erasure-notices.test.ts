@@ -35,8 +35,9 @@ describe('erasure notices at a merchant subgraph', () => {
     const secret = system.secrets.COUPONS_SUBGRAPH_SECRET!;
     const post = (body: string, headers: Record<string, string>) =>
       fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body }).then((r) => r.status);
-    const notice = (merchantId: string) =>
-      JSON.stringify({ eventId: 'e1', type: 'person.erased', merchantId, appId: APPS.acme, openIds: ['x'], erasedAt: new Date().toISOString() });
+    // One timestamp for every body: a body signed must be the very body sent (a millisecond apart, it is not).
+    const erasedAt = new Date().toISOString();
+    const notice = (merchantId: string) => JSON.stringify({ eventId: 'e1', type: 'person.erased', merchantId, appId: APPS.acme, openIds: ['x'], erasedAt });
     // Forged (wrong secret), another merchant's, malformed, and an event id that does not match its header.
     expect(await post(notice('acme'), { [Headers.eventId]: 'e1', [Headers.signature]: signNotice('not-the-secret-at-all', notice('acme')) })).toBe(401);
     expect(await post(notice('bobs'), { [Headers.eventId]: 'e1', [Headers.signature]: signNotice(secret, notice('bobs')) })).toBe(403);
