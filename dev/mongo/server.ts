@@ -3,11 +3,13 @@
  * For development and tests only; production points MONGODB_URI at a real MongoDB.
  */
 import { createServer, type Socket } from 'node:net';
+import { ObjectId } from 'bson';
 import { CursorRegistry } from './cursors.js';
 import { Store } from './database.js';
 import { executeCommand } from './commands/index.js';
+import { helloWaitMs } from './hello-stream.js';
 import { persistTo, loadSnapshot } from './persistence.js';
-import { WireProtocolError, decodeMessage, encodeReply, messageLength } from './wire.js';
+import { WireProtocolError, decodeMessage, encodeReply, messageLength, messageRequestId, type IncomingCommand } from './wire.js';
 
 export interface MongoDevServerOptions {
   /** @default "127.0.0.1" */
@@ -34,12 +36,25 @@ export async function startMongoDevServer(options: MongoDevServerOptions = {}): 
   const persistence = options.dataDir ? (await loadSnapshot(options.dataDir, store), persistTo(options.dataDir, store)) : undefined;
   const sockets = new Set<Socket>();
   let nextConnectionId = 1;
+  const processId = new ObjectId();
 
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.setNoDelay(true);
     const connectionId = nextConnectionId++;
     let pending = Buffer.alloc(0);
+    // An awaitable hello being held (hello-stream.ts): its next answer.
+    let held: NodeJS.Timeout | undefined;
+    const run = (incoming: IncomingCommand) => executeCommand(incoming.command, { store, cursors, db: String(incoming.command.$db ?? 'test'), connectionId, processId });
+    const hold = (incoming: IncomingCommand, waitMs: number) => {
+      const answer = (responseTo: number) => {
+        const reply = encodeReply(incoming, run(incoming), { moreToCome: incoming.exhaustAllowed, responseTo });
+        socket.write(reply);
+        // Exhaust: the next answer follows unasked, answering this one.
+        held = incoming.exhaustAllowed ? setTimeout(answer, waitMs, messageRequestId(reply)).unref() : undefined;
+      };
+      held = setTimeout(answer, waitMs, incoming.requestId).unref();
+    };
     socket.on('data', (chunk) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       try {
@@ -47,8 +62,12 @@ export async function startMongoDevServer(options: MongoDevServerOptions = {}): 
           if (length < 16 || length > MAX_MESSAGE_BYTES) throw new WireProtocolError(`bad message length ${length}`);
           const incoming = decodeMessage(pending.subarray(0, length));
           pending = pending.subarray(length);
-          const reply = executeCommand(incoming.command, { store, cursors, db: String(incoming.command.$db ?? 'test'), connectionId });
-          if (!incoming.moreToCome) socket.write(encodeReply(incoming, reply));
+          // A new request ends a stream of answers to the last one.
+          clearTimeout(held);
+          const waitMs = helloWaitMs(incoming.command, processId);
+          if (waitMs !== undefined) hold(incoming, waitMs);
+          else if (!incoming.moreToCome) socket.write(encodeReply(incoming, run(incoming)));
+          else run(incoming);
         }
       } catch (error) {
         // Unreadable bytes: there is no request to answer, so close the connection as mongod does.
@@ -57,7 +76,10 @@ export async function startMongoDevServer(options: MongoDevServerOptions = {}): 
       }
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      clearTimeout(held);
+      sockets.delete(socket);
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

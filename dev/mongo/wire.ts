@@ -11,8 +11,10 @@ export const OP_MSG = 2013;
 
 const HEADER_BYTES = 16;
 const FLAG_CHECKSUM_PRESENT = 1 << 0;
-/** The sender will not wait for a reply (unacknowledged writes). */
+/** From a client: it will not wait for a reply (unacknowledged writes). From the server: another reply follows unasked. */
 export const FLAG_MORE_TO_COME = 1 << 1;
+/** The client accepts a stream of replies to this one request (the driver's streaming hello). */
+export const FLAG_EXHAUST_ALLOWED = 1 << 16;
 
 /** One decoded client message: the command document plus framing facts the reply needs. */
 export interface IncomingCommand {
@@ -22,6 +24,8 @@ export interface IncomingCommand {
   command: Document;
   /** True when the client asked for no reply. */
   moreToCome: boolean;
+  /** True when the client accepts more than one reply to this request. */
+  exhaustAllowed: boolean;
 }
 
 /** Thrown when the bytes on the socket are not a message we can read; the connection is closed. */
@@ -74,7 +78,7 @@ function decodeOpMsg(msg: Buffer, requestId: number): IncomingCommand {
   }
   if (!command) throw new WireProtocolError('OP_MSG without a body section');
   for (const [name, docs] of Object.entries(sequences)) command[name] = docs;
-  return { requestId, opCode: OP_MSG, command, moreToCome: (flags & FLAG_MORE_TO_COME) !== 0 };
+  return { requestId, opCode: OP_MSG, command, moreToCome: (flags & FLAG_MORE_TO_COME) !== 0, exhaustAllowed: (flags & FLAG_EXHAUST_ALLOWED) !== 0 };
 }
 
 function decodeOpQuery(msg: Buffer, requestId: number): IncomingCommand {
@@ -88,22 +92,28 @@ function decodeOpQuery(msg: Buffer, requestId: number): IncomingCommand {
   // Legacy drivers wrap the command as { $query: {...}, $readPreference }.
   if (command.$query && typeof command.$query === 'object') command = command.$query as Document;
   command.$db = collection.slice(0, -'.$cmd'.length);
-  return { requestId, opCode: OP_QUERY, command, moreToCome: false };
+  return { requestId, opCode: OP_QUERY, command, moreToCome: false, exhaustAllowed: false };
 }
 
 let nextRequestId = 1;
 
-/** Encodes the reply to `incoming` in the framing the client used. */
-export function encodeReply(incoming: IncomingCommand, reply: Document): Buffer {
+/** The request id a message carries (a streamed reply's successor answers it). */
+export const messageRequestId = (message: Buffer): number => message.readInt32LE(4);
+
+/**
+ * Encodes the reply to `incoming` in the framing the client used. A streamed reply (OP_MSG only) says
+ * `moreToCome` and answers the previous reply (`responseTo`), as mongod's exhaust replies do.
+ */
+export function encodeReply(incoming: IncomingCommand, reply: Document, stream?: { moreToCome: boolean; responseTo: number }): Buffer {
   const body = serialize(reply);
   const requestId = nextRequestId++ & 0x7fffffff;
   if (incoming.opCode === OP_MSG) {
     const header = Buffer.alloc(HEADER_BYTES + 5);
     header.writeInt32LE(header.length + body.length, 0);
     header.writeInt32LE(requestId, 4);
-    header.writeInt32LE(incoming.requestId, 8);
+    header.writeInt32LE(stream?.responseTo ?? incoming.requestId, 8);
     header.writeInt32LE(OP_MSG, 12);
-    header.writeUInt32LE(0, 16);
+    header.writeUInt32LE(stream?.moreToCome ? FLAG_MORE_TO_COME : 0, 16);
     header.writeUInt8(0, 20);
     return Buffer.concat([header, body]);
   }

@@ -3,7 +3,8 @@
  * mongoose exactly as the services use them. With MONGODB_URI set, the same suite runs against a
  * real MongoDB, which is how the expectations here were kept honest.
  */
-import { MongoClient, MongoServerError, type Db } from 'mongodb';
+import { connect as connectTcp } from 'node:net';
+import { BSON, MongoClient, MongoServerError, type Db, type ServerHeartbeatSucceededEvent } from 'mongodb';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestMongo, type TestMongo } from '../support/mongo.js';
@@ -45,6 +46,74 @@ describe('handshake and server commands', () => {
     expect(hello.maxWireVersion).toBeGreaterThanOrEqual(8);
     expect((await db.admin().ping()).ok).toBe(1);
     expect(typeof (await db.admin().buildInfo()).version).toBe('string');
+  });
+
+  it('is monitored by streaming hello, as drivers monitor a real MongoDB (a polling monitor can stall for good when its socket drops)', async () => {
+    const hello = await db.admin().command({ hello: 1 });
+    expect(hello.topologyVersion?.processId).toBeInstanceOf(BSON.ObjectId);
+    const watcher = new MongoClient(mongo.uri('conformance'), { heartbeatFrequencyMS: 500, serverSelectionTimeoutMS: 3000 });
+    const beats: ServerHeartbeatSucceededEvent[] = [];
+    watcher.on('serverHeartbeatSucceeded', (event) => beats.push(event));
+    try {
+      await watcher.connect();
+      const deadline = Date.now() + 5000;
+      while (beats.filter((beat) => beat.awaited).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Awaited heartbeats: the monitor holds a hello open on its connection instead of writing one per heartbeat.
+      expect(beats.filter((beat) => beat.awaited).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await watcher.close();
+    }
+  });
+
+  it('holds an awaitable hello for maxAwaitTimeMS and, with exhaustAllowed, keeps answering unasked', async () => {
+    const { topologyVersion } = await db.admin().command({ hello: 1 });
+    const [{ host, port }] = client.options.hosts as unknown as [{ host: string; port: number }];
+    const socket = connectTcp(port, host);
+    const replies: { responseTo: number; requestId: number; moreToCome: boolean; reply: BSON.Document; at: number }[] = [];
+    let pending = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      pending = Buffer.concat([pending, chunk]);
+      while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
+        const message = pending.subarray(0, pending.readInt32LE(0));
+        pending = pending.subarray(message.length);
+        const flags = message.readUInt32LE(16);
+        replies.push({ requestId: message.readInt32LE(4), responseTo: message.readInt32LE(8), moreToCome: (flags & 2) !== 0, reply: BSON.deserialize(message.subarray(21)), at: Date.now() });
+      }
+    });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    try {
+      // OP_MSG: header, flags (exhaustAllowed = bit 16), one body section.
+      const body = BSON.serialize({ hello: 1, $db: 'admin', maxAwaitTimeMS: 200, topologyVersion });
+      const header = Buffer.alloc(21);
+      header.writeInt32LE(21 + body.length, 0);
+      header.writeInt32LE(4242, 4);
+      header.writeInt32LE(2013, 12);
+      header.writeUInt32LE(1 << 16, 16);
+      const sent = Date.now();
+      socket.write(Buffer.concat([header, body]));
+      const deadline = sent + 5000;
+      while (replies.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(replies.length).toBeGreaterThanOrEqual(3);
+      // Nothing changed, so the first answer waited; each later one answers the one before it.
+      expect(replies[0]!.at - sent).toBeGreaterThanOrEqual(150);
+      expect(replies[0]!.responseTo).toBe(4242);
+      expect(replies[1]!.responseTo).toBe(replies[0]!.requestId);
+      expect(replies[2]!.responseTo).toBe(replies[1]!.requestId);
+      for (const { moreToCome, reply } of replies) {
+        expect(moreToCome).toBe(true);
+        expect(reply.ok).toBe(1);
+        expect(String(reply.topologyVersion.processId)).toBe(String(topologyVersion.processId));
+      }
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('answers a hello naming another run of the server at once (the driver saw it before a restart)', async () => {
+    const started = Date.now();
+    const hello = await db.admin().command({ hello: 1, maxAwaitTimeMS: 5000, topologyVersion: { processId: new BSON.ObjectId(), counter: BSON.Long.fromNumber(0) } });
+    expect(hello.ok).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it('answers CommandNotFound (59) to every command it does not support', async () => {

@@ -1,5 +1,5 @@
 /** What every command handler receives, and the shape of a handler. */
-import type { Document } from 'bson';
+import type { Document, ObjectId } from 'bson';
 import type { CursorRegistry } from '../cursors.js';
 import type { Store } from '../database.js';
 import { CommandError } from '../errors.js';
@@ -10,6 +10,8 @@ export interface CommandContext {
   /** The database the command addresses (`$db`). */
   db: string;
   connectionId: number;
+  /** This run of the server: hello's `topologyVersion.processId`, new at every start. */
+  processId: ObjectId;
 }
 
 export type CommandHandler = (command: Document, ctx: CommandContext) => Document;

@@ -1,4 +1,5 @@
 /** Connection-level commands: hello / isMaster, ping, buildInfo, endSessions, and a few read-only probes drivers send. */
+import { Long } from 'bson';
 import type { CommandHandler } from './context.js';
 
 /** MongoDB 7.0's wire version; the driver needs >= 8 (MongoDB 4.2). */
@@ -16,6 +17,9 @@ const hello: CommandHandler = (_cmd, ctx) => ({
   // Sessions are accepted (the driver attaches lsid) but carry no server state: there are no transactions.
   logicalSessionTimeoutMinutes: 30,
   connectionId: ctx.connectionId,
+  // A standalone's topology never changes, so its counter stays 0; drivers seeing a topologyVersion monitor by
+  // streaming hello (hello-stream.ts), as they do with a real MongoDB, instead of polling.
+  topologyVersion: { processId: ctx.processId, counter: Long.fromNumber(0) },
   minWireVersion: 0,
   maxWireVersion: MAX_WIRE_VERSION,
   readOnly: false,
