@@ -81,11 +81,19 @@ const UNLIMITED_LOGINS = { RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000000', RATE_LIMI
  * Starts one target listening on 127.0.0.1:`port` and waits until it answers: the benchmark's lifted login
  * limits, warnings-only logs, and a V8 CPU profile when `--profile` names it.
  */
-export async function launchTarget(name: string, file: string, args: string[], env: NodeJS.ProcessEnv, port: number, tsx = true, cwd = ROOT): Promise<Target> {
-  const profiling = OPTIONS.profiled.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+export async function launchTarget(
+  name: string,
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  port: number,
+  tsx = true,
+  cwd = ROOT,
   // This gateway runs as it ships (npm run start:prod), with its Node flags; a --baseline checkout as that commit shipped.
-  const shipped = file === 'gateway/main.ts' && cwd === ROOT ? GATEWAY_NODE_FLAGS : [];
-  const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, [...shipped, ...profiling], false, cwd));
+  nodeFlags: readonly string[] = file === 'gateway/main.ts' && cwd === ROOT ? GATEWAY_NODE_FLAGS : [],
+): Promise<Target> {
+  const profiling = OPTIONS.profiled.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
+  const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, [...nodeFlags, ...profiling], false, cwd));
   return answering(proc, port);
 }
 
@@ -113,7 +121,7 @@ async function answering(proc: Running, port: number): Promise<Target> {
 }
 
 /** A copy of the supergraph file at `file` with every `@policy(...)` application removed; returns its path. */
-function withoutPolicies(file: string): string {
+export function withoutPolicies(file: string): string {
   const stripped = file.replace(/\.supergraph\.graphql$/, '.no-policies.supergraph.graphql');
   writeFileSync(stripped, readFileSync(file, 'utf8').replace(/ @policy\(policies: \[[^)]*\]\)/g, ''));
   return stripped;

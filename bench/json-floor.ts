@@ -4,10 +4,9 @@
  * subgraph requests' bodies are serialised, their responses parsed and the client's answer serialised,
  * in a bounded loop. No gateway can do less than this in JavaScript (a Rust gateway does it natively).
  */
-import { createServer, request } from 'node:http';
-import { compose, launchTarget } from './gateways.js';
-import { freePort } from './processes.js';
+import { compose } from './gateways.js';
 import type { Row } from './report.js';
+import { recordSubgraphTraffic } from './subgraph-recording.js';
 import { HEAVY_QUERY, SYNTHETIC_SUBGRAPHS } from './subgraphs/synthetic.js';
 
 export interface JsonFloor {
@@ -22,50 +21,8 @@ export interface JsonFloor {
 
 /** Records one heavy query's subgraph traffic through a gateway of ours, then times JSON over it. */
 export async function measureJsonFloor(urls: Record<string, string>): Promise<JsonFloor> {
-  const exchanges: { request: string; response: string }[] = [];
-  const proxied: Record<string, string> = {};
-  const servers = await Promise.all(
-    Object.entries(urls).map(async ([name, url]) => {
-      const target = new URL(url);
-      const server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          const body = Buffer.concat(chunks);
-          const upstream = request({ host: target.hostname, port: target.port, path: target.pathname, method: req.method, headers: req.headers }, (answer) => {
-            const parts: Buffer[] = [];
-            answer.on('data', (c: Buffer) => parts.push(c));
-            answer.on('end', () => {
-              const response = Buffer.concat(parts);
-              exchanges.push({ request: body.toString(), response: response.toString() });
-              res.writeHead(answer.statusCode!, answer.headers);
-              res.end(response);
-            });
-          });
-          upstream.end(body);
-        });
-      });
-      const port = await freePort();
-      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-      proxied[name] = `http://127.0.0.1:${port}/graphql`;
-      return server;
-    }),
-  );
-  const port = await freePort();
-  const env = {
-    SUPERGRAPH: compose('json-floor', SYNTHETIC_SUBGRAPHS, proxied).supergraph,
-    PORT: String(port),
-    PLATFORM_CONFIG: undefined,
-    GATEWAY_DEDUPE: 'false',
-  };
-  const gateway = await launchTarget('json-floor-gateway', 'gateway/main.ts', [], env, port);
-  exchanges.length = 0;
-  const answer = await (
-    await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: HEAVY_QUERY }) })
-  ).text();
-  await gateway.process?.stop();
-  for (const server of servers) server.close();
-
+  const body = JSON.stringify({ query: HEAVY_QUERY });
+  const { exchanges, answer } = await recordSubgraphTraffic('json-floor', urls, (proxied) => compose('json-floor', SYNTHETIC_SUBGRAPHS, proxied).supergraph, body);
   const requests = exchanges.map((e) => JSON.parse(e.request) as unknown);
   const responses = exchanges.map((e) => e.response);
   const result = JSON.parse(answer) as unknown;
@@ -97,7 +54,7 @@ export function jsonFloorNote(floor: JsonFloor, rows: Row[]): string {
   for (const row of rows) {
     const perRequest = row.median.requestsPerCpuSecond ? 1e6 / row.median.requestsPerCpuSecond : 0;
     if (perRequest)
-      lines.push(`  ${row.target}: ${perRequest.toFixed(0)} µs gateway CPU per request = ${(perRequest / floor.microseconds).toFixed(1)}x the JSON floor`);
+      lines.push(`  ${row.target}: ${perRequest.toFixed(0)} µs of CPU per request = ${(perRequest / floor.microseconds).toFixed(1)}x the JSON floor`);
   }
   return lines.join('\n');
 }

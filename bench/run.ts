@@ -10,7 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startMongoDevServer } from '../dev/mongo/server.js';
 import { startWechatSimulator } from '../dev/wechat/server.js';
 import { benchSecrets, seedViewers } from './fixtures.js';
-import { compose, peersAvailable, RESULTS, startGateways, track, type Target } from './gateways.js';
+import { compose, peersAvailable, RESULTS, startGateways, track, withoutPolicies, type Target } from './gateways.js';
+import { httpFloorNote, startHttpFloor } from './http-floor.js';
 import { signedFetchCost } from './gateway-metrics.js';
 import { checkGoals, printGoals, type SoakResult } from './goals.js';
 import { runLiveRoom, type LiveRoomResult } from './live-room/live-room.js';
@@ -47,10 +48,15 @@ if (SCENARIOS.has('b') || SCENARIOS.has('d') || SOAKS.has('ours-plain')) {
   const targets = await startGateways(compose('synthetic', SYNTHETIC_SUBGRAPHS, urls));
   if (SCENARIOS.has('b')) {
     const body = JSON.stringify({ query: HEAVY_QUERY });
-    await verify(targets, body);
-    const measured = await runScenario('b heavy nested', targets, () => ({ body }));
+    const floor = await startHttpFloor('b', urls, (proxied) => compose('b-floor', SYNTHETIC_SUBGRAPHS, proxied).supergraph, body);
+    const measuredTargets = floor ? [...targets, floor] : targets;
+    await verify(measuredTargets, body);
+    const measured = await runScenario('b heavy nested', measuredTargets, () => ({ body }));
     rows.push(...measured);
     notes.push(jsonFloorNote(await measureJsonFloor(urls), measured));
+    const floorNote = httpFloorNote(measured);
+    if (floorNote) notes.push(floorNote);
+    await floor?.process?.stop();
   }
   if (SCENARIOS.has('d')) {
     const body = JSON.stringify({ query: ONE_SUBGRAPH_QUERY });
@@ -119,9 +125,15 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has(
         // Rounds span minutes and cached identities expire after 60 s (the bound if the change feed stops), so
         // they are primed again before each of their rounds: every measured round starts from a warm cache.
         const reprime = async (target: Target) => (readingTokens.includes(target) ? prime(target, page, burstViewers) : undefined);
-        rows.push(
-          ...(await runScenario('e burst, logged-in page', targets, () => ({ body: page, headersPerRequest: burstViewers }), BURST_CONNECTIONS, reprime)),
-        );
+        // The page's subgraph HTTP and JSON alone, as the identity-less targets fetch it.
+        const floor = await startHttpFloor('e', urls, (proxied) => withoutPolicies(compose('e-floor', DEMO_STATIC_SUBGRAPHS, proxied).supergraph), page);
+        const pageTargets = floor ? [...targets, floor] : targets;
+        if (floor) await verify([...targets, floor], page, burstViewers[0]);
+        const measured = await runScenario('e burst, logged-in page', pageTargets, () => ({ body: page, headersPerRequest: burstViewers }), BURST_CONNECTIONS, reprime);
+        rows.push(...measured);
+        const floorNote = httpFloorNote(measured);
+        if (floorNote) notes.push(floorNote);
+        await floor?.process?.stop();
         const anonymous = JSON.stringify({ query: BURST_ANONYMOUS_QUERY });
         await verify(targets, anonymous);
         rows.push(...(await runScenario('e burst, anonymous products', targets, () => ({ body: anonymous }), BURST_CONNECTIONS)));
