@@ -7,7 +7,7 @@
  */
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { PlatformIndex } from '../platform/config/platform-index.js';
 import { isPublicCode } from '../platform/graphql/format-error.js';
@@ -43,6 +43,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { DocumentCache } from './pipeline/document-cache.js';
 import { apolloExecution } from './pipeline/execute.js';
 import type { GatewayFeature } from './pipeline/feature.js';
+import { combinedPlugin } from './pipeline/combined-plugin.js';
 import { createPipeline } from './pipeline/pipeline.js';
 import { SessionViewers } from './session-viewers.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
@@ -255,8 +256,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     // Documents the pipeline parsed and validated: Apollo never parses them again.
     documentStore: documents.apolloDocumentStore(() => apiSchema),
     parseOptions: { maxTokens: limits.maxTokens },
-    // No landing page in any mode: Apollo's loads from its CDN (often unreachable from mainland China).
-    plugins: [...features.flatMap((feature) => feature.apollo), ApolloServerPluginLandingPageDisabled()],
+    // The features' hooks as one plugin (pipeline/combined-plugin.ts). No landing page in any mode: Apollo's
+    // loads from its CDN (often unreachable from mainland China). No inline traces: they are a subgraph's, for its gateway.
+    plugins: [
+      combinedPlugin(features.flatMap((feature) => feature.apollo)),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     csrfPrevention: options.csrfPrevention ?? false,
     introspection,
     hideSchemaDetailsFromClientErrors: production,

@@ -5,7 +5,7 @@
  */
 import { HeaderMap } from '@apollo/server';
 import { HttpError } from '@identity-federation-gateway/subgraph-kit';
-import type { RequestWith } from '../pipeline/gateway-request.js';
+import type { GatewayResponse, RequestWith } from '../pipeline/gateway-request.js';
 import type { Execution } from '../pipeline/pipeline.js';
 import type { LiveSubscriptions } from './live-subscriptions.js';
 
@@ -14,15 +14,20 @@ type Needs = 'params' | 'document' | 'operation' | 'viewer';
 export function withSubscriptions(execution: Execution<'params' | 'document' | 'viewer'>, live: LiveSubscriptions | undefined): Execution<Needs> {
   return {
     needs: ['params', 'document', 'operation', 'viewer'],
-    async run(request: RequestWith<Needs>) {
+    // Not async: a query or mutation gets execution's own promise, not one around it.
+    run(request: RequestWith<Needs>) {
       if (request.operation.operation.operation !== 'subscription') return execution.run(request);
-      const { socket } = request;
-      if (!socket) {
-        throw new HttpError(400, 'BAD_REQUEST', 'Subscriptions run over a WebSocket at this endpoint (graphql-transport-ws), not over HTTP.');
-      }
-      if (!live) throw new HttpError(501, 'BAD_REQUEST', 'This gateway cannot run subscriptions (see its start-up log).');
-      socket.started(live.start(request, socket));
-      return { status: 200, headers: new HeaderMap(), body: { kind: 'complete', string: '' } };
+      return startSubscription(request);
     },
   };
+
+  async function startSubscription(request: RequestWith<Needs>): Promise<GatewayResponse> {
+    const { socket } = request;
+    if (!socket) {
+      throw new HttpError(400, 'BAD_REQUEST', 'Subscriptions run over a WebSocket at this endpoint (graphql-transport-ws), not over HTTP.');
+    }
+    if (!live) throw new HttpError(501, 'BAD_REQUEST', 'This gateway cannot run subscriptions (see its start-up log).');
+    socket.started(live.start(request, socket));
+    return { status: 200, headers: new HeaderMap(), body: { kind: 'complete', string: '' } };
+  }
 }
