@@ -4,6 +4,7 @@ import { print, type DocumentNode } from 'graphql';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from '../gateway/node-flags.js';
 import { OPTIONS } from './options.js';
 import { GRAFBASE, GRAFBASE_NO_DEDUPE } from './report.js';
@@ -90,8 +91,9 @@ export async function launchTarget(
   tsx = true,
   cwd = ROOT,
   // This gateway runs as it ships (npm run start:prod), with its Node flags; a --baseline checkout as that commit shipped.
-  nodeFlags: readonly string[] = file === 'gateway/main.ts' && cwd === ROOT ? GATEWAY_NODE_FLAGS : [],
+  nodeFlags: readonly string[] | undefined = undefined,
 ): Promise<Target> {
+  nodeFlags ??= file === 'gateway/main.ts' ? await shippedNodeFlags(cwd) : [];
   const profiling = OPTIONS.profiled.has(name) ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`] : [];
   const proc = track(start(name, file, args, { ...UNLIMITED_LOGINS, ...env, LOG_LEVEL: 'warn' }, tsx, [...nodeFlags, ...profiling], false, cwd));
   return answering(proc, port);
@@ -112,6 +114,14 @@ function baselineCheckout(): string | undefined {
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   }
   return dir;
+}
+
+/** The Node flags the gateway in checkout `cwd` ships with (gateway/node-flags.ts; none before that file existed). */
+async function shippedNodeFlags(cwd: string): Promise<readonly string[]> {
+  if (cwd === ROOT) return GATEWAY_NODE_FLAGS;
+  const file = join(cwd, 'gateway', 'node-flags.ts');
+  if (!existsSync(file)) return [];
+  return ((await import(pathToFileURL(file).href)) as { GATEWAY_NODE_FLAGS: readonly string[] }).GATEWAY_NODE_FLAGS;
 }
 
 async function answering(proc: Running, port: number): Promise<Target> {
