@@ -42,9 +42,9 @@ export function httpFloorNote(rows: Row[]): string | undefined {
   const lines = [`${floorRow.scenario} HTTP floor: ${floor.toFixed(0)} µs of CPU per request (the query's subgraph HTTP and JSON, no GraphQL)`];
   for (const row of rows) {
     const cost = perRequest(row);
-    if (row.target.startsWith('ours-') && cost) {
-      lines.push(`  ${row.target}: ${cost.toFixed(0)} µs gateway CPU per request = ${(cost / floor).toFixed(2)}x the floor, ${(cost - floor).toFixed(0)} µs above it`);
-    }
+    if (!row.target.startsWith('ours-') || !cost) continue;
+    const where = cost >= floor ? `${(cost - floor).toFixed(0)} µs above it` : 'below it: merged requests fetch nothing';
+    lines.push(`  ${row.target}: ${cost.toFixed(0)} µs gateway CPU per request = ${(cost / floor).toFixed(2)}x the floor, ${where}`);
   }
   return lines.join('\n');
 }
