@@ -22,7 +22,12 @@ export interface JsonFloor {
 /** Records one heavy query's subgraph traffic through a gateway of ours, then times JSON over it. */
 export async function measureJsonFloor(urls: Record<string, string>): Promise<JsonFloor> {
   const body = JSON.stringify({ query: HEAVY_QUERY });
-  const { exchanges, answer } = await recordSubgraphTraffic('json-floor', urls, (proxied) => compose('json-floor', SYNTHETIC_SUBGRAPHS, proxied).supergraph, body);
+  const { exchanges, answer } = await recordSubgraphTraffic(
+    'json-floor',
+    urls,
+    (proxied) => compose('json-floor', SYNTHETIC_SUBGRAPHS, proxied).supergraph,
+    body,
+  );
   const requests = exchanges.map((e) => JSON.parse(e.request) as unknown);
   const responses = exchanges.map((e) => e.response);
   const result = JSON.parse(answer) as unknown;

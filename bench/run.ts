@@ -129,7 +129,13 @@ if (SCENARIOS.has('a') || SCENARIOS.has('c') || SCENARIOS.has('e') || SOAKS.has(
         const floor = await startHttpFloor('e', urls, (proxied) => withoutPolicies(compose('e-floor', DEMO_STATIC_SUBGRAPHS, proxied).supergraph), page);
         const pageTargets = floor ? [...targets, floor] : targets;
         if (floor) await verify([...targets, floor], page, burstViewers[0]);
-        const measured = await runScenario('e burst, logged-in page', pageTargets, () => ({ body: page, headersPerRequest: burstViewers }), BURST_CONNECTIONS, reprime);
+        const measured = await runScenario(
+          'e burst, logged-in page',
+          pageTargets,
+          () => ({ body: page, headersPerRequest: burstViewers }),
+          BURST_CONNECTIONS,
+          reprime,
+        );
         rows.push(...measured);
         const floorNote = httpFloorNote(measured);
         if (floorNote) notes.push(floorNote);

@@ -68,7 +68,8 @@ export async function recordSubgraphTraffic(
       exchanges.length = 0;
       const response = await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const answer = await response.text();
-      if (!response.ok || !exchanges.length) throw new Error(`recording ${name}: the gateway answered ${response.status} after ${exchanges.length} subgraph requests`);
+      if (!response.ok || !exchanges.length)
+        throw new Error(`recording ${name}: the gateway answered ${response.status} after ${exchanges.length} subgraph requests`);
       return { exchanges: [...exchanges], answer };
     } finally {
       await gateway.process?.stop();

@@ -26,6 +26,6 @@ export const TARGET_SETTINGS: Record<string, string> = {
   'ours-baseline-injection': 'ours-injection at the --baseline commit (a git worktree), same settings',
   'ours-baseline-no-dedupe': 'ours-no-dedupe at the --baseline commit (a git worktree), same settings',
   'node-http-floor':
-    'not a gateway: a Node HTTP server replaying the query\'s recorded subgraph requests (undici keep-alive, every body serialised and every answer parsed afresh) and its recorded answer: no GraphQL, no caches, no merging',
+    "not a gateway: a Node HTTP server replaying the query's recorded subgraph requests (undici keep-alive, every body serialised and every answer parsed afresh) and its recorded answer: no GraphQL, no caches, no merging",
   direct: 'the subgraph alone, no gateway',
 };

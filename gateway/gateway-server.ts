@@ -258,11 +258,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     parseOptions: { maxTokens: limits.maxTokens },
     // The features' hooks as one plugin (pipeline/combined-plugin.ts). No landing page in any mode: Apollo's
     // loads from its CDN (often unreachable from mainland China). No inline traces: they are a subgraph's, for its gateway.
-    plugins: [
-      combinedPlugin(features.flatMap((feature) => feature.apollo)),
-      ApolloServerPluginLandingPageDisabled(),
-      ApolloServerPluginInlineTraceDisabled(),
-    ],
+    plugins: [combinedPlugin(features.flatMap((feature) => feature.apollo)), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     csrfPrevention: options.csrfPrevention ?? false,
     introspection,
     hideSchemaDetailsFromClientErrors: production,

@@ -45,7 +45,8 @@ export async function startMongoDevServer(options: MongoDevServerOptions = {}): 
     let pending = Buffer.alloc(0);
     // An awaitable hello being held (hello-stream.ts): its next answer.
     let held: NodeJS.Timeout | undefined;
-    const run = (incoming: IncomingCommand) => executeCommand(incoming.command, { store, cursors, db: String(incoming.command.$db ?? 'test'), connectionId, processId });
+    const run = (incoming: IncomingCommand) =>
+      executeCommand(incoming.command, { store, cursors, db: String(incoming.command.$db ?? 'test'), connectionId, processId });
     const hold = (incoming: IncomingCommand, waitMs: number) => {
       const answer = (responseTo: number) => {
         const reply = encodeReply(incoming, run(incoming), { moreToCome: incoming.exhaustAllowed, responseTo });

@@ -77,7 +77,13 @@ describe('handshake and server commands', () => {
         const message = pending.subarray(0, pending.readInt32LE(0));
         pending = pending.subarray(message.length);
         const flags = message.readUInt32LE(16);
-        replies.push({ requestId: message.readInt32LE(4), responseTo: message.readInt32LE(8), moreToCome: (flags & 2) !== 0, reply: BSON.deserialize(message.subarray(21)), at: Date.now() });
+        replies.push({
+          requestId: message.readInt32LE(4),
+          responseTo: message.readInt32LE(8),
+          moreToCome: (flags & 2) !== 0,
+          reply: BSON.deserialize(message.subarray(21)),
+          at: Date.now(),
+        });
       }
     });
     await new Promise((resolve) => socket.once('connect', resolve));
@@ -111,7 +117,9 @@ describe('handshake and server commands', () => {
 
   it('answers a hello naming another run of the server at once (the driver saw it before a restart)', async () => {
     const started = Date.now();
-    const hello = await db.admin().command({ hello: 1, maxAwaitTimeMS: 5000, topologyVersion: { processId: new BSON.ObjectId(), counter: BSON.Long.fromNumber(0) } });
+    const hello = await db
+      .admin()
+      .command({ hello: 1, maxAwaitTimeMS: 5000, topologyVersion: { processId: new BSON.ObjectId(), counter: BSON.Long.fromNumber(0) } });
     expect(hello.ok).toBe(1);
     expect(Date.now() - started).toBeLessThan(2500);
   });

@@ -44,7 +44,10 @@ describe('the combined Apollo plugin', () => {
   });
 
   it('passes a failing hook on to Apollo', async () => {
-    const combined = await start([plugin({ willSendResponse: async () => undefined }), plugin({ willSendResponse: async () => Promise.reject(new Error('boom')) })]);
+    const combined = await start([
+      plugin({ willSendResponse: async () => undefined }),
+      plugin({ willSendResponse: async () => Promise.reject(new Error('boom')) }),
+    ]);
     await expect(combined.willSendResponse!(context as never)).rejects.toThrow('boom');
   });
 
