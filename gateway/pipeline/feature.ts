@@ -33,7 +33,12 @@ export interface GatewayFeature {
   readonly respond?: (request: GatewayRequest, response: GatewayResponse) => void;
   /** Runs `next` (the rest of the pipeline) or answers in its place. */
   readonly around?: (request: GatewayRequest, next: Next) => Promise<GatewayResponse>;
-  /** Hooks inside Apollo Server's execution of the request (after the pipeline admitted it). */
+  /**
+   * Hooks inside Apollo Server's execution of the request (after the pipeline admitted it). Every feature's
+   * run as one plugin (combined-plugin.ts), which carries `requestDidStart` and, in its listeners,
+   * `didResolveSource`, `didResolveOperation`, `responseForOperation`, `didEncounterErrors` and
+   * `willSendResponse`; any other hook stops the gateway rather than being dropped.
+   */
   readonly apollo: readonly ApolloServerPlugin<GatewayContext>[];
   /** HTTP routes beside the GraphQL path. */
   readonly routes: readonly RawRoute[];
