@@ -37,7 +37,8 @@ export interface GatewayFeature {
    * Hooks inside Apollo Server's execution of the request (after the pipeline admitted it). Every feature's
    * run as one plugin (combined-plugin.ts), which carries `requestDidStart` and, in its listeners,
    * `didResolveSource`, `didResolveOperation`, `responseForOperation`, `didEncounterErrors` and
-   * `willSendResponse`; any other hook stops the gateway rather than being dropped.
+   * `willSendResponse`; any other hook is refused (a plugin hook at start-up, a listener hook at the first
+   * request), never silently dropped.
    */
   readonly apollo: readonly ApolloServerPlugin<GatewayContext>[];
   /** HTTP routes beside the GraphQL path. */
