@@ -10,6 +10,9 @@
  */
 import type { Document, ObjectId } from 'bson';
 
+/** The longest a timer can wait (Node fires a longer one after 1 ms, which would turn a stream into a flood). */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+
 /** How long to hold the answer to `command`: undefined when it is not an awaitable hello of this run, answered at once. */
 export function helloWaitMs(command: Document, processId: ObjectId): number | undefined {
   const name = Object.keys(command)[0];
@@ -18,5 +21,5 @@ export function helloWaitMs(command: Document, processId: ObjectId): number | un
   if (typeof maxAwaitTimeMS !== 'number' || !Number.isFinite(maxAwaitTimeMS) || maxAwaitTimeMS < 0 || !topologyVersion) return undefined;
   // Another run's version (the driver saw the server before a restart): the topology changed, answer now.
   const sameRun = typeof topologyVersion.processId === 'object' && String(topologyVersion.processId) === processId.toHexString();
-  return sameRun && Number(topologyVersion.counter) === 0 ? maxAwaitTimeMS : undefined;
+  return sameRun && Number(topologyVersion.counter) === 0 ? Math.min(maxAwaitTimeMS, MAX_WAIT_MS) : undefined;
 }
